@@ -1,0 +1,35 @@
+# openbwc: one command to run the demo, one to test. Needs only python3 and make.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint test-fast bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/bwc demo
+
+lint: install
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/lint-imports
+	BWC_DATA_DIR=$$(mktemp -d) sh -c '$(BIN)/bwc db upgrade >/dev/null && $(BIN)/bwc db check'
+
+test: lint
+	$(BIN)/pytest -n 2 -q
+
+test-fast: install
+	$(BIN)/pytest -q -x
+
+bench: install
+	$(BIN)/python bench/ledger.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

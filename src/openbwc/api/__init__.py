@@ -1,0 +1,1 @@
+"""The application factory: mounts every domain's routes and the console."""

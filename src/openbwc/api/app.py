@@ -1,0 +1,68 @@
+"""Build the FastAPI application.
+
+``create_app`` takes its settings and, for tests, a session factory; nothing
+is built at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+
+from openbwc import __version__
+from openbwc.api import errors
+from openbwc.api.middleware import install_middleware
+from openbwc.db.session import get_engine, session_factory
+from openbwc.identity.access import IdentityAccess
+from openbwc.identity.endpoints import router as identity_router
+from openbwc.kit.csrf import csrf_guard
+from openbwc.kit.http import declared_permission, public
+from openbwc.org.endpoints import router as org_router
+from openbwc.kit.secrets import load_secret_key
+from openbwc.settings import Settings, get_settings
+from openbwc.web import console
+
+
+def create_app(settings: Settings | None = None, sessions: Callable[[], Session] | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="openbwc",
+        version=__version__,
+        description="Body-worn-camera program and digital-evidence platform. "
+        "Authenticate with 'Authorization: Bearer <API token>'.",
+        dependencies=[Depends(csrf_guard)],
+    )
+    app.state.settings = settings
+    app.state.session_factory = sessions or session_factory(get_engine(settings))
+    app.state.access = IdentityAccess()
+    app.state.secret_key = load_secret_key(settings)
+
+    @app.get("/healthz", tags=["system"], dependencies=[public()])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(identity_router)
+    app.include_router(org_router)
+    console.mount(app)
+    errors.install(app)
+    install_middleware(app)
+    audit_routes(app)
+    return app
+
+
+def audit_routes(app: FastAPI) -> None:
+    """Deny by default: refuse to start if any route forgot to declare its permission."""
+    missing = [
+        f"{','.join(sorted(r.methods))} {r.path}"
+        for r in app.routes
+        if isinstance(r, APIRoute) and not declared_permission(r)[0]
+    ]
+    if missing:
+        raise RuntimeError("routes without a declared permission (use requires() or public()): " + "; ".join(missing))
+
+
+def request_principal(request: Request) -> object:
+    return getattr(request.state, "principal", None)

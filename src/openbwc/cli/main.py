@@ -1,0 +1,133 @@
+"""`bwc`: the root command. Each domain contributes its sub-commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from openbwc import __version__, bootstrap, migrations
+from openbwc.db.session import get_engine
+from openbwc.identity.cli import app as users_app
+from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json
+from openbwc.kit.errors import ValidationFailed
+from openbwc.org.cli import app as org_app
+from openbwc.settings import get_settings
+
+app = typer.Typer(
+    help="openbwc: body-worn-camera program and digital-evidence platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(org_app, name="org")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"openbwc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Settings come from BWC_* environment variables; see README.md."""
+
+
+@app.command()
+@handle_errors
+def init(
+    admin_email: str = typer.Option(None, "--admin-email", help="Email of the first administrator."),
+    admin_password_file: Path = typer.Option(None, "--admin-password-file", help="File holding their password."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Prepare the data directory: migrate, create keys, create the first admin (idempotent)."""
+    password = None
+    if admin_password_file is not None:
+        try:
+            password = admin_password_file.read_text().strip()
+        except OSError as exc:
+            raise ValidationFailed(f"cannot read {admin_password_file}: {exc.strerror}", code="UNREADABLE_FILE")
+    result = bootstrap.init(get_settings(), admin_email, password)
+    if json_out:
+        print_json(result.__dict__)
+        return
+    typer.echo(f"data directory: {result.data_dir}")
+    typer.echo(f"database:       {result.database_url}")
+    if result.created_signing_key:
+        typer.echo("created the custody-ledger signing key")
+    if result.admin_password:
+        typer.echo(f"administrator:  {result.admin_email}  password: {result.admin_password}  (shown once)")
+        typer.echo("                enrol multi-factor authentication at first log-on")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+) -> None:
+    """Serve the web console and API."""
+    import uvicorn
+
+    from openbwc.api.app import create_app
+
+    typer.echo(f"openbwc serving on http://{host}:{port}")
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@app.command()
+@handle_errors
+def demo(
+    seed_only: bool = typer.Option(False, "--seed-only", help="Seed the demo agency, do not serve."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+) -> None:
+    """Initialise, seed the demo agency (deterministic, idempotent), and serve it."""
+    from openbwc.db.session import unit_of_work
+    from openbwc.demo import agency
+
+    settings = get_settings()
+    bootstrap.init(settings, admin_email=agency.DEMO_ACCOUNTS[0].email, admin_password=agency.DEMO_ACCOUNTS[0].password)
+    with unit_of_work(get_engine(settings)) as session:
+        created, accounts = agency.seed(session)
+    typer.echo(f"demo agency ready in {settings.resolved_data_dir} ({created} people created)")
+    typer.echo("")
+    typer.echo("Demo accounts (password, then the TOTP secret for your authenticator app):")
+    for a in accounts:
+        typer.echo(f"  {a.role:<19} {a.email:<30} {a.password:<24} {a.totp_secret}")
+    typer.echo("")
+    typer.echo("No authenticator app at hand?  .venv/bin/bwc totp SECRET  prints the current code.")
+    if not seed_only:
+        serve(host=host, port=port)
+
+
+@app.command()
+def totp(secret: str) -> None:
+    """Print the current one-time code for a TOTP secret (for demo accounts)."""
+    import pyotp
+
+    typer.echo(pyotp.TOTP(secret.replace(" ", "")).now())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations."""
+    engine = get_engine()
+    migrations.upgrade(engine, revision)
+    typer.echo(f"database at revision {migrations.current_revision(engine)}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Exit 1 if the models and the migrated database differ (a migration is missing)."""
+    engine = get_engine()
+    diffs = migrations.pending_changes(engine)
+    if diffs:
+        for d in diffs:
+            typer.echo(f"drift: {d}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"database at revision {migrations.current_revision(engine)}: models and migrations agree")

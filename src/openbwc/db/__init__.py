@@ -1,0 +1,1 @@
+"""Database access: declarative base, engines, sessions and migrations."""

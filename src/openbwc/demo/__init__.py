@@ -1,0 +1,1 @@
+"""The demo agency: deterministic seed data for `bwc demo`."""

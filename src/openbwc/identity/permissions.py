@@ -1,0 +1,54 @@
+"""The permission catalogue and the built-in roles (DESIGN.md "Who uses it").
+
+Permissions are ``scope:resource:action`` strings. Each domain adds its own
+here as it arrives; built-in roles are re-synchronised from this file by
+``bwc init``, and administrators may create further roles as data.
+"""
+
+from __future__ import annotations
+
+PERMISSIONS: dict[str, str] = {
+    "identity:accounts:read": "List and view accounts",
+    "identity:accounts:write": "Create, disable and change accounts",
+    "identity:roles:read": "List roles and their permissions",
+    "identity:roles:write": "Create roles, grant and revoke them",
+    "identity:self:read": "View one's own account and permissions",
+    "identity:tokens:write": "Create and revoke one's own API tokens",
+    "org:offices:read": "View field offices, divisions and units",
+    "org:people:read": "View people",
+    "org:people:write": "Add and change people",
+    "org:training:read": "View training records",
+    "org:training:write": "Record training",
+    "custody:ledger:read": "Read custody-ledger entries and custody reports",
+}
+
+_READ_ORG = {"org:offices:read", "org:people:read", "org:training:read"}
+_SELF = {"identity:self:read", "identity:tokens:write"}
+
+BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
+    "officer": ("Docks a camera, tags own recordings, files reports", _SELF | {"org:offices:read"}),
+    "supervisor": (
+        "Approves exceptions and stop reasons, reviews sampled footage",
+        _SELF | _READ_ORG,
+    ),
+    "evidence_custodian": (
+        "Categories, holds, exports, proposes disposition",
+        _SELF | _READ_ORG | {"custody:ledger:read"},
+    ),
+    "program_manager": (
+        "Fleet, training, rollout, cost forecasts, compliance dashboards",
+        _SELF | _READ_ORG | {"org:people:write", "org:training:write"},
+    ),
+    "records_officer": ("Works access and release requests, redacts, releases", _SELF | _READ_ORG),
+    "oversight": (
+        "Civil rights, privacy, inspector general, counsel: read-only everything, ledger audits",
+        _SELF | _READ_ORG | {"custody:ledger:read", "identity:accounts:read", "identity:roles:read"},
+    ),
+    "dock": ("A docking station (machine client): uploads footage and reports telemetry", {"identity:self:read"}),
+    "admin": ("Technology administrator: accounts, roles and configuration", set(PERMISSIONS)),
+}
+
+
+def is_well_formed(permission: str) -> bool:
+    parts = permission.split(":")
+    return len(parts) == 3 and all(p and p.replace("_", "").replace("-", "").isalnum() for p in parts)

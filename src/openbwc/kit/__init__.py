@@ -1,0 +1,1 @@
+"""Small shared tools every layer may use: errors, ids, time, pagination."""

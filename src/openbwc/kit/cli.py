@@ -1,0 +1,85 @@
+"""Helpers every domain's Typer commands share: sessions, output, errors.
+
+Commands print tables for people and, with ``--json``, JSON for scripts.
+Domain errors become one line on stderr with their code, and exit status 2
+(1 is kept for "checked and found a problem", e.g. a failed verification).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from openbwc.db.session import get_engine, unit_of_work
+from openbwc.kit.errors import DomainError
+from openbwc.kit.time import isoformat
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return isoformat(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=_default, indent=2) + "\n")
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*["" if v is None else (isoformat(v) if isinstance(v, datetime) else str(v)) for v in row])
+    console.print(table)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    with unit_of_work(get_engine()) as session:
+        yield session
+
+
+def fail(code: str, message: str, status: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error[/] {code}: {message}", highlight=False)
+    return typer.Exit(status)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain errors into a coded message and exit status 2; nothing is committed."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            raise fail(exc.code, exc.message)
+
+    return wrapper

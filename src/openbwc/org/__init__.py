@@ -1,0 +1,1 @@
+"""The agency: field offices, divisions, units, people and their BWC training."""

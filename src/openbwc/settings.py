@@ -1,0 +1,77 @@
+"""One typed settings object, read from ``BWC_*`` environment variables.
+
+Built by :func:`get_settings`, never at import time, so tests and the CLI can
+point openbwc at another data directory or database without reloading modules.
+Defaults need no configuration at all: SQLite and a filesystem object store
+under ``./var``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BWC_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    storage_url: str | None = None
+
+    # Secrets: read from these if set, else generated into the data dir by `bwc init`.
+    secret_key: str | None = None
+    ledger_signing_key_file: Path | None = None
+
+    # Security controls (POLICY.md SEC-3, SEC-4).
+    lockout_threshold: int = 5
+    lockout_minutes: int = 10
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    totp_valid_window: int = 1  # steps either side of now: 30 s each, well under SEC-4's 5 minutes
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    cookie_secure: bool = True
+    system_use_banner: str = Field(
+        default=(
+            "You are accessing a U.S. Government information system. Use of this system "
+            "may be monitored, recorded and subject to audit. Unauthorized use is prohibited "
+            "and subject to criminal and civil penalties. Use of the system indicates consent "
+            "to monitoring and recording."
+        )
+    )
+
+    # Custody ledger: a signed tree head at least this often while entries arrive.
+    ledger_head_interval_s: int = 60
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'openbwc.sqlite3'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return f"file://{self.resolved_data_dir / 'objects'}"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.resolved_data_dir / "secrets"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,73 @@
+"""Console plumbing: templates, navigation, the error page, static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from openbwc import __version__
+from openbwc.kit import csrf
+from openbwc.kit.time import isoformat
+
+HERE = Path(__file__).parent
+
+# (label, path, permission). A domain appears in the menu once it exists and the
+# user may see it; the ones still to come are listed greyed so people know.
+NAVIGATION: list[tuple[str, str | None, str | None]] = [
+    ("Home", "/", None),
+    ("Offices", "/offices", "org:offices:read"),
+    ("People", "/people", "org:people:read"),
+    ("Training", "/training", "org:training:read"),
+    ("Fleet", None, None),
+    ("Evidence", None, None),
+    ("Compliance", None, None),
+    ("Requests", None, None),
+    ("Custody ledger", None, None),
+    ("Transparency", None, None),
+]
+
+
+def build_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["when"] = lambda v: "" if v is None else isoformat(v).replace("T", " ").replace("Z", " UTC")
+    templates.env.filters["day"] = lambda v: "" if v is None else v.date().isoformat()
+    templates.env.globals["version"] = __version__
+    return templates
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    nav = [
+        {"label": label, "path": path, "active": path is not None and (principal is None or perm is None or principal.can(perm))}
+        for label, path, perm in request.app.state.navigation
+    ]
+    ctx = {
+        "request": request,
+        "principal": principal,
+        "nav": nav,
+        "csrf_token": csrf.form_token(request),
+        "banner": request.app.state.settings.system_use_banner,
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def mount(app: FastAPI) -> None:
+    from openbwc.web import auth_pages, org_pages
+
+    app.state.templates = build_templates()
+    app.state.navigation = list(NAVIGATION)
+
+    def render_error(request: Request, status: int, code: str, message: str) -> HTMLResponse:
+        return render(request, "error.html", {"status": status, "code": code, "message": message}, status)
+
+    app.state.render_error = render_error
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(auth_pages.router)
+    app.include_router(org_pages.router)

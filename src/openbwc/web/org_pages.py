@@ -1,0 +1,139 @@
+"""Console pages for the agency: home, offices, people, training."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from openbwc.identity.service import Principal
+from openbwc.kit.http import DB, actor_of, requires
+from openbwc.kit.time import parse_instant, utcnow
+from openbwc.org import repository as repo
+from openbwc.org import service
+from openbwc.web.console import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+@router.get("/")
+def home(request: Request, db: Session = DB, caller: Principal = requires("identity:self:read")) -> Response:
+    offices = repo.offices(db) if caller.can("org:offices:read") else []
+    counts = repo.office_counts(db, utcnow()) if caller.can("org:people:read") else []
+    totals = {"people": sum(c[2] for c in counts), "trained": sum(c[3] for c in counts)}
+    return render(request, "home.html", {"offices": offices, "counts": counts, "totals": totals})
+
+
+@router.get("/offices")
+def offices_page(request: Request, db: Session = DB, _: Principal = requires("org:offices:read")) -> Response:
+    counts = {(o, d): (n, t) for o, d, n, t in repo.office_counts(db, utcnow())}
+    rows = []
+    for office in repo.offices(db):
+        per_div = {d.code: counts.get((office.code, d.code), (0, 0)) for d in repo.divisions(db)}
+        rows.append({"office": office, "per_div": per_div,
+                     "units": [u for u in repo.units(db, office.code)]})
+    return render(request, "offices.html", {"rows": rows, "divisions": repo.divisions(db)})
+
+
+@router.get("/people")
+def people_page(
+    request: Request,
+    db: Session = DB,
+    _: Principal = requires("org:people:read"),
+    office: str | None = None,
+    division: str | None = None,
+    q: str | None = Query(None, max_length=100),
+    trained: str | None = None,
+    page: int = Query(1, ge=1, le=10_000),
+) -> Response:
+    trained_flag = {"yes": True, "no": False}.get(trained or "")
+    rows, total = repo.list_people(
+        db,
+        limit=PAGE,
+        offset=(page - 1) * PAGE,
+        office_code=office or None,
+        division_code=division or None,
+        search=q or None,
+        trained=trained_flag,
+        trained_at=utcnow(),
+    )
+    return render(
+        request,
+        "people.html",
+        {
+            "people": service.describe_people(db, list(rows)),
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE)),
+            "filters": {"office": office or "", "division": division or "", "q": q or "", "trained": trained or ""},
+            "offices": repo.offices(db),
+            "divisions": repo.divisions(db),
+        },
+    )
+
+
+@router.post("/people")
+def people_add(
+    request: Request,
+    badge: str = Form(..., max_length=40),
+    name: str = Form(..., max_length=200),
+    division: str = Form(...),
+    office: str = Form(...),
+    unit: str = Form("", max_length=120),
+    supervisor: str = Form("", max_length=40),
+    db: Session = DB,
+    caller: Principal = requires("org:people:write"),
+) -> Response:
+    person = service.add_person(
+        db, actor_of(request, caller), badge=badge, name=name, division=division, office=office,
+        unit=unit or None, supervisor_badge=supervisor or None,
+    )
+    return RedirectResponse(f"/people/{person.badge}", status_code=303)
+
+
+@router.get("/people/{badge}")
+def person_page(badge: str, request: Request, db: Session = DB, _: Principal = requires("org:people:read")) -> Response:
+    person = service.get_person(db, badge)
+    view = service.describe_people(db, [person])[0]
+    return render(
+        request, "person.html", {"v": view, "training": repo.training_of(db, person.id), "now": utcnow()}
+    )
+
+
+@router.post("/people/{badge}/training")
+def person_add_training(
+    badge: str,
+    request: Request,
+    completed_on: str = Form(..., max_length=40),
+    course: str = Form("", max_length=120),
+    db: Session = DB,
+    caller: Principal = requires("org:training:write"),
+) -> Response:
+    service.add_training(
+        db, actor_of(request, caller), badge=badge,
+        completed_at=parse_instant(completed_on, field="completed on"), course=course or service.BWC_COURSE,
+    )
+    return RedirectResponse(f"/people/{badge}", status_code=303)
+
+
+@router.get("/training")
+def training_page(request: Request, db: Session = DB, _: Principal = requires("org:training:read")) -> Response:
+    now = utcnow()
+    untrained, total_untrained = repo.list_people(db, limit=200, offset=0, status="active", trained=False, trained_at=now)
+    soon = now + timedelta(days=30)
+    # Trained now but not any more in 30 days: due for the annual refresher.
+    due, total_due = repo.list_people(db, limit=200, offset=0, status="active", trained=False, trained_at=soon)
+    due = [p for p in due if p.id not in {u.id for u in untrained}]
+    return render(
+        request,
+        "training.html",
+        {
+            "untrained": service.describe_people(db, list(untrained)),
+            "total_untrained": total_untrained,
+            "due": service.describe_people(db, due),
+            "counts": repo.office_counts(db, now),
+        },
+    )

@@ -1,0 +1,124 @@
+"""Shared fixtures.
+
+Every database test runs on SQLite and, when ``BWC_TEST_POSTGRES_URL`` is set,
+on PostgreSQL too. Each database is migrated with Alembic once per test
+session; each test runs inside a transaction that is rolled back at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy.orm import Session
+
+# Before anything reads settings: a private data dir and cheap (still Argon2id) hashing.
+_DATA = tempfile.mkdtemp(prefix="bwc-test-")
+os.environ["BWC_DATA_DIR"] = _DATA
+os.environ["BWC_ARGON2_TIME_COST"] = "1"
+os.environ["BWC_ARGON2_MEMORY_KIB"] = "1024"
+os.environ.pop("BWC_DATABASE_URL", None)
+os.environ.pop("BWC_STORAGE_URL", None)
+
+from openbwc import migrations  # noqa: E402
+from openbwc.bootstrap import seed_reference  # noqa: E402
+from openbwc.db.session import engine_for  # noqa: E402
+from openbwc.settings import get_settings, reset_settings_cache  # noqa: E402
+
+reset_settings_cache()
+
+POSTGRES_URL = os.environ.get("BWC_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def fresh_database_url(backend: str, name: str) -> str:
+    """A new, empty database for this worker: a SQLite file, or a PostgreSQL database."""
+    if backend == "sqlite":
+        path = os.path.join(_DATA, f"{name}-{_worker()}.sqlite3")
+        if os.path.exists(path):
+            os.remove(path)
+        return f"sqlite:///{path}"
+    assert POSTGRES_URL
+    base = make_url(POSTGRES_URL)
+    # The pid keeps concurrent test runs on one server apart; dropped at teardown.
+    dbname = f"bwc_{name}_{_worker()}_{os.getpid()}".lower()
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+    admin.dispose()
+    return base.set(database=dbname).render_as_string(hide_password=False)
+
+
+def migrated_engine(backend: str, name: str) -> Engine:
+    engine = engine_for(fresh_database_url(backend, name))
+    migrations.upgrade(engine)
+    with Session(engine) as session:
+        seed_reference(session)
+        session.commit()
+    return engine
+
+
+def drop_database(engine: Engine) -> None:
+    engine.dispose()
+    if engine.dialect.name == "postgresql":
+        admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{engine.url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    eng = migrated_engine(request.param, "test")
+    yield eng
+    drop_database(eng)
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+def session_on(conn: Connection) -> Session:
+    # Commits inside the code under test only release a savepoint: the outer
+    # transaction is rolled back when the test ends.
+    return Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db(connection: Connection) -> Iterator[Session]:
+    session = session_on(connection)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def settings():
+    return get_settings()
+
+
+@pytest.fixture
+def app(connection: Connection, settings):
+    from openbwc.api.app import create_app
+
+    return create_app(settings, sessions=lambda: session_on(connection))
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="https://testserver") as c:
+        yield c

@@ -32,7 +32,11 @@ class Person:
 def make_account(db: Session, *roles: str, email: str | None = None, mfa: bool = True) -> Person:
     email = email or f"user{next(_n)}@example.gov"
     account = service.create_account(
-        db, TEST_ACTOR, email=email, display_name=email.split("@")[0], roles=list(roles) or ["officer"],
+        db,
+        TEST_ACTOR,
+        email=email,
+        display_name=email.split("@")[0],
+        roles=list(roles) or ["officer"],
         password=PASSWORD,
     )
     secret = pyotp.random_base32()
@@ -45,7 +49,11 @@ def make_account(db: Session, *roles: str, email: str | None = None, mfa: bool =
 
 def make_machine(db: Session, *roles: str) -> Account:
     return service.create_account(
-        db, TEST_ACTOR, email=f"dock{next(_n)}@example.gov", display_name="dock", roles=list(roles) or ["dock"],
+        db,
+        TEST_ACTOR,
+        email=f"dock{next(_n)}@example.gov",
+        display_name="dock",
+        roles=list(roles) or ["dock"],
         kind="machine",
     )
 

@@ -23,7 +23,7 @@ from openbwc.kit.secrets import ensure_secret_file, secret_key_path
 from openbwc.org import service as org
 from openbwc.settings import Settings
 
-DEFAULT_ADMIN = "admin@openbwc.local"
+DEFAULT_ADMIN = "admin@openbwc.org"
 
 
 @dataclass
@@ -67,7 +67,11 @@ def init(settings: Settings, admin_email: str | None = None, admin_password: str
                 if admin_password is None:
                     admin_password = generated = secrets.token_urlsafe(15)
                 identity.create_account(
-                    session, actor, email=email_out, display_name="Administrator", roles=["admin"],
+                    session,
+                    actor,
+                    email=email_out,
+                    display_name="Administrator",
+                    roles=["admin"],
                     password=admin_password,
                 )
         elif not has_admin:

@@ -20,8 +20,8 @@ from openbwc.identity.access import IdentityAccess
 from openbwc.identity.endpoints import router as identity_router
 from openbwc.kit.csrf import csrf_guard
 from openbwc.kit.http import declared_permission, public
-from openbwc.org.endpoints import router as org_router
 from openbwc.kit.secrets import load_secret_key
+from openbwc.org.endpoints import router as org_router
 from openbwc.settings import Settings, get_settings
 from openbwc.web import console
 

@@ -33,17 +33,111 @@ OFFICERS = {"BAL": 300, "PHI": 340, "WAS": 380, "BUF": 250, "DET": 330}
 ERO_SHARE = 0.6
 TEAM_SIZE = 8
 
-FIRST = (
-    "James Maria Robert Linda Michael Patricia David Jennifer William Elizabeth Richard Susan Joseph Jessica "
-    "Thomas Sarah Carlos Karen Daniel Nancy Matthew Lisa Anthony Betty Mark Sandra Jose Ashley Kevin Emily "
-    "Brian Kimberly Luis Michelle Juan Amanda Kenji Ana Omar Fatima Andre Grace Samuel Rosa Tyrone Mei"
-).split()
-LAST = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson "
-    "Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis "
-    "Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall "
-    "Rivera Campbell Mitchell Carter Roberts Kowalski Okafor Haddad Novak Sato"
-).split()
+FIRST = [
+    "James",
+    "Maria",
+    "Robert",
+    "Linda",
+    "Michael",
+    "Patricia",
+    "David",
+    "Jennifer",
+    "William",
+    "Elizabeth",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Carlos",
+    "Karen",
+    "Daniel",
+    "Nancy",
+    "Matthew",
+    "Lisa",
+    "Anthony",
+    "Betty",
+    "Mark",
+    "Sandra",
+    "Jose",
+    "Ashley",
+    "Kevin",
+    "Emily",
+    "Brian",
+    "Kimberly",
+    "Luis",
+    "Michelle",
+    "Juan",
+    "Amanda",
+    "Kenji",
+    "Ana",
+    "Omar",
+    "Fatima",
+    "Andre",
+    "Grace",
+    "Samuel",
+    "Rosa",
+    "Tyrone",
+    "Mei",
+]
+LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Kowalski",
+    "Okafor",
+    "Haddad",
+    "Novak",
+    "Sato",
+]
 
 
 @dataclass(frozen=True)
@@ -63,13 +157,18 @@ def _secret(email: str) -> str:
 DEMO_ACCOUNTS = [
     DemoAccount("admin@demo.openbwc.org", "Alex Admin", "admin", "demo-admin-pass", _secret("admin")),
     DemoAccount("manager@demo.openbwc.org", "Pat Program", "program_manager", "demo-manager-pass", _secret("pm")),
-    DemoAccount("custodian@demo.openbwc.org", "Casey Custodian", "evidence_custodian", "demo-custodian-pass",
-                _secret("custodian")),
-    DemoAccount("records@demo.openbwc.org", "Robin Records", "records_officer", "demo-records-pass",
-                _secret("records")),
+    DemoAccount(
+        "custodian@demo.openbwc.org",
+        "Casey Custodian",
+        "evidence_custodian",
+        "demo-custodian-pass",
+        _secret("custodian"),
+    ),
+    DemoAccount(
+        "records@demo.openbwc.org", "Robin Records", "records_officer", "demo-records-pass", _secret("records")
+    ),
     DemoAccount("oig@demo.openbwc.org", "Morgan Inspector", "oversight", "demo-oversight-pass", _secret("oig")),
-    DemoAccount("crcl@demo.openbwc.org", "Jordan CivilRights", "oversight", "demo-civilrights-pass",
-                _secret("crcl")),
+    DemoAccount("crcl@demo.openbwc.org", "Jordan CivilRights", "oversight", "demo-civilrights-pass", _secret("crcl")),
     DemoAccount("supervisor@demo.openbwc.org", "", "supervisor", "demo-supervisor-pass", _secret("sup"), "S30001"),
     DemoAccount("officer@demo.openbwc.org", "", "officer", "demo-officer-pass", _secret("officer"), "E10001"),
 ]
@@ -108,8 +207,13 @@ def seed_people(session: Session) -> int:
             days_ago = rng.randint(20, 330)
         done = today - timedelta(days=days_ago)
         training.append(
-            TrainingRecord(person_id=person.id, course=org.BWC_COURSE, completed_at=done,
-                           expires_at=org.one_year_after(done), recorded_by=DEMO_ACTOR.id)
+            TrainingRecord(
+                person_id=person.id,
+                course=org.BWC_COURSE,
+                completed_at=done,
+                expires_at=org.one_year_after(done),
+                recorded_by=DEMO_ACTOR.id,
+            )
         )
 
     for code, total in OFFICERS.items():
@@ -123,9 +227,15 @@ def seed_people(session: Session) -> int:
                 unit = Unit(office_code=office.code, division_code=div.code, name=label)
                 session.add(unit)
                 session.flush()
-                sup = Person(badge=badge("S"), name=_name(rng), division_code=div.code, office_code=office.code,
-                             unit_id=unit.id, status="active",
-                             title="Supervisory Deportation Officer" if div_code == "ERO" else "Group Supervisor")
+                sup = Person(
+                    badge=badge("S"),
+                    name=_name(rng),
+                    division_code=div.code,
+                    office_code=office.code,
+                    unit_id=unit.id,
+                    status="active",
+                    title="Supervisory Deportation Officer" if div_code == "ERO" else "Group Supervisor",
+                )
                 session.add(sup)
                 session.flush()
                 people.append(sup)
@@ -133,8 +243,12 @@ def seed_people(session: Session) -> int:
                 size = min(TEAM_SIZE, count - t * TEAM_SIZE)
                 for _ in range(size):
                     officer = Person(
-                        badge=badge("E" if div_code == "ERO" else "H"), name=_name(rng), division_code=div.code,
-                        office_code=office.code, unit_id=unit.id, supervisor_id=sup.id,
+                        badge=badge("E" if div_code == "ERO" else "H"),
+                        name=_name(rng),
+                        division_code=div.code,
+                        office_code=office.code,
+                        unit_id=unit.id,
+                        supervisor_id=sup.id,
                         status="on_leave" if rng.random() < 0.01 else "active",
                         title="Deportation Officer" if div_code == "ERO" else "Special Agent",
                     )
@@ -149,7 +263,11 @@ def seed_people(session: Session) -> int:
     # One ledger entry for the whole import, with a digest of what was imported.
     digest = hashlib.sha256("\n".join(sorted(p.badge for p in people)).encode()).hexdigest()
     custody.record(
-        session, actor=DEMO_ACTOR, action="org:people:import", object_type="agency", object_id="demo",
+        session,
+        actor=DEMO_ACTOR,
+        action="org:people:import",
+        object_type="agency",
+        object_id="demo",
         details={"people": len(people), "training_records": len(training), "badges_sha256": digest},
     )
     return len(people)

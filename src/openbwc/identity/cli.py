@@ -38,7 +38,12 @@ def create(
     password = _read_password(password_file)
     with session_scope() as db:
         account = service.create_account(
-            db, cli_actor(), email=email, display_name=name or email, roles=role, password=password,
+            db,
+            cli_actor(),
+            email=email,
+            display_name=name or email,
+            roles=role,
+            password=password,
             kind="machine" if machine else "person",
         )
         plain = None
@@ -58,7 +63,8 @@ def create(
 @app.command("list")
 @handle_errors
 def list_(
-    role: str = typer.Option(None, "--role"), limit: int = typer.Option(200, "--limit", min=1, max=10000),
+    role: str = typer.Option(None, "--role"),
+    limit: int = typer.Option(200, "--limit", min=1, max=10000),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """List accounts."""
@@ -66,15 +72,26 @@ def list_(
         rows, total = repo.list_accounts(db, limit=limit, offset=0, role=role)
         roles = repo.roles_for_accounts(db, [a.id for a in rows])
         data = [
-            {"id": str(a.id), "email": a.email, "name": a.display_name, "kind": a.kind, "status": a.status,
-             "roles": roles[a.id], "mfa": a.totp_enabled, "last_logon_at": a.last_logon_at}
+            {
+                "id": str(a.id),
+                "email": a.email,
+                "name": a.display_name,
+                "kind": a.kind,
+                "status": a.status,
+                "roles": roles[a.id],
+                "mfa": a.totp_enabled,
+                "last_logon_at": a.last_logon_at,
+            }
             for a in rows
         ]
     if json_out:
         print_json(data)
     else:
-        print_table(f"{total} accounts", ["email", "name", "kind", "status", "roles", "mfa"],
-                    [(d["email"], d["name"], d["kind"], d["status"], ",".join(d["roles"]), d["mfa"]) for d in data])
+        print_table(
+            f"{total} accounts",
+            ["email", "name", "kind", "status", "roles", "mfa"],
+            [(d["email"], d["name"], d["kind"], d["status"], ",".join(d["roles"]), d["mfa"]) for d in data],
+        )
 
 
 @app.command("disable")
@@ -122,19 +139,25 @@ def token(email: str, name: str = typer.Option(..., "--name"), json_out: bool = 
 def roles(json_out: bool = JSON_OPTION) -> None:
     """List roles and their permissions."""
     with session_scope() as db:
-        data = [{"name": r.name, "builtin": r.builtin, "permissions": repo.role_permissions(db, r.name)}
-                for r in repo.list_roles(db)]
+        data = [
+            {"name": r.name, "builtin": r.builtin, "permissions": repo.role_permissions(db, r.name)}
+            for r in repo.list_roles(db)
+        ]
     if json_out:
         print_json(data)
     else:
-        print_table("roles", ["role", "builtin", "permissions"],
-                    [(d["name"], d["builtin"], " ".join(d["permissions"])) for d in data])
+        print_table(
+            "roles",
+            ["role", "builtin", "permissions"],
+            [(d["name"], d["builtin"], " ".join(d["permissions"])) for d in data],
+        )
 
 
 @app.command("create-role")
 @handle_errors
 def create_role(
-    name: str, permission: list[str] = typer.Option(..., "--permission"),
+    name: str,
+    permission: list[str] = typer.Option(..., "--permission"),
     description: str = typer.Option("", "--description"),
 ) -> None:
     """Create a role from permissions (see `bwc users roles`)."""

@@ -81,7 +81,9 @@ def create_account(
 
 
 @router.get("/accounts/{account_id}", response_model=AccountOut)
-def get_account(account_id: uuid.UUID, db: Session = DB, _: Principal = requires("identity:accounts:read")) -> AccountOut:
+def get_account(
+    account_id: uuid.UUID, db: Session = DB, _: Principal = requires("identity:accounts:read")
+) -> AccountOut:
     return account_out(db, service.get_account(db, account_id))
 
 
@@ -113,7 +115,11 @@ def grant_role(
 
 @router.delete("/accounts/{account_id}/roles/{role}", response_model=AccountOut)
 def revoke_role(
-    account_id: uuid.UUID, role: str, request: Request, db: Session = DB, caller: Principal = requires("identity:roles:write")
+    account_id: uuid.UUID,
+    role: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("identity:roles:write"),
 ) -> AccountOut:
     account = service.get_account(db, account_id)
     service.revoke_role(db, actor_of(request, caller), account, role)
@@ -131,7 +137,10 @@ def create_token_for(
     """Issue a token for another account, typically a machine client such as a dock."""
     account = service.get_account(db, account_id)
     plain, row = tokens.create_token(
-        db, actor_of(request, caller), account, name=body.name,
+        db,
+        actor_of(request, caller),
+        account,
+        name=body.name,
         expires_at=ensure_utc(body.expires_at) if body.expires_at else None,
     )
     return TokenCreated(**TokenOut.model_validate(row).model_dump(), token=plain)
@@ -140,7 +149,9 @@ def create_token_for(
 @router.get("/roles", response_model=list[RoleOut])
 def list_roles(db: Session = DB, _: Principal = requires("identity:roles:read")) -> list[RoleOut]:
     return [
-        RoleOut(name=r.name, description=r.description, builtin=r.builtin, permissions=repo.role_permissions(db, r.name))
+        RoleOut(
+            name=r.name, description=r.description, builtin=r.builtin, permissions=repo.role_permissions(db, r.name)
+        )
         for r in repo.list_roles(db)
     ]
 
@@ -172,7 +183,10 @@ def create_my_token(
 ) -> TokenCreated:
     account = service.get_account(db, caller.account_id)
     plain, row = tokens.create_token(
-        db, actor_of(request, caller), account, name=body.name,
+        db,
+        actor_of(request, caller),
+        account,
+        name=body.name,
         expires_at=ensure_utc(body.expires_at) if body.expires_at else None,
     )
     return TokenCreated(**TokenOut.model_validate(row).model_dump(), token=plain)

@@ -25,9 +25,7 @@ def hasher() -> PasswordHasher:
 
 def check_strength(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise ValidationFailed(
-            f"password must be at least {MIN_LENGTH} characters long", code="WEAK_PASSWORD"
-        )
+        raise ValidationFailed(f"password must be at least {MIN_LENGTH} characters long", code="WEAK_PASSWORD")
     if password.strip() != password or not password.isprintable():
         raise ValidationFailed(
             "password must not start or end with spaces or contain control characters",

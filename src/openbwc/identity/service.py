@@ -215,9 +215,7 @@ def disable_account(session: Session, actor: Actor, account: Account, reason: st
 def create_role(session: Session, actor: Actor, *, name: str, description: str, permissions: list[str]) -> Role:
     name = name.strip()
     if not name or not name.replace("_", "").isalnum() or name != name.lower():
-        raise ValidationFailed(
-            "role names are lower-case letters, digits and underscores", code="INVALID_ROLE_NAME"
-        )
+        raise ValidationFailed("role names are lower-case letters, digits and underscores", code="INVALID_ROLE_NAME")
     if repo.get_role(session, name) is not None:
         raise Conflict(f"role {name!r} already exists", code="DUPLICATE_ROLE")
     unknown = [p for p in permissions if not is_well_formed(p) or p not in PERMISSIONS]

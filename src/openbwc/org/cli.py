@@ -22,8 +22,15 @@ app.add_typer(training_app, name="training")
 def _person_dict(v: service.PersonView) -> dict:
     p = v.person
     return {
-        "badge": p.badge, "name": p.name, "title": p.title, "division": p.division_code, "office": p.office_code,
-        "unit": v.unit_name, "supervisor": v.supervisor_badge, "status": p.status, "bwc_trained": v.trained,
+        "badge": p.badge,
+        "name": p.name,
+        "title": p.title,
+        "division": p.division_code,
+        "office": p.office_code,
+        "unit": v.unit_name,
+        "supervisor": v.supervisor_badge,
+        "status": p.status,
+        "bwc_trained": v.trained,
         "training_expires_at": v.training_expires_at,
     }
 
@@ -38,14 +45,23 @@ def offices_list(json_out: bool = JSON_OPTION) -> None:
             c = counts.setdefault(office, [0, 0])
             c[0] += n
             c[1] += t
-        data = [{"code": o.code, "name": o.name, "city": o.city, "state": o.state,
-                 "people": counts.get(o.code, [0, 0])[0], "trained": counts.get(o.code, [0, 0])[1]}
-                for o in repo.offices(db)]
+        data = [
+            {
+                "code": o.code,
+                "name": o.name,
+                "city": o.city,
+                "state": o.state,
+                "people": counts.get(o.code, [0, 0])[0],
+                "trained": counts.get(o.code, [0, 0])[1],
+            }
+            for o in repo.offices(db)
+        ]
     if json_out:
         print_json(data)
     else:
-        print_table("field offices", ["code", "name", "city", "state", "people", "trained"],
-                    [tuple(d.values()) for d in data])
+        print_table(
+            "field offices", ["code", "name", "city", "state", "people", "trained"], [tuple(d.values()) for d in data]
+        )
 
 
 @people_app.command("add")
@@ -63,8 +79,15 @@ def people_add(
     """Add a person."""
     with session_scope() as db:
         person = service.add_person(
-            db, cli_actor(), badge=badge, name=name, division=division, office=office, unit=unit,
-            supervisor_badge=supervisor, title=title,
+            db,
+            cli_actor(),
+            badge=badge,
+            name=name,
+            division=division,
+            office=office,
+            unit=unit,
+            supervisor_badge=supervisor,
+            title=title,
         )
         data = _person_dict(service.describe_people(db, [person])[0])
     if json_out:
@@ -86,19 +109,36 @@ def people_list(
     """List people."""
     with session_scope() as db:
         rows, total = repo.list_people(
-            db, limit=limit, offset=0,
+            db,
+            limit=limit,
+            offset=0,
             office_code=service.require_office(db, office).code if office else None,
             division_code=service.require_division(db, division).code if division else None,
-            search=search, trained=False if untrained else None, trained_at=utcnow(),
+            search=search,
+            trained=False if untrained else None,
+            trained_at=utcnow(),
         )
         data = [_person_dict(v) for v in service.describe_people(db, list(rows))]
     if json_out:
         print_json(data)
     else:
-        print_table(f"{total} people (showing {len(data)})",
-                    ["badge", "name", "division", "office", "unit", "supervisor", "status", "trained until"],
-                    [(d["badge"], d["name"], d["division"], d["office"], d["unit"], d["supervisor"], d["status"],
-                      d["training_expires_at"].date() if d["training_expires_at"] else "not current") for d in data])
+        print_table(
+            f"{total} people (showing {len(data)})",
+            ["badge", "name", "division", "office", "unit", "supervisor", "status", "trained until"],
+            [
+                (
+                    d["badge"],
+                    d["name"],
+                    d["division"],
+                    d["office"],
+                    d["unit"],
+                    d["supervisor"],
+                    d["status"],
+                    d["training_expires_at"].date() if d["training_expires_at"] else "not current",
+                )
+                for d in data
+            ],
+        )
 
 
 @training_app.command("add")
@@ -111,10 +151,19 @@ def training_add(
 ) -> None:
     """Record a completed BWC training course (valid one year)."""
     with session_scope() as db:
-        rec = service.add_training(db, cli_actor(), badge=badge,
-                                   completed_at=parse_instant(completed_at, field="--completed-at"), course=course)
-        data = {"badge": badge.upper(), "course": rec.course, "completed_at": rec.completed_at,
-                "expires_at": rec.expires_at}
+        rec = service.add_training(
+            db,
+            cli_actor(),
+            badge=badge,
+            completed_at=parse_instant(completed_at, field="--completed-at"),
+            course=course,
+        )
+        data = {
+            "badge": badge.upper(),
+            "course": rec.course,
+            "completed_at": rec.completed_at,
+            "expires_at": rec.expires_at,
+        }
     if json_out:
         print_json(data)
     else:
@@ -127,10 +176,15 @@ def training_list(badge: str = typer.Option(..., "--badge"), json_out: bool = JS
     """A person's training records."""
     with session_scope() as db:
         person = service.get_person(db, badge)
-        data = [{"course": t.course, "completed_at": t.completed_at, "expires_at": t.expires_at}
-                for t in repo.training_of(db, person.id)]
+        data = [
+            {"course": t.course, "completed_at": t.completed_at, "expires_at": t.expires_at}
+            for t in repo.training_of(db, person.id)
+        ]
     if json_out:
         print_json(data)
     else:
-        print_table(f"training of {badge}", ["course", "completed", "expires"],
-                    [(d["course"], d["completed_at"], d["expires_at"]) for d in data])
+        print_table(
+            f"training of {badge}",
+            ["course", "completed", "expires"],
+            [(d["course"], d["completed_at"], d["expires_at"]) for d in data],
+        )

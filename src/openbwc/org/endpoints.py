@@ -65,9 +65,7 @@ def list_divisions(db: Session = DB, _: Caller = requires("org:offices:read")) -
 
 
 @router.get("/units", response_model=list[UnitOut])
-def list_units(
-    office: str | None = None, db: Session = DB, _: Caller = requires("org:offices:read")
-) -> list[UnitOut]:
+def list_units(office: str | None = None, db: Session = DB, _: Caller = requires("org:offices:read")) -> list[UnitOut]:
     return [UnitOut.model_validate(u) for u in repo.units(db, office.upper() if office else None)]
 
 

@@ -56,15 +56,21 @@ def login(
     except DomainError as exc:
         # Caught so the failure (counted, in the ledger) is committed with the page.
         return render(
-            request, "login.html", {"next": _safe_next(next), "expired": False, "error": exc.message, "email": email},
+            request,
+            "login.html",
+            {"next": _safe_next(next), "expired": False, "error": exc.message, "email": email},
             status_code=exc.status,
         )
     new = sessions.open_session(db, _anon(request), account)
     target = "/mfa" if account.totp_enabled else "/mfa/enroll"
     response = RedirectResponse(f"{target}?next={_safe_next(next)}", status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, new.cookie_value, httponly=True, secure=request.app.state.settings.cookie_secure,
-        samesite="strict", path="/",
+        SESSION_COOKIE,
+        new.cookie_value,
+        httponly=True,
+        secure=request.app.state.settings.cookie_secure,
+        samesite="strict",
+        path="/",
     )
     return response
 
@@ -77,7 +83,9 @@ def mfa_page(request: Request, next: str | None = None, db: Session = DB) -> Res
 
 
 @router.post("/mfa", dependencies=[public()])
-def mfa_verify(request: Request, code: str = Form(..., max_length=12), next: str = Form("/"), db: Session = DB) -> Response:
+def mfa_verify(
+    request: Request, code: str = Form(..., max_length=12), next: str = Form("/"), db: Session = DB
+) -> Response:
     pending = _pending(request, db)
     if pending is None:
         return RedirectResponse("/login", status_code=303)
@@ -118,9 +126,14 @@ def enroll(request: Request, code: str = Form(..., max_length=12), next: str = F
     except DomainError as exc:
         secret = account.totp_secret or ""
         return render(
-            request, "enroll.html",
-            {"secret": secret, "qr": totp.qr_svg(totp.provisioning_uri(secret, account.email)),
-             "next": _safe_next(next), "error": exc.message},
+            request,
+            "enroll.html",
+            {
+                "secret": secret,
+                "qr": totp.qr_svg(totp.provisioning_uri(secret, account.email)),
+                "next": _safe_next(next),
+                "error": exc.message,
+            },
             status_code=exc.status,
         )
     sessions.complete_logon(db, actor, account, ws)
@@ -132,7 +145,9 @@ def logout(request: Request, db: Session = DB) -> Response:
     resolved = sessions.resolve_session(db, request.cookies.get(SESSION_COOKIE))
     if resolved is not None:
         ws, account = resolved
-        sessions.end_session(db, Actor(str(account.id), account.display_name, request_id(request), client_addr(request)), ws)
+        sessions.end_session(
+            db, Actor(str(account.id), account.display_name, request_id(request), client_addr(request)), ws
+        )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -144,14 +159,20 @@ def account_page(request: Request, db: Session = DB, caller: Principal = require
     return render(
         request,
         "account.html",
-        {"account": account, "roles": repo.role_names(db, account.id), "tokens": tokens.list_tokens(db, account),
-         "new_token": None},
+        {
+            "account": account,
+            "roles": repo.role_names(db, account.id),
+            "tokens": tokens.list_tokens(db, account),
+            "new_token": None,
+        },
     )
 
 
 @router.post("/account/tokens")
 def account_create_token(
-    request: Request, name: str = Form(..., max_length=120), db: Session = DB,
+    request: Request,
+    name: str = Form(..., max_length=120),
+    db: Session = DB,
     caller: Principal = requires("identity:tokens:write"),
 ) -> Response:
     account = get_account(db, caller.account_id)
@@ -159,8 +180,12 @@ def account_create_token(
     return render(
         request,
         "account.html",
-        {"account": account, "roles": repo.role_names(db, account.id), "tokens": tokens.list_tokens(db, account),
-         "new_token": plain},
+        {
+            "account": account,
+            "roles": repo.role_names(db, account.id),
+            "tokens": tokens.list_tokens(db, account),
+            "new_token": plain,
+        },
     )
 
 

@@ -42,8 +42,11 @@ def build_templates() -> Jinja2Templates:
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
+    def visible(path: str | None, perm: str | None) -> bool:
+        return path is not None and (principal is None or perm is None or principal.can(perm))
+
     nav = [
-        {"label": label, "path": path, "active": path is not None and (principal is None or perm is None or principal.can(perm))}
+        {"label": label, "path": path, "active": visible(path, perm)}
         for label, path, perm in request.app.state.navigation
     ]
     ctx = {

@@ -33,8 +33,7 @@ def offices_page(request: Request, db: Session = DB, _: Principal = requires("or
     rows = []
     for office in repo.offices(db):
         per_div = {d.code: counts.get((office.code, d.code), (0, 0)) for d in repo.divisions(db)}
-        rows.append({"office": office, "per_div": per_div,
-                     "units": [u for u in repo.units(db, office.code)]})
+        rows.append({"office": office, "per_div": per_div, "units": [u for u in repo.units(db, office.code)]})
     return render(request, "offices.html", {"rows": rows, "divisions": repo.divisions(db)})
 
 
@@ -88,8 +87,14 @@ def people_add(
     caller: Principal = requires("org:people:write"),
 ) -> Response:
     person = service.add_person(
-        db, actor_of(request, caller), badge=badge, name=name, division=division, office=office,
-        unit=unit or None, supervisor_badge=supervisor or None,
+        db,
+        actor_of(request, caller),
+        badge=badge,
+        name=name,
+        division=division,
+        office=office,
+        unit=unit or None,
+        supervisor_badge=supervisor or None,
     )
     return RedirectResponse(f"/people/{person.badge}", status_code=303)
 
@@ -98,9 +103,7 @@ def people_add(
 def person_page(badge: str, request: Request, db: Session = DB, _: Principal = requires("org:people:read")) -> Response:
     person = service.get_person(db, badge)
     view = service.describe_people(db, [person])[0]
-    return render(
-        request, "person.html", {"v": view, "training": repo.training_of(db, person.id), "now": utcnow()}
-    )
+    return render(request, "person.html", {"v": view, "training": repo.training_of(db, person.id), "now": utcnow()})
 
 
 @router.post("/people/{badge}/training")
@@ -113,8 +116,11 @@ def person_add_training(
     caller: Principal = requires("org:training:write"),
 ) -> Response:
     service.add_training(
-        db, actor_of(request, caller), badge=badge,
-        completed_at=parse_instant(completed_on, field="completed on"), course=course or service.BWC_COURSE,
+        db,
+        actor_of(request, caller),
+        badge=badge,
+        completed_at=parse_instant(completed_on, field="completed on"),
+        course=course or service.BWC_COURSE,
     )
     return RedirectResponse(f"/people/{badge}", status_code=303)
 
@@ -122,7 +128,9 @@ def person_add_training(
 @router.get("/training")
 def training_page(request: Request, db: Session = DB, _: Principal = requires("org:training:read")) -> Response:
     now = utcnow()
-    untrained, total_untrained = repo.list_people(db, limit=200, offset=0, status="active", trained=False, trained_at=now)
+    untrained, total_untrained = repo.list_people(
+        db, limit=200, offset=0, status="active", trained=False, trained_at=now
+    )
     soon = now + timedelta(days=30)
     # Trained now but not any more in 30 days: due for the annual refresher.
     due, total_due = repo.list_people(db, limit=200, offset=0, status="active", trained=False, trained_at=soon)

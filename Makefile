@@ -23,7 +23,7 @@ lint: install
 	BWC_DATA_DIR=$$(mktemp -d) sh -c '$(BIN)/bwc db upgrade >/dev/null && $(BIN)/bwc db check'
 
 test: lint
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 -q --dist loadgroup
 
 test-fast: install
 	$(BIN)/pytest -q -x

@@ -184,3 +184,16 @@ def test_disabled_account_cannot_log_on_and_its_tokens_die(client, db):
     assert r.status_code == 200 and r.json()["status"] == "disabled"
     assert client.get("/api/v1/me", headers=person_headers).status_code == 401
     assert _password(client, person.account.email, person.password).status_code == 401
+
+
+def test_the_session_cookie_changes_when_mfa_completes(client, db):
+    person = make_account(db, "officer")
+    _password(client, person.account.email, person.password)
+    before = client.cookies.get("bwc_session")
+    r = post_form(client, "/mfa", "/mfa", {"code": person.code()})
+    after = client.cookies.get("bwc_session")
+    assert r.status_code == 303 and before and after and before != after
+    # The pre-MFA value no longer opens anything.
+    client.cookies.set("bwc_session", before, domain="testserver.local")
+    stale = client.get("/api/v1/me", cookies={"bwc_session": before})
+    assert stale.status_code == 401

@@ -145,8 +145,15 @@ def open_session(session: Session, actor: Actor, account: Account) -> NewSession
     return NewSession(value, ws)
 
 
-def complete_logon(session: Session, actor: Actor, account: Account, ws: WebSession) -> None:
+def complete_logon(session: Session, actor: Actor, account: Account, ws: WebSession) -> str:
+    """Mark the session as fully logged on; returns the new cookie value.
+
+    The cookie is replaced at this point, so a value seen before MFA (or planted
+    by someone else: session fixation) is worthless afterwards.
+    """
     now = utcnow()
+    value = token()
+    ws.token_hash = hash_secret(value)
     ws.mfa_verified_at = now
     ws.last_seen_at = now
     account.failed_logons = 0
@@ -160,6 +167,7 @@ def complete_logon(session: Session, actor: Actor, account: Account, ws: WebSess
         object_id=str(account.id),
         details={"session": str(ws.id)},
     )
+    return value
 
 
 def resolve_session(session: Session, cookie_value: str | None) -> tuple[WebSession, Account] | None:

@@ -32,6 +32,17 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _set_session_cookie(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        secure=request.app.state.settings.cookie_secure,
+        samesite="strict",
+        path="/",
+    )
+
+
 def _pending(request: Request, db: Session) -> tuple[WebSession, Account] | None:
     """The session between password and MFA, if any."""
     resolved = sessions.resolve_session(db, request.cookies.get(SESSION_COOKIE))
@@ -64,14 +75,7 @@ def login(
     new = sessions.open_session(db, _anon(request), account)
     target = "/mfa" if account.totp_enabled else "/mfa/enroll"
     response = RedirectResponse(f"{target}?next={_safe_next(next)}", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        new.cookie_value,
-        httponly=True,
-        secure=request.app.state.settings.cookie_secure,
-        samesite="strict",
-        path="/",
-    )
+    _set_session_cookie(request, response, new.cookie_value)
     return response
 
 
@@ -95,8 +99,9 @@ def mfa_verify(
         sessions.check_second_factor(db, actor, account, code)
     except DomainError as exc:
         return render(request, "mfa.html", {"next": _safe_next(next), "error": exc.message}, status_code=exc.status)
-    sessions.complete_logon(db, actor, account, ws)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    _set_session_cookie(request, response, sessions.complete_logon(db, actor, account, ws))
+    return response
 
 
 @router.get("/mfa/enroll", dependencies=[public()])
@@ -136,8 +141,9 @@ def enroll(request: Request, code: str = Form(..., max_length=12), next: str = F
             },
             status_code=exc.status,
         )
-    sessions.complete_logon(db, actor, account, ws)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    _set_session_cookie(request, response, sessions.complete_logon(db, actor, account, ws))
+    return response
 
 
 @router.post("/logout", dependencies=[public()])

@@ -47,6 +47,19 @@ class Settings(BaseSettings):
     # Custody ledger: a signed tree head at least this often while entries arrive.
     ledger_head_interval_s: int = 60
 
+    # Evidence storage (BWC_STORAGE_URL=s3://bucket[/prefix] selects S3; these reach it).
+    s3_endpoint_url: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
+    # Evidence ingest: the largest file accepted, and how long an unfinished tus upload is kept.
+    max_upload_bytes: int = 64 * 1024**3
+    upload_expiry_hours: int = 72
+    # Integrity check of stored footage: every this many hours, rehash this share of objects.
+    verify_interval_hours: float = 168
+    verify_sample_percent: float = 10.0
+    verify_schedule: bool = True
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

@@ -1,0 +1,214 @@
+"""Objects as files: ``<root>/sha256/<2 hex>/<2 hex>/<64 hex>``.
+
+Temporary objects live in ``<root>/.tmp`` so publishing is a ``link`` (or
+``rename``) within one filesystem: atomic, and never half-visible. Published
+files are made read-only; the directory entry is fsynced too, so a crash after
+publishing cannot lose the name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from openbwc.storage.base import (
+    CHUNK,
+    ObjectMissing,
+    Progress,
+    Staged,
+    StoredObject,
+    VerifyResult,
+    copy_into,
+    key_for,
+    sha256_of_key,
+)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FileStaged(Staged):
+    def __init__(self, store: FilesystemStore) -> None:
+        super().__init__()
+        self.store = store
+        self.path = store.tmp_dir / f"{uuid.uuid4().hex}.part"
+        # Unbuffered: every write goes straight from our buffer to the kernel, no extra copy.
+        self._fh: BinaryIO | None = open(self.path, "xb", buffering=0)  # noqa: SIM115
+        self._published = False
+
+    def write_raw(self, data: memoryview | bytes) -> None:
+        assert self._fh is not None
+        view = memoryview(data)
+        while view:
+            written = self._fh.write(view)
+            view = view[written:]
+
+    def _finish(self) -> None:
+        assert self._fh is not None
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        self._fh = None
+
+    def reader(self) -> BinaryIO:
+        self.finish()
+        return open(self.path, "rb")  # noqa: SIM115
+
+    def publish(self) -> StoredObject:
+        self.finish()
+        result = self.store._publish_path(self.path, self.sha256, self.size)
+        self._published = True
+        return result
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+class FilesystemStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.url = f"file://{self.root}"
+        self.tmp_dir = self.root / ".tmp"
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+
+    def path_of(self, key: str) -> Path:
+        if ".." in key.split("/") or key.startswith("/"):
+            raise ValueError(f"bad object key {key!r}")
+        return self.root / key
+
+    def stage(self) -> FileStaged:
+        return FileStaged(self)
+
+    def put_stream(
+        self, source: BinaryIO, *, max_bytes: int | None = None, progress: Progress | None = None
+    ) -> StoredObject:
+        with self.stage() as staged:
+            copy_into(staged, source, max_bytes=max_bytes, progress=progress)
+            return staged.publish()
+
+    def _publish_path(self, path: Path, sha256: str, size: int) -> StoredObject:
+        """Give ``path`` (fsynced, on this filesystem) its content address; the temp name goes away."""
+        key = key_for(sha256)
+        final = self.path_of(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o444)
+        try:
+            # link, not rename: it fails if the name exists, so an existing object is never replaced.
+            os.link(path, final)
+            created = True
+        except FileExistsError:
+            created = False
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        if created:
+            _fsync_dir(final.parent)
+        return StoredObject(key=key, sha256=sha256, size=size, created=created)
+
+    def adopt_file(self, path: str, sha256: str, size: int) -> StoredObject:
+        """Publish a completed upload: a hard link when it is on this filesystem, else a copy.
+
+        The caller computed ``sha256`` while receiving the bytes and fsynced them,
+        so a link trusts that computation; a copy rehashes on the way (it reads anyway).
+        """
+        src = Path(path)
+        tmp = self.tmp_dir / f"{uuid.uuid4().hex}.adopt"
+        try:
+            os.link(src, tmp)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                raise
+            with open(src, "rb") as fh:
+                stored = self.put_stream(fh)
+            if stored.sha256 != sha256 or stored.size != size:
+                raise ObjectMissing(f"{path} changed while it was being stored", code="STAGING_CHANGED")
+            return stored
+        return self._publish_path(tmp, sha256, size)
+
+    def open_range(self, key: str, start: int = 0, end: int | None = None) -> BinaryIO:
+        try:
+            fh = open(self.path_of(key), "rb")  # noqa: SIM115
+        except FileNotFoundError:
+            raise ObjectMissing(f"object {key} is missing from the store", detail={"key": key})
+        fh.seek(start)
+        if end is None:
+            return fh
+        return _Limited(fh, end - start)
+
+    def open_reader(self, key: str) -> BinaryIO:
+        return self.open_range(key)
+
+    def exists(self, key: str) -> bool:
+        return self.path_of(key).is_file()
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self.path_of(key).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def delete(self, key: str) -> None:
+        path = self.path_of(key)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+    def verify(self, key: str, progress: Progress | None = None) -> VerifyResult:
+        expected = sha256_of_key(key)
+        try:
+            fh = open(self.path_of(key), "rb", buffering=0)  # noqa: SIM115
+        except FileNotFoundError:
+            return VerifyResult(key, expected, False, None, None)
+        h = hashlib.sha256()
+        buf = memoryview(bytearray(CHUNK))
+        size = 0
+        with fh:
+            while n := fh.readinto(buf):
+                h.update(buf[:n])
+                size += n
+                if progress is not None:
+                    progress(n)
+        actual = h.hexdigest()
+        return VerifyResult(key, expected, actual == expected, actual, size)
+
+
+class _Limited:
+    """A read-only view of the next ``remaining`` bytes of a file."""
+
+    def __init__(self, fh: BinaryIO, remaining: int) -> None:
+        self._fh = fh
+        self._remaining = max(0, remaining)
+
+    def read(self, n: int = -1) -> bytes:
+        if n < 0 or n > self._remaining:
+            n = self._remaining
+        data = self._fh.read(n)
+        self._remaining -= len(data)
+        return data
+
+    def readinto(self, buf: memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buf)[: self._remaining]
+        n = self._fh.readinto(view)  # type: ignore[attr-defined]
+        self._remaining -= n or 0
+        return n or 0
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> _Limited:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,159 @@
+"""Evidence API: submit a recording, list and read recordings, the quarantine."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from openbwc.evidence import scheduler, service, uploads
+from openbwc.evidence import tus as tus_module
+from openbwc.evidence.models import UploadSession
+from openbwc.evidence.schemas import (
+    Decision,
+    FileOut,
+    QuarantineOut,
+    RecordingOut,
+    RecordingSubmit,
+    SubmitOut,
+)
+from openbwc.identity.service import Principal
+from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.http import DB, actor_of, requires
+from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.time import ensure_utc
+from openbwc.storage import open_store
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    """Start the weekly integrity check with the server (see evidence.scheduler)."""
+    job = scheduler.start(app.state.settings, app.state.session_factory)
+    try:
+        yield
+    finally:
+        if job is not None:
+            job.stop()
+
+
+router = APIRouter(prefix="/api/v1", tags=["evidence"], lifespan=lifespan)
+tus_router = tus_module.router
+
+
+@router.post("/recordings", response_model=SubmitOut, status_code=201)
+def submit_recording(
+    body: RecordingSubmit,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    db: Session = DB,
+    caller: Principal = requires("evidence:uploads:write"),
+) -> SubmitOut:
+    """Create a recording from a camera manifest whose files are finished tus uploads."""
+    settings = request.app.state.settings
+    result = service.submit_manifest(
+        db, open_store(settings), settings, actor_of(request, caller), caller.account_id, body.manifest, body.uploads
+    )
+    if result.status == "duplicate":
+        response.status_code = 200
+    # Staging copies are removed once the response (and so the commit) is done.
+    claimed = [u.id for u in db.query(UploadSession).filter_by(recording_id=result.recording.id)]
+    background.add_task(uploads.remove_staging, settings, claimed)
+    return SubmitOut(
+        evidence_id=str(result.recording.id),
+        status=result.status,
+        flags=result.flags,
+        files=[
+            FileOut(name=f.name, sha256=f.sha256, size=f.size, status=f.status, evidence_id=f.evidence_id)
+            for f in result.files
+        ],
+    )
+
+
+@router.get("/recordings", response_model=Page[RecordingOut])
+def list_recordings(
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("evidence:recordings:read"),
+    officer: str | None = Query(None, max_length=20),
+    camera: str | None = Query(None, max_length=40),
+    office: str | None = Query(None, max_length=12),
+    flag: str | None = Query(None, max_length=40),
+    category: str | None = Query(None, max_length=40),
+    start_from: datetime | None = None,
+    start_to: datetime | None = None,
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> Page[RecordingOut]:
+    for value in (start_from, start_to):
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed("times need a zone (e.g. 2026-03-01T00:00:00Z)", code="INVALID_TIME")
+    filters: dict[str, Any] = service.resolve_filters(db, officer=officer, camera=camera)
+    views, total = service.list_recordings(
+        db,
+        actor_of(request, caller),
+        service.viewer_for(db, caller),
+        limit=limit,
+        offset=offset,
+        office_code=office.upper() if office else None,
+        flag=flag.upper() if flag else None,
+        category=category,
+        start_from=ensure_utc(start_from) if start_from else None,
+        start_to=ensure_utc(start_to) if start_to else None,
+        **filters,
+    )
+    return Page(items=[RecordingOut(**v.as_dict()) for v in views], total=total, limit=limit, offset=offset)
+
+
+@router.get("/recordings/{recording_id}", response_model=RecordingOut)
+def get_recording(
+    recording_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:recordings:read")
+) -> RecordingOut:
+    view = service.show(
+        db, actor_of(request, caller), service.viewer_for(db, caller), service.parse_recording_id(recording_id)
+    )
+    return RecordingOut(**view.as_dict(with_segments=True))
+
+
+@router.get("/quarantine", response_model=Page[QuarantineOut])
+def list_quarantine(
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("evidence:quarantine:read"),
+    status: str | None = Query("held", max_length=20),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> Page[QuarantineOut]:
+    rows, total = service.list_quarantine(
+        db, actor_of(request, caller), status=status or None, limit=limit, offset=offset
+    )
+    return Page(items=[QuarantineOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("/quarantine/{item_id}/release", response_model=QuarantineOut)
+def release_quarantine(
+    item_id: str,
+    body: Decision,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("evidence:quarantine:write"),
+) -> QuarantineOut:
+    item = service.get_quarantine(db, item_id)
+    service.release(db, open_store(request.app.state.settings), actor_of(request, caller), item, body.note)
+    return QuarantineOut.model_validate(item)
+
+
+@router.post("/quarantine/{item_id}/reject", response_model=QuarantineOut)
+def reject_quarantine(
+    item_id: str,
+    body: Decision,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("evidence:quarantine:write"),
+) -> QuarantineOut:
+    item = service.get_quarantine(db, item_id)
+    service.reject(db, actor_of(request, caller), item, body.note)
+    return QuarantineOut.model_validate(item)

@@ -1,0 +1,257 @@
+"""Evidence queries. Every list that reaches a person goes through :class:`Viewer` (deny by default)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import Session
+
+from openbwc.evidence.models import (
+    Case,
+    CaseLink,
+    EvidenceObject,
+    QuarantineItem,
+    Recording,
+    RecordingFlag,
+    RecordingTag,
+    Segment,
+    UploadSession,
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Which recordings a caller may see: all of them, or those of the listed people."""
+
+    everything: bool
+    person_ids: frozenset[uuid.UUID] = frozenset()
+
+    def may_see(self, recording: Recording) -> bool:
+        return self.everything or (recording.officer_id is not None and recording.officer_id in self.person_ids)
+
+
+ALL = Viewer(everything=True)
+
+
+def _visible(stmt: Select, viewer: Viewer) -> Select:  # type: ignore[type-arg]
+    if viewer.everything:
+        return stmt
+    if not viewer.person_ids:
+        return stmt.where(false())
+    return stmt.where(Recording.officer_id.in_(viewer.person_ids))
+
+
+def object_by_sha256(session: Session, sha256: str) -> EvidenceObject | None:
+    return session.scalar(select(EvidenceObject).where(EvidenceObject.sha256 == sha256))
+
+
+def objects_by_sha256(session: Session, digests: Sequence[str]) -> dict[str, EvidenceObject]:
+    if not digests:
+        return {}
+    rows = session.scalars(select(EvidenceObject).where(EvidenceObject.sha256.in_(set(digests))))
+    return {o.sha256: o for o in rows}
+
+
+def recording(session: Session, recording_id: uuid.UUID) -> Recording | None:
+    return session.get(Recording, recording_id)
+
+
+def recording_by_manifest(session: Session, manifest_sha256: str) -> Recording | None:
+    return session.scalar(select(Recording).where(Recording.manifest_sha256 == manifest_sha256))
+
+
+def recordings_with_object(session: Session, object_id: uuid.UUID) -> Sequence[Recording]:
+    stmt = (
+        select(Recording)
+        .join(Segment, Segment.recording_id == Recording.id)
+        .where(Segment.object_id == object_id)
+        .order_by(Recording.ingested_at)
+    )
+    return session.scalars(stmt).all()
+
+
+def segments_of(session: Session, recording_id: uuid.UUID) -> list[tuple[Segment, EvidenceObject]]:
+    stmt = (
+        select(Segment, EvidenceObject)
+        .join(EvidenceObject, EvidenceObject.id == Segment.object_id)
+        .where(Segment.recording_id == recording_id)
+        .order_by(Segment.index)
+    )
+    return [(s, o) for s, o in session.execute(stmt).all()]
+
+
+def flags_of(session: Session, recording_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[RecordingFlag]]:
+    out: dict[uuid.UUID, list[RecordingFlag]] = {rid: [] for rid in recording_ids}
+    if not recording_ids:
+        return out
+    stmt = select(RecordingFlag).where(RecordingFlag.recording_id.in_(recording_ids)).order_by(RecordingFlag.code)
+    for flag in session.scalars(stmt):
+        out[flag.recording_id].append(flag)
+    return out
+
+
+def tags_of(session: Session, recording_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    out: dict[uuid.UUID, list[str]] = {rid: [] for rid in recording_ids}
+    if recording_ids:
+        stmt = select(RecordingTag).where(RecordingTag.recording_id.in_(recording_ids)).order_by(RecordingTag.tag)
+        for tag in session.scalars(stmt):
+            out[tag.recording_id].append(tag.tag)
+    return out
+
+
+def cases_of(session: Session, recording_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    out: dict[uuid.UUID, list[str]] = {rid: [] for rid in recording_ids}
+    if recording_ids:
+        stmt = (
+            select(CaseLink.recording_id, Case.number)
+            .join(Case, Case.id == CaseLink.case_id)
+            .where(CaseLink.recording_id.in_(recording_ids))
+            .order_by(Case.number)
+        )
+        for rid, number in session.execute(stmt).all():
+            out[rid].append(number)
+    return out
+
+
+def list_recordings(
+    session: Session,
+    viewer: Viewer,
+    *,
+    limit: int,
+    offset: int,
+    officer_id: uuid.UUID | None = None,
+    camera_id: uuid.UUID | None = None,
+    office_code: str | None = None,
+    flag: str | None = None,
+    category: str | None = None,
+    start_from: datetime | None = None,
+    start_to: datetime | None = None,
+) -> tuple[Sequence[Recording], int]:
+    stmt = _visible(select(Recording), viewer)
+    if officer_id:
+        stmt = stmt.where(Recording.officer_id == officer_id)
+    if camera_id:
+        stmt = stmt.where(Recording.camera_id == camera_id)
+    if office_code:
+        stmt = stmt.where(Recording.office_code == office_code)
+    if category:
+        stmt = stmt.where(Recording.category_code == category)
+    if flag:
+        stmt = stmt.where(
+            select(RecordingFlag.id)
+            .where(RecordingFlag.recording_id == Recording.id, RecordingFlag.code == flag)
+            .exists()
+        )
+    if start_from:
+        stmt = stmt.where(Recording.recorded_start >= start_from)
+    if start_to:
+        stmt = stmt.where(Recording.recorded_start < start_to)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(Recording.recorded_start.desc(), Recording.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return rows, total
+
+
+def count_recordings(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Recording)) or 0
+
+
+def count_objects(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(EvidenceObject)) or 0
+
+
+def all_object_ids(session: Session) -> list[uuid.UUID]:
+    return list(session.scalars(select(EvidenceObject.id).order_by(EvidenceObject.id)))
+
+
+def objects_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[EvidenceObject]:
+    if not ids:
+        return []
+    return list(session.scalars(select(EvidenceObject).where(EvidenceObject.id.in_(ids)).order_by(EvidenceObject.id)))
+
+
+def objects_of_recordings(session: Session, recording_ids: Sequence[uuid.UUID]) -> list[EvidenceObject]:
+    stmt = (
+        select(EvidenceObject)
+        .join(Segment, Segment.object_id == EvidenceObject.id)
+        .where(Segment.recording_id.in_(recording_ids))
+        .distinct()
+        .order_by(EvidenceObject.id)
+    )
+    return list(session.scalars(stmt))
+
+
+# --- quarantine -------------------------------------------------------------------------
+
+
+def quarantine_item(session: Session, item_id: uuid.UUID) -> QuarantineItem | None:
+    return session.get(QuarantineItem, item_id)
+
+
+def quarantine_of_upload(session: Session, upload_id: uuid.UUID) -> QuarantineItem | None:
+    return session.scalar(select(QuarantineItem).where(QuarantineItem.upload_id == upload_id))
+
+
+def list_quarantine(
+    session: Session, *, status: str | None = "held", limit: int = 100, offset: int = 0
+) -> tuple[Sequence[QuarantineItem], int]:
+    stmt = select(QuarantineItem)
+    if status:
+        stmt = stmt.where(QuarantineItem.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(QuarantineItem.created_at.desc()).limit(limit).offset(offset)).all()
+    return rows, total
+
+
+def count_quarantine(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(QuarantineItem)) or 0
+
+
+# --- uploads ----------------------------------------------------------------------------
+
+
+def upload(session: Session, upload_id: uuid.UUID) -> UploadSession | None:
+    return session.get(UploadSession, upload_id)
+
+
+def completed_upload_named(session: Session, account_id: uuid.UUID, name: str) -> UploadSession | None:
+    stmt = (
+        select(UploadSession)
+        .where(
+            UploadSession.account_id == account_id,
+            UploadSession.filename == name,
+            UploadSession.status.in_(("complete", "quarantined")),
+        )
+        .order_by(UploadSession.completed_at.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def completed_upload_with_hash(session: Session, account_id: uuid.UUID, sha256: str) -> UploadSession | None:
+    stmt = (
+        select(UploadSession)
+        .where(
+            UploadSession.account_id == account_id,
+            UploadSession.sha256 == sha256,
+            UploadSession.status.in_(("complete", "quarantined")),
+        )
+        .order_by(UploadSession.completed_at.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def expired_uploads(session: Session, now: datetime, limit: int = 500) -> Sequence[UploadSession]:
+    stmt = (
+        select(UploadSession)
+        .where(UploadSession.status == "receiving", UploadSession.expires_at < now)
+        .order_by(UploadSession.expires_at)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()

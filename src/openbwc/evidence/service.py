@@ -1,0 +1,637 @@
+"""Evidence rules the API, the console and the CLI share: submit, read, quarantine decisions, verify.
+
+Reads are custody events too (INT-1: who, why, when and where for every
+handling), so :func:`show` and :func:`list_recordings` write ledger entries.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from openbwc import custody
+from openbwc.custody import Actor
+from openbwc.devices.models import Camera
+from openbwc.evidence import ingest as ing
+from openbwc.evidence import manifest as mf
+from openbwc.evidence import repository as repo
+from openbwc.evidence import uploads
+from openbwc.evidence.models import (
+    EvidenceObject,
+    QuarantineItem,
+    Recording,
+    RecordingFlag,
+    Segment,
+    UploadSession,
+)
+from openbwc.evidence.probe import ProbeFailed, probe
+from openbwc.evidence.repository import ALL, Viewer
+from openbwc.identity.service import Principal
+from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
+from openbwc.kit.time import isoformat, parse_instant, utcnow
+from openbwc.org import repository as org_repo
+from openbwc.org.models import Person
+from openbwc.settings import Settings
+from openbwc.storage import ObjectStore
+from openbwc.storage.base import Progress
+
+READ_ALL = "evidence:recordings:read_all"
+
+
+# --- who may see what -------------------------------------------------------------------
+
+
+def viewer_for(session: Session, principal: Principal) -> Viewer:
+    """All recordings with ``read_all``; otherwise one's own and one's direct reports' (supervisors)."""
+    if principal.can(READ_ALL):
+        return ALL
+    me = session.query(Person).filter(Person.account_id == principal.account_id).one_or_none()
+    if me is None:
+        return Viewer(everything=False)
+    reports = session.query(Person.id).filter(Person.supervisor_id == me.id).all()
+    return Viewer(everything=False, person_ids=frozenset({me.id, *(r[0] for r in reports)}))
+
+
+# --- submitting -------------------------------------------------------------------------
+
+
+def _upload_ref(value: str) -> str:
+    """An upload id, or its tus URL (the last path segment)."""
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _match_upload(
+    session: Session, account_id: uuid.UUID, f: mf.ManifestFile, upload_map: dict[str, str] | None
+) -> UploadSession | None:
+    if upload_map and f.name in upload_map:
+        try:
+            up = repo.upload(session, uuid.UUID(_upload_ref(upload_map[f.name])))
+        except ValueError:
+            up = None
+        return up if up is not None and up.account_id == account_id else None
+    return repo.completed_upload_named(session, account_id, f.name) or repo.completed_upload_with_hash(
+        session, account_id, f.sha256
+    )
+
+
+def submit_manifest(
+    session: Session,
+    store: ObjectStore,
+    settings: Settings,
+    actor: Actor,
+    account_id: uuid.UUID,
+    raw_manifest: Any,
+    upload_map: dict[str, str] | None = None,
+) -> ing.IngestResult:
+    """A dock's ``POST /recordings``: the manifest's files must be the caller's finished uploads."""
+    m = mf.parse(raw_manifest)
+    ctx = ing.Context(source="dock", manifest=m)
+    duplicate = repo.recording_by_manifest(session, m.sha256) is not None
+    files = []
+    for f in m.files:
+        up = _match_upload(session, account_id, f, upload_map)
+        if up is None:
+            if duplicate:
+                continue
+            raise NotFound(
+                f"file {ing.printable(f.name)!r} has no finished upload from this account: upload it with tus first",
+                code="UPLOAD_NOT_FOUND",
+                detail={"name": ing.printable(f.name)},
+            )
+        if up.status == "receiving":
+            raise Conflict(
+                f"the upload of {ing.printable(f.name)!r} is not finished ({up.offset} of {up.length} bytes)",
+                code="UPLOAD_INCOMPLETE",
+                detail={"name": ing.printable(f.name), "offset": up.offset, "length": up.length},
+            )
+        if up.status in ("terminated", "expired") or (up.status == "claimed" and not duplicate):
+            raise Conflict(f"the upload of {ing.printable(f.name)!r} is {up.status}", code="UPLOAD_UNAVAILABLE")
+        inc = ing.from_upload(up, uploads.staging_path(settings, up.id))
+        inc.entry = f
+        if up.status == "quarantined":
+            inc.quarantined = repo.quarantine_of_upload(session, up.id)
+        files.append(inc)
+    return ing.ingest(session, store, actor, ctx, files)
+
+
+@dataclass
+class DiskIngest:
+    """``bwc ingest``: one outcome per file; errors per recording, the rest goes on."""
+
+    files: list[ing.FileOutcome] = field(default_factory=list)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (file, code, message)
+
+
+def parse_manifest_file(path: Path) -> mf.Manifest:
+    import json
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(f"cannot read the manifest {path}: {exc}", code="INVALID_MANIFEST")
+    return mf.parse(raw)
+
+
+def check_paths(paths: list[Path], manifest: mf.Manifest | None) -> None:
+    """Bad command lines fail before a byte is read."""
+    if not paths:
+        raise ValidationFailed("give at least one file", code="NO_FILES")
+    for p in paths:
+        if not p.is_file():
+            raise ValidationFailed(f"{p} is not a readable file", code="FILE_NOT_FOUND", detail={"path": str(p)})
+    if manifest is not None:
+        given = {p.name for p in paths}
+        listed = {f.name for f in manifest.files}
+        if given - listed:
+            raise ValidationFailed(
+                f"not in the manifest: {', '.join(sorted(given - listed))}", code="FILE_NOT_IN_MANIFEST"
+            )
+        if listed - given:
+            raise ValidationFailed(
+                f"the manifest lists files not given: {', '.join(sorted(listed - given))}", code="FILE_NOT_GIVEN"
+            )
+
+
+def parse_start(text: str | None) -> datetime | None:
+    return parse_instant(text, field="--recorded-start") if text else None
+
+
+def ingest_paths(
+    session: Session,
+    store: ObjectStore,
+    settings: Settings,
+    actor: Actor,
+    paths: list[Path],
+    *,
+    manifest: mf.Manifest | None = None,
+    camera: str | None = None,
+    officer: str | None = None,
+    recorded_start: datetime | None = None,
+    progress: Progress | None = None,
+) -> ing.IngestResult:
+    """Ingest files from disk as one recording (all of a manifest's segments, or one legacy file).
+
+    Who and where are checked before a byte is read; temporary objects are
+    always cleaned up, whatever happens.
+    """
+    check_paths(paths, manifest)
+    ctx = ing.Context(
+        source="cli", manifest=manifest, camera_serial=camera, officer_badge=officer, recorded_start=recorded_start
+    )
+    ing.resolve_parties(session, ctx)
+    entries = {f.name: f for f in manifest.files} if manifest else {}
+    files: list[ing.Incoming] = []
+    try:
+        for path in paths:
+            inc = ing.stage_path(store, path, max_bytes=settings.max_upload_bytes, progress=progress)
+            inc.entry = entries.get(path.name)
+            files.append(inc)
+        if manifest is not None:
+            files.sort(key=lambda i: i.entry.index if i.entry else 0)
+        return ing.ingest(session, store, actor, ctx, files)
+    finally:
+        ing.discard_all(files)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@dataclass
+class RecordingView:
+    recording: Recording
+    officer: Person | None
+    camera: Camera | None
+    flags: list[RecordingFlag]
+    tags: list[str]
+    cases: list[str]
+    segments: list[tuple[Segment, EvidenceObject]] = field(default_factory=list)
+
+    def as_dict(self, *, with_segments: bool = False) -> dict[str, Any]:
+        r = self.recording
+        out: dict[str, Any] = {
+            "id": str(r.id),
+            "officer": self.officer.badge if self.officer else None,
+            "officer_name": self.officer.name if self.officer else None,
+            "camera": self.camera.serial if self.camera else None,
+            "office": r.office_code,
+            "recorded_start": isoformat(r.recorded_start),
+            "activated_at": isoformat(r.activated_at),
+            "recorded_end": isoformat(r.recorded_end),
+            "pre_event_buffer_s": r.pre_event_buffer_s,
+            "trigger": r.trigger,
+            "stop_reason": r.stop_reason,
+            "subject_notified": r.subject_notified,
+            "category": r.category_code,
+            "tags": self.tags,
+            "cases": self.cases,
+            "flags": [{"code": f.code, "detail": f.detail} for f in self.flags],
+            "segment_count": r.segment_count,
+            "total_size": r.total_size,
+            "duration_s": r.duration_s,
+            "source": r.source,
+            "manifest_sha256": r.manifest_sha256,
+            "ingested_at": isoformat(r.ingested_at),
+            "ingested_by": r.ingested_by,
+        }
+        if with_segments:
+            out["segments"] = [
+                {
+                    "index": s.index,
+                    "name": s.name,
+                    "sha256": o.sha256,
+                    "size": o.size,
+                    "prev_sha256": s.prev_sha256,
+                    "container": o.container,
+                    "video_codec": o.video_codec,
+                    "audio_codec": o.audio_codec,
+                    "duration_s": o.duration_s,
+                    "width": o.width,
+                    "height": o.height,
+                    "fps": o.fps,
+                    "frames": o.frames,
+                    "media_created_at": isoformat(o.media_created_at),
+                    "last_verified_at": isoformat(o.last_verified_at),
+                    "last_verify_ok": o.last_verify_ok,
+                }
+                for s, o in self.segments
+            ]
+        return out
+
+
+def describe(session: Session, recordings: list[Recording], *, with_segments: bool = False) -> list[RecordingView]:
+    ids = [r.id for r in recordings]
+    flags = repo.flags_of(session, ids)
+    tags = repo.tags_of(session, ids)
+    cases = repo.cases_of(session, ids)
+    people = org_repo.people_by_ids(session, {r.officer_id for r in recordings if r.officer_id})
+    camera_ids = {r.camera_id for r in recordings if r.camera_id}
+    cameras = {c.id: c for c in session.query(Camera).filter(Camera.id.in_(camera_ids))} if camera_ids else {}
+    return [
+        RecordingView(
+            recording=r,
+            officer=people.get(r.officer_id) if r.officer_id else None,
+            camera=cameras.get(r.camera_id) if r.camera_id else None,
+            flags=flags[r.id],
+            tags=tags[r.id],
+            cases=cases[r.id],
+            segments=repo.segments_of(session, r.id) if with_segments else [],
+        )
+        for r in recordings
+    ]
+
+
+def parse_recording_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        raise NotFound(f"no recording {value!r} (evidence ids look like 0194f3c2-...)", code="RECORDING_NOT_FOUND")
+
+
+def get_recording(session: Session, viewer: Viewer, recording_id: uuid.UUID) -> Recording:
+    """The recording, or 404 also when it exists but the caller may not see it (no existence leak)."""
+    rec = repo.recording(session, recording_id)
+    if rec is None or not viewer.may_see(rec):
+        raise NotFound(f"no recording {recording_id}", code="RECORDING_NOT_FOUND")
+    return rec
+
+
+def show(
+    session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID, *, purpose: str = "view"
+) -> RecordingView:
+    rec = get_recording(session, viewer, recording_id)
+    view = describe(session, [rec], with_segments=True)[0]
+    custody.record(
+        session,
+        actor=actor,
+        action="evidence:recording:read",
+        object_type="evidence",
+        object_id=str(rec.id),
+        details={"purpose": purpose, "segments": [o.sha256 for _, o in view.segments]},
+    )
+    return view
+
+
+def list_recordings(
+    session: Session, actor: Actor, viewer: Viewer, *, limit: int, offset: int, **filters: Any
+) -> tuple[list[RecordingView], int]:
+    rows, total = repo.list_recordings(session, viewer, limit=limit, offset=offset, **filters)
+    views = describe(session, list(rows))
+    custody.record(
+        session,
+        actor=actor,
+        action="evidence:recording:list",
+        object_type="query",
+        object_id="recordings",
+        details={
+            "filters": {k: (str(v) if v is not None else None) for k, v in filters.items()},
+            "returned": [str(r.id) for r in rows],
+            "total": total,
+        },
+    )
+    return views, total
+
+
+def resolve_filters(session: Session, *, officer: str | None = None, camera: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if officer:
+        person = org_repo.person_by_badge(session, officer.upper())
+        if person is None:
+            raise NotFound(f"no person with badge {officer!r}", code="PERSON_NOT_FOUND")
+        out["officer_id"] = person.id
+    if camera:
+        cam = session.query(Camera).filter(Camera.serial == camera.strip().upper()).one_or_none()
+        if cam is None:
+            raise NotFound(f"no camera {camera!r}", code="UNKNOWN_CAMERA")
+        out["camera_id"] = cam.id
+    return out
+
+
+def ledger_of(session: Session, recording: Recording) -> list[Any]:
+    """The recording's custody entries: about it, or about any of its files."""
+    from openbwc.custody import repository as custody_repo
+
+    entries = {e.seq: e for e in custody_repo.entries_for_object(session, "evidence", str(recording.id))}
+    for _, obj in repo.segments_of(session, recording.id):
+        for e in custody_repo.entries_about(session, obj.sha256):
+            entries[e.seq] = e
+    return [entries[k] for k in sorted(entries)]
+
+
+# --- quarantine -------------------------------------------------------------------------
+
+
+def get_quarantine(session: Session, item_id: str) -> QuarantineItem:
+    try:
+        item = repo.quarantine_item(session, uuid.UUID(item_id.strip()))
+    except ValueError:
+        item = None
+    if item is None:
+        raise NotFound(f"no quarantine item {item_id!r}", code="QUARANTINE_NOT_FOUND")
+    return item
+
+
+def list_quarantine(
+    session: Session, actor: Actor, *, status: str | None = "held", limit: int = 100, offset: int = 0
+) -> tuple[list[QuarantineItem], int]:
+    rows, total = repo.list_quarantine(session, status=status, limit=limit, offset=offset)
+    custody.record(
+        session,
+        actor=actor,
+        action="evidence:quarantine:list",
+        object_type="query",
+        object_id="quarantine",
+        details={"status": status, "returned": [str(r.id) for r in rows], "total": total},
+    )
+    return list(rows), total
+
+
+def _decidable(item: QuarantineItem) -> None:
+    if item.status != "held":
+        raise Conflict(f"quarantine item {item.id} was already {item.status}", code="ALREADY_DECIDED")
+
+
+def reject(session: Session, actor: Actor, item: QuarantineItem, note: str) -> QuarantineItem:
+    """Decide the file is not evidence. The bytes stay (deleting them is a retention decision)."""
+    _decidable(item)
+    if not note.strip():
+        raise ValidationFailed("say why the file is rejected (--note)", code="NOTE_REQUIRED")
+    now = utcnow()
+    item.status, item.decided_at, item.decided_by, item.decision_note = "rejected", now, actor.id, note.strip()
+    custody.record(
+        session,
+        actor=actor,
+        action="evidence:quarantine:reject",
+        object_type="quarantine",
+        object_id=str(item.id),
+        evidence_sha256=item.sha256,
+        reason=note.strip(),
+        details={"code": item.code, "name": item.name},
+    )
+    return item
+
+
+def release(session: Session, store: ObjectStore, actor: Actor, item: QuarantineItem, note: str) -> Recording:
+    """A custodian decides a held file is evidence after all: it becomes a one-segment recording.
+
+    The recording carries RELEASED_FROM_QUARANTINE (with the original code and the
+    note) and, for a checksum failure, HASH_MISMATCH: the reason it was held stays visible.
+    """
+    _decidable(item)
+    if not note.strip():
+        raise ValidationFailed("say why the file is released (--note)", code="NOTE_REQUIRED")
+    if item.storage_key is None or item.sha256 is None:
+        raise Conflict(
+            "the file's bytes were not kept (it was over the size limit): nothing to release", code="NOTHING_TO_RELEASE"
+        )
+    if item.code == "EMPTY_FILE":
+        raise Conflict("an empty file cannot be evidence", code="NOTHING_TO_RELEASE")
+    now = utcnow()
+    ctx_raw = item.context or {}
+    obj = repo.object_by_sha256(session, item.sha256)
+    if obj is None:
+        info = None
+        try:
+            with store.open_reader(item.storage_key) as reader:
+                info = probe(reader, item.size)
+        except ProbeFailed:
+            info = None
+        obj = EvidenceObject(
+            sha256=item.sha256,
+            size=item.size,
+            storage_key=item.storage_key,
+            container=info.container if info else None,
+            video_codec=info.video_codec if info else None,
+            audio_codec=info.audio_codec if info else None,
+            duration_s=info.duration_s if info else None,
+            width=info.width if info else None,
+            height=info.height if info else None,
+            fps=info.fps if info else None,
+            frames=info.frames if info else None,
+            media_created_at=info.created_at if info else None,
+            stored_at=now,
+        )
+        session.add(obj)
+        session.flush()
+    serial = ctx_raw.get("camera_serial")
+    badge = ctx_raw.get("officer_badge")
+    camera = session.query(Camera).filter(Camera.serial == serial).one_or_none() if serial else None
+    officer = org_repo.person_by_badge(session, badge) if badge else None
+    start_text = ctx_raw.get("recorded_start")
+    start = parse_instant(start_text) if start_text else (obj.media_created_at or item.created_at)
+    if officer is None and camera is not None:
+        from openbwc.devices import service as devices
+
+        officer = devices.holder_at(session, camera.serial, start)
+    rec = Recording(
+        officer_id=officer.id if officer else None,
+        camera_id=camera.id if camera else None,
+        office_code=officer.office_code if officer else (camera.office_code if camera else None),
+        recorded_start=start,
+        activated_at=start,
+        recorded_end=None,
+        source="quarantine",
+        segment_count=1,
+        total_size=item.size,
+        duration_s=obj.duration_s,
+        ingested_at=now,
+        ingested_by=actor.id,
+    )
+    session.add(rec)
+    session.flush()
+    session.add(Segment(recording_id=rec.id, index=0, object_id=obj.id, name=item.name, prev_sha256=None))
+    flags = {
+        "RELEASED_FROM_QUARANTINE": f"held as {item.code} ({item.reason}); released: {note.strip()}",
+        "UNSIGNED": "released from quarantine: no signed manifest covers this file alone",
+    }
+    if item.code == "CHECKSUM_MISMATCH":
+        flags["HASH_MISMATCH"] = item.reason
+    for code, detail in flags.items():
+        session.add(RecordingFlag(recording_id=rec.id, code=code, detail=detail, raised_at=now))
+    item.status, item.decided_at, item.decided_by = "released", now, actor.id
+    item.decision_note, item.recording_id = note.strip(), rec.id
+    custody.record(
+        session,
+        actor=actor,
+        action="evidence:quarantine:release",
+        object_type="quarantine",
+        object_id=str(item.id),
+        evidence_sha256=item.sha256,
+        reason=note.strip(),
+        details={"code": item.code, "recording": str(rec.id)},
+    )
+    custody.record(
+        session,
+        actor=actor,
+        action="evidence:recording:ingest",
+        object_type="evidence",
+        object_id=str(rec.id),
+        evidence_sha256=item.sha256,
+        details={"segment": 0, "name": item.name, "size": item.size, "source": "quarantine", "flags": sorted(flags)},
+    )
+    session.flush()
+    return rec
+
+
+# --- verification -----------------------------------------------------------------------
+
+
+@dataclass
+class VerifyProblem:
+    sha256: str
+    key: str
+    kind: str  # missing | mismatch
+    actual_sha256: str | None
+    recordings: list[str]
+
+
+@dataclass
+class VerifyReport:
+    checked: int = 0
+    bytes: int = 0
+    problems: list[VerifyProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_objects(
+    session: Session,
+    store: ObjectStore,
+    actor: Actor,
+    objects: list[EvidenceObject],
+    *,
+    scope: str,
+    progress: Progress | None = None,
+    on_object: Callable[[EvidenceObject], None] | None = None,
+) -> VerifyReport:
+    """Rehash each object in the store; every mismatch or missing object is a ledger entry, the run is one more."""
+    report = VerifyReport()
+    now = utcnow()
+    for obj in objects:
+        if on_object is not None:
+            on_object(obj)
+        result = store.verify(obj.storage_key, progress=progress)
+        report.checked += 1
+        report.bytes += result.size or 0
+        obj.last_verified_at = now
+        obj.last_verify_ok = result.ok
+        if result.ok:
+            continue
+        kind = "missing" if result.missing else "mismatch"
+        recordings = [str(r.id) for r in repo.recordings_with_object(session, obj.id)]
+        report.problems.append(VerifyProblem(obj.sha256, obj.storage_key, kind, result.actual_sha256, recordings))
+        custody.record(
+            session,
+            actor=actor,
+            action="evidence:object:verify",
+            object_type="evidence",
+            object_id=recordings[0] if recordings else obj.sha256,
+            evidence_sha256=obj.sha256,
+            outcome="failure",
+            reason="OBJECT_MISSING" if result.missing else "HASH_MISMATCH",
+            details={"key": obj.storage_key, "actual_sha256": result.actual_sha256, "recordings": recordings},
+        )
+    custody.record(
+        session,
+        actor=actor,
+        action="evidence:verify:run",
+        object_type="store",
+        object_id=store.url,
+        outcome="success" if report.ok else "failure",
+        details={
+            "scope": scope,
+            "checked": report.checked,
+            "bytes": report.bytes,
+            "problems": [{"sha256": p.sha256, "kind": p.kind} for p in report.problems],
+        },
+    )
+    return report
+
+
+def objects_for(session: Session, ids: list[str]) -> list[EvidenceObject]:
+    """Objects of the named recordings (evidence ids) or objects named by SHA-256."""
+    out: dict[uuid.UUID, EvidenceObject] = {}
+    for value in ids:
+        value = value.strip().lower()
+        if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+            obj = repo.object_by_sha256(session, value)
+            if obj is None:
+                raise NotFound(f"no stored object with SHA-256 {value}", code="OBJECT_NOT_FOUND")
+            out[obj.id] = obj
+            continue
+        rid = parse_recording_id(value)
+        if repo.recording(session, rid) is None:
+            raise NotFound(f"no recording {value}", code="RECORDING_NOT_FOUND")
+        for obj in repo.objects_of_recordings(session, [rid]):
+            out[obj.id] = obj
+    return list(out.values())
+
+
+def sample_objects(session: Session, percent: float, rng: random.Random | None = None) -> list[EvidenceObject]:
+    """A uniform random ``percent`` of all objects (at least one when there are any)."""
+    if not 0 < percent <= 100:
+        raise ValidationFailed("--sample must be a percentage above 0 and at most 100", code="INVALID_SAMPLE")
+    ids = repo.all_object_ids(session)
+    if not ids:
+        return []
+    k = min(len(ids), max(1, math.ceil(len(ids) * percent / 100)))
+    chosen = (rng or random.SystemRandom()).sample(ids, k)
+    return repo.objects_by_ids(session, chosen)
+
+
+def verify_sample(
+    session: Session, store: ObjectStore, actor: Actor, percent: float, progress: Progress | None = None
+) -> VerifyReport:
+    """What the server runs weekly (see :mod:`openbwc.evidence.scheduler`)."""
+    return verify_objects(
+        session, store, actor, sample_objects(session, percent), scope=f"sample {percent:g}%", progress=progress
+    )

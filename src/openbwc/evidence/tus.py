@@ -1,0 +1,230 @@
+"""The tus 1.0.0 server at ``/api/v1/uploads/``: core, creation, creation-with-upload,
+termination, expiration and checksum (sha256).
+
+Docks authenticate with a bearer token (``evidence:uploads:write``). An upload
+cut off by the network keeps every byte that arrived (unless the request
+carried an ``Upload-Checksum``, which a partial chunk cannot satisfy); HEAD
+tells the client where to resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from email.utils import format_datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.requests import ClientDisconnect
+
+from openbwc.evidence import uploads
+from openbwc.evidence.models import UploadSession
+from openbwc.identity.service import Principal
+from openbwc.kit.errors import Conflict, DomainError, ValidationFailed
+from openbwc.kit.http import DB, actor_of, public, requires
+from openbwc.kit.time import utcnow
+from openbwc.storage.base import CHUNK, FileTooLarge
+
+OFFSET_STREAM = "application/offset+octet-stream"
+
+
+class TusVersionUnsupported(DomainError):
+    status = 412
+    code = "TUS_VERSION_UNSUPPORTED"
+
+
+class TusRoute(APIRoute):
+    """Every response, errors included, carries ``Tus-Resumable`` (the protocol requires it)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_tus_headers(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except DomainError as exc:
+                response = JSONResponse(status_code=exc.status, content=exc.to_dict())
+                if exc.status == 412:
+                    response.headers["Tus-Version"] = uploads.TUS_VERSION
+                if exc.status == 409 and isinstance(exc.detail, dict) and "offset" in exc.detail:
+                    response.headers["Upload-Offset"] = str(exc.detail["offset"])
+            response.headers["Tus-Resumable"] = uploads.TUS_VERSION
+            return response
+
+        return with_tus_headers
+
+
+router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"], route_class=TusRoute)
+
+
+def _check_version(request: Request) -> None:
+    if request.headers.get("tus-resumable") != uploads.TUS_VERSION:
+        raise TusVersionUnsupported(
+            f"send 'Tus-Resumable: {uploads.TUS_VERSION}' (got {request.headers.get('tus-resumable')!r})"
+        )
+
+
+def _expires(upload: UploadSession) -> dict[str, str]:
+    if upload.status != "receiving":
+        return {}
+    return {"Upload-Expires": format_datetime(upload.expires_at, usegmt=True)}
+
+
+def _settings(request: Request) -> Any:
+    return request.app.state.settings
+
+
+@router.options("/", dependencies=[public()])
+def discover(request: Request) -> Response:
+    """What this server supports (tus discovery; no log-on needed)."""
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Version": uploads.TUS_VERSION,
+            "Tus-Extension": uploads.TUS_EXTENSIONS,
+            "Tus-Max-Size": str(_settings(request).max_upload_bytes),
+            "Tus-Checksum-Algorithm": uploads.CHECKSUM_ALGORITHMS,
+        },
+    )
+
+
+async def _receive(request: Request, db: Session, caller: Principal, upload: UploadSession, claimed_offset: int) -> int:
+    """Append the request body at ``claimed_offset``; returns the new committed offset."""
+    settings = _settings(request)
+    expected_chunk = uploads.parse_checksum(request.headers.get("upload-checksum"))
+    # No database transaction stays open while the body streams in: with SQLite every
+    # transaction holds the write lock (BEGIN IMMEDIATE), and a slow dock must not stall others.
+    db.commit()
+    writer = uploads.Writer(uploads.staging_path(settings, upload.id))
+    try:
+        db.refresh(upload)
+        if upload.status != "receiving":
+            if upload.status in ("complete", "claimed", "quarantined") and claimed_offset == upload.offset:
+                return upload.offset  # a retry of the last chunk, already applied
+            raise Conflict(f"the upload is {upload.status}", code="UPLOAD_FINISHED", detail={"offset": upload.offset})
+        if claimed_offset != upload.offset:
+            raise Conflict(
+                f"Upload-Offset {claimed_offset} does not match the server's offset {upload.offset}; "
+                "ask with HEAD and resume from there",
+                code="OFFSET_MISMATCH",
+                detail={"offset": upload.offset},
+            )
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > upload.length - upload.offset:
+            raise FileTooLarge(
+                f"the request carries {declared} bytes; only {upload.length - upload.offset} remain of Upload-Length",
+                code="UPLOAD_OVERFLOW",
+            )
+        await asyncio.get_running_loop().run_in_executor(None, writer.begin, upload, expected_chunk)
+        loop = asyncio.get_running_loop()
+        pending: asyncio.Future[None] | None = None
+        buf = bytearray()
+        total = 0
+        room = upload.length - upload.offset
+        disconnected = False
+        try:
+            async for chunk in request.stream():
+                total += len(chunk)
+                if total > room:
+                    if pending is not None:
+                        await pending
+                    writer.rollback()
+                    raise FileTooLarge("the body runs past Upload-Length", code="UPLOAD_OVERFLOW")
+                buf += chunk
+                if len(buf) >= CHUNK:
+                    # Hash and write this buffer on a worker thread while the next one arrives.
+                    if pending is not None:
+                        await pending
+                    pending = loop.run_in_executor(None, writer.write, buf)
+                    buf = bytearray()
+        except ClientDisconnect:
+            disconnected = True
+        if pending is not None:
+            await pending
+        if buf:
+            await loop.run_in_executor(None, writer.write, buf)
+        if disconnected and expected_chunk is not None:
+            writer.rollback()  # a partial chunk cannot match its checksum: keep nothing of it
+        elif not writer.checksum_ok():
+            writer.rollback()
+            from openbwc.evidence.uploads import ChecksumMismatch
+
+            raise ChecksumMismatch("the chunk's SHA-256 differs from Upload-Checksum; it was discarded, send it again")
+        offset = await loop.run_in_executor(None, writer.sync)
+        upload.offset = offset
+        upload.updated_at = utcnow()
+        if offset == upload.length:
+            uploads.complete(db, actor_of(request, caller), upload, writer.state)
+        # Commit while still holding the file lock: the next request reads the new offset.
+        db.commit()
+        return offset
+    finally:
+        writer.release()
+
+
+@router.post("/", status_code=201)
+async def create_upload(
+    request: Request, db: Session = DB, caller: Principal = requires("evidence:uploads:write")
+) -> Response:
+    """tus creation (and creation-with-upload when the body carries the first bytes)."""
+    _check_version(request)
+    if request.headers.get("upload-defer-length"):
+        raise ValidationFailed("Upload-Defer-Length is not supported: send Upload-Length", code="INVALID_UPLOAD_HEADER")
+    length = uploads.parse_length(request.headers.get("upload-length"), "Upload-Length")
+    meta = uploads.parse_metadata(request.headers.get("upload-metadata"))
+    settings = _settings(request)
+    upload = uploads.create(db, settings, actor_of(request, caller), caller.account_id, length, meta)
+    headers = {"Location": f"{str(request.base_url).rstrip('/')}/api/v1/uploads/{upload.id}", **_expires(upload)}
+    if request.headers.get("content-type", "").split(";")[0].strip() == OFFSET_STREAM:
+        headers["Upload-Offset"] = str(await _receive(request, db, caller, upload, 0))
+        headers.update(_expires(upload))
+    return Response(status_code=201, headers=headers)
+
+
+@router.head("/{upload_id}")
+def upload_status(
+    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:uploads:write")
+) -> Response:
+    _check_version(request)
+    upload = uploads.get_for(db, upload_id, caller.account_id)
+    headers = {
+        "Upload-Offset": str(upload.offset),
+        "Upload-Length": str(upload.length),
+        "Cache-Control": "no-store",
+        **_expires(upload),
+    }
+    if upload.meta:
+        headers["Upload-Metadata"] = uploads.encode_metadata(upload.meta)
+    return Response(status_code=200, headers=headers)
+
+
+@router.patch("/{upload_id}", status_code=204)
+async def upload_bytes(
+    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:uploads:write")
+) -> Response:
+    _check_version(request)
+    if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
+        raise _unsupported_media()
+    claimed = uploads.parse_length(request.headers.get("upload-offset"), "Upload-Offset")
+    upload = uploads.get_for(db, upload_id, caller.account_id)
+    offset = await _receive(request, db, caller, upload, claimed)
+    return Response(status_code=204, headers={"Upload-Offset": str(offset), **_expires(upload)})
+
+
+@router.delete("/{upload_id}", status_code=204)
+def terminate_upload(
+    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:uploads:write")
+) -> Response:
+    _check_version(request)
+    upload = uploads.get_for(db, upload_id, caller.account_id)
+    uploads.terminate(db, _settings(request), actor_of(request, caller), upload)
+    return Response(status_code=204)
+
+
+def _unsupported_media() -> DomainError:
+    err = DomainError(f"PATCH bodies must be sent as Content-Type: {OFFSET_STREAM}", code="UNSUPPORTED_MEDIA_TYPE")
+    err.status = 415
+    return err

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Custody ledger: a signed tree head at least this often while entries arrive.
     ledger_head_interval_s: int = 60
 
+    # Fleet: an issued camera with no upload for this many days is DEVICE_SILENT (POLICY.md MET-3).
+    silent_device_days: int = 7
+
     # Evidence storage (BWC_STORAGE_URL=s3://bucket[/prefix] selects S3; these reach it).
     s3_endpoint_url: str | None = None
     s3_access_key: str | None = None

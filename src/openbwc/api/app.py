@@ -16,12 +16,14 @@ from openbwc import __version__
 from openbwc.api import errors
 from openbwc.api.middleware import install_middleware
 from openbwc.db.session import get_engine, session_factory
+from openbwc.devices.endpoints import router as devices_router
 from openbwc.identity.access import IdentityAccess
 from openbwc.identity.endpoints import router as identity_router
 from openbwc.kit.csrf import csrf_guard
 from openbwc.kit.http import declared_permission, public
 from openbwc.kit.secrets import load_secret_key
 from openbwc.org.endpoints import router as org_router
+from openbwc.program.endpoints import router as program_router
 from openbwc.settings import Settings, get_settings
 from openbwc.web import console
 
@@ -46,6 +48,8 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
 
     app.include_router(identity_router)
     app.include_router(org_router)
+    app.include_router(devices_router)
+    app.include_router(program_router)
     console.mount(app)
     errors.install(app)
     install_middleware(app)

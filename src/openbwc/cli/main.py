@@ -8,10 +8,12 @@ import typer
 
 from openbwc import __version__, bootstrap, migrations
 from openbwc.db.session import get_engine
+from openbwc.devices.cli import cameras_app, docks_app
 from openbwc.identity.cli import app as users_app
 from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json
 from openbwc.kit.errors import ValidationFailed
 from openbwc.org.cli import app as org_app
+from openbwc.program.cli import app as program_app
 from openbwc.settings import get_settings
 
 app = typer.Typer(
@@ -23,6 +25,9 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(org_app, name="org")
+app.add_typer(cameras_app, name="cameras")
+app.add_typer(docks_app, name="docks")
+app.add_typer(program_app, name="program")
 
 
 def _version(value: bool) -> None:
@@ -88,13 +93,19 @@ def demo(
 ) -> None:
     """Initialise, seed the demo agency (deterministic, idempotent), and serve it."""
     from openbwc.db.session import unit_of_work
-    from openbwc.demo import agency
+    from openbwc.demo import agency, fleet
 
     settings = get_settings()
     bootstrap.init(settings, admin_email=agency.DEMO_ACCOUNTS[0].email, admin_password=agency.DEMO_ACCOUNTS[0].password)
     with unit_of_work(get_engine(settings)) as session:
         created, accounts = agency.seed(session)
+        cams = fleet.seed(session)
     typer.echo(f"demo agency ready in {settings.resolved_data_dir} ({created} people created)")
+    states = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(cams.by_status.items()))
+    typer.echo(f"demo fleet: {cams.cameras} cameras ({states}; {cams.silent} silent), {len(cams.docks)} docks")
+    for office, name, token in cams.docks:
+        if token:
+            typer.echo(f"  dock {office} {name!r} API token (shown once): {token}")
     typer.echo("")
     typer.echo("Demo accounts (password, then the TOTP secret for your authenticator app):")
     for a in accounts:

@@ -20,31 +20,50 @@ PERMISSIONS: dict[str, str] = {
     "org:training:read": "View training records",
     "org:training:write": "Record training",
     "custody:ledger:read": "Read custody-ledger entries and custody reports",
+    "devices:cameras:read": "View cameras, their holders and history, docks and telemetry",
+    "devices:cameras:write": "Register, import, issue, return cameras and change their status",
+    "devices:malfunctions:write": "Report a camera malfunction",
+    "devices:telemetry:write": "Report camera telemetry (docks)",
+    "devices:docks:write": "Add docks and their machine accounts",
+    "program:rollout:read": "View rollout phases and progress",
+    "program:rollout:write": "Plan rollout phases",
+    "program:forecast:read": "Run storage, cost and redaction forecasts",
 }
 
 _READ_ORG = {"org:offices:read", "org:people:read", "org:training:read"}
 _SELF = {"identity:self:read", "identity:tokens:write"}
+_FLEET_MANAGE = {"devices:cameras:read", "devices:cameras:write", "devices:malfunctions:write", "devices:docks:write"}
+_PROGRAM = {"program:rollout:read", "program:rollout:write", "program:forecast:read"}
 
 BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
-    "officer": ("Docks a camera, tags own recordings, files reports", _SELF | {"org:offices:read"}),
+    "officer": (
+        "Docks a camera, tags own recordings, files reports",
+        _SELF | {"org:offices:read", "devices:malfunctions:write"},
+    ),
     "supervisor": (
         "Approves exceptions and stop reasons, reviews sampled footage",
-        _SELF | _READ_ORG,
+        _SELF | _READ_ORG | {"devices:cameras:read", "devices:malfunctions:write"},
     ),
     "evidence_custodian": (
         "Categories, holds, exports, proposes disposition",
-        _SELF | _READ_ORG | {"custody:ledger:read"},
+        _SELF | _READ_ORG | {"custody:ledger:read", "devices:cameras:read"},
     ),
     "program_manager": (
         "Fleet, training, rollout, cost forecasts, compliance dashboards",
-        _SELF | _READ_ORG | {"org:people:write", "org:training:write"},
+        _SELF | _READ_ORG | {"org:people:write", "org:training:write"} | _FLEET_MANAGE | _PROGRAM,
     ),
     "records_officer": ("Works access and release requests, redacts, releases", _SELF | _READ_ORG),
     "oversight": (
         "Civil rights, privacy, inspector general, counsel: read-only everything, ledger audits",
-        _SELF | _READ_ORG | {"custody:ledger:read", "identity:accounts:read", "identity:roles:read"},
+        _SELF
+        | _READ_ORG
+        | {"custody:ledger:read", "identity:accounts:read", "identity:roles:read"}
+        | {"devices:cameras:read", "program:rollout:read", "program:forecast:read"},
     ),
-    "dock": ("A docking station (machine client): uploads footage and reports telemetry", {"identity:self:read"}),
+    "dock": (
+        "A docking station (machine client): uploads footage and reports telemetry",
+        {"identity:self:read", "devices:telemetry:write", "devices:malfunctions:write"},
+    ),
     "admin": ("Technology administrator: accounts, roles and configuration", set(PERMISSIONS)),
 }
 

@@ -20,8 +20,10 @@ def target_metadata() -> MetaData:
     """Import every domain's models so the metadata is complete."""
     from openbwc.custody import models as _custody  # noqa: F401
     from openbwc.db.base import Base
+    from openbwc.devices import models as _devices  # noqa: F401
     from openbwc.identity import models as _identity  # noqa: F401
     from openbwc.org import models as _org  # noqa: F401
+    from openbwc.program import models as _program  # noqa: F401
 
     return Base.metadata
 

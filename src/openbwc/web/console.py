@@ -23,7 +23,7 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("Offices", "/offices", "org:offices:read"),
     ("People", "/people", "org:people:read"),
     ("Training", "/training", "org:training:read"),
-    ("Fleet", None, None),
+    ("Fleet", "/fleet", "devices:cameras:read"),
     ("Evidence", None, None),
     ("Compliance", None, None),
     ("Requests", None, None),
@@ -62,7 +62,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 
 
 def mount(app: FastAPI) -> None:
-    from openbwc.web import auth_pages, org_pages
+    from openbwc.web import auth_pages, fleet_pages, org_pages
 
     app.state.templates = build_templates()
     app.state.navigation = list(NAVIGATION)
@@ -74,3 +74,4 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(auth_pages.router)
     app.include_router(org_pages.router)
+    app.include_router(fleet_pages.router)

@@ -1,0 +1,232 @@
+"""Console pages for the fleet and the program: cameras, a camera's history, rollout, forecast."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from openbwc.devices import repository as devices_repo
+from openbwc.devices import service as devices
+from openbwc.devices.models import CAMERA_STATUSES
+from openbwc.identity.service import Principal
+from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.http import DB, actor_of, requires
+from openbwc.kit.time import parse_instant, utcnow
+from openbwc.org import repository as org_repo
+from openbwc.program import forecast as fc
+from openbwc.program import service as program
+from openbwc.web.console import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+def _at(text: str, field: str):  # type: ignore[no-untyped-def]
+    return parse_instant(text, field=field) if text and text.strip() else None
+
+
+@router.get("/fleet")
+def fleet_page(
+    request: Request,
+    db: Session = DB,
+    _: Principal = requires("devices:cameras:read"),
+    office: str | None = Query(None, max_length=12),
+    status: str | None = Query(None, max_length=20),
+    model: str | None = Query(None, max_length=80),
+    q: str | None = Query(None, max_length=60),
+    silent: str | None = Query(None, max_length=3),
+    page: int = Query(1, ge=1, le=10_000),
+) -> Response:
+    now = utcnow()
+    status = status if status in CAMERA_STATUSES else None
+    rows, total = devices_repo.list_cameras(
+        db,
+        limit=PAGE,
+        offset=(page - 1) * PAGE,
+        office_code=office or None,
+        status=status,
+        model=model or None,
+        search=q or None,
+        silent_cutoff=devices.silent_cutoff(now) if silent == "yes" else None,
+    )
+    by_office = devices.fleet_by_office(db, now)
+    totals = {s: sum(o.by_status[s] for o in by_office) for s in CAMERA_STATUSES}
+    return render(
+        request,
+        "fleet.html",
+        {
+            "cameras": devices.describe_cameras(db, list(rows), now),
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE)),
+            "filters": {
+                "office": office or "",
+                "status": status or "",
+                "model": model or "",
+                "q": q or "",
+                "silent": silent or "",
+            },
+            "offices": org_repo.offices(db),
+            "statuses": CAMERA_STATUSES,
+            "models": devices_repo.models(db),
+            "totals": totals,
+            "all_cameras": sum(totals.values()),
+            "silent_total": sum(o.silent for o in by_office),
+            "silent_days": devices.silent_days_setting(),
+            "now": now,
+        },
+    )
+
+
+@router.post("/fleet/cameras")
+def register_camera(
+    request: Request,
+    serial: str = Form(..., max_length=60),
+    model: str = Form(..., max_length=80),
+    public_key_pem: str = Form(..., max_length=4000),
+    office: str = Form("", max_length=12),
+    firmware: str = Form("", max_length=40),
+    db: Session = DB,
+    caller: Principal = requires("devices:cameras:write"),
+) -> Response:
+    spec = devices.CameraSpec(serial, model, public_key_pem, office or None, firmware or None)
+    camera = devices.register_camera(db, actor_of(request, caller), spec)
+    return RedirectResponse(f"/fleet/cameras/{camera.serial}", status_code=303)
+
+
+@router.get("/fleet/cameras/{serial}")
+def camera_page(
+    serial: str, request: Request, db: Session = DB, _: Principal = requires("devices:cameras:read")
+) -> Response:
+    now = utcnow()
+    camera = devices.get_camera(db, serial)
+    history = devices.camera_history(db, camera, now)
+    return render(
+        request,
+        "camera.html",
+        {
+            "h": history,
+            "v": history.view,
+            "c": camera,
+            "now": now,
+            "next_statuses": sorted(devices.TRANSITIONS[camera.status]),
+        },
+    )
+
+
+@router.post("/fleet/cameras/{serial}/issue")
+def issue(
+    serial: str,
+    request: Request,
+    badge: str = Form(..., max_length=40),
+    at: str = Form("", max_length=40),
+    db: Session = DB,
+    caller: Principal = requires("devices:cameras:write"),
+) -> Response:
+    devices.issue(db, actor_of(request, caller), serial=serial, badge=badge, at=_at(at, "hand-over time"))
+    return RedirectResponse(f"/fleet/cameras/{serial.strip().upper()}", status_code=303)
+
+
+@router.post("/fleet/cameras/{serial}/return")
+def return_camera(
+    serial: str,
+    request: Request,
+    at: str = Form("", max_length=40),
+    note: str = Form("", max_length=500),
+    db: Session = DB,
+    caller: Principal = requires("devices:cameras:write"),
+) -> Response:
+    devices.return_camera(db, actor_of(request, caller), serial=serial, at=_at(at, "hand-over time"), note=note or None)
+    return RedirectResponse(f"/fleet/cameras/{serial.strip().upper()}", status_code=303)
+
+
+@router.post("/fleet/cameras/{serial}/status")
+def change_status(
+    serial: str,
+    request: Request,
+    status: str = Form(..., max_length=20),
+    reason: str = Form("", max_length=500),
+    db: Session = DB,
+    caller: Principal = requires("devices:cameras:write"),
+) -> Response:
+    devices.change_status(db, actor_of(request, caller), serial=serial, status=status, reason=reason or None)
+    return RedirectResponse(f"/fleet/cameras/{serial.strip().upper()}", status_code=303)
+
+
+@router.post("/fleet/cameras/{serial}/malfunction")
+def report_malfunction(
+    serial: str,
+    request: Request,
+    description: str = Form(..., max_length=2000),
+    since: str = Form("", max_length=40),
+    db: Session = DB,
+    caller: Principal = requires("devices:malfunctions:write"),
+) -> Response:
+    devices.report_malfunction(
+        db,
+        actor_of(request, caller),
+        devices.Reporter(caller.display_name, "person"),
+        serial=serial,
+        description=description,
+        window_start=_at(since, "since"),
+    )
+    return RedirectResponse(f"/fleet/cameras/{serial.strip().upper()}", status_code=303)
+
+
+@router.get("/fleet/rollout")
+def rollout_page(request: Request, db: Session = DB, _: Principal = requires("program:rollout:read")) -> Response:
+    """The program dashboard: rollout per office, the fleet's state, silent devices, docks."""
+    now = utcnow()
+    return render(
+        request,
+        "program_rollout.html",
+        {
+            "phases": program.rollout_progress(db, now),
+            "by_office": devices.fleet_by_office(db, now),
+            "statuses": CAMERA_STATUSES,
+            "silent": devices.silent_cameras(db, now)[:200],
+            "silent_days": devices.silent_days_setting(),
+            "docks": devices_repo.list_docks(db),
+            "offices": {o.code: o.name for o in org_repo.offices(db)},
+            "now": now,
+        },
+    )
+
+
+@router.get("/fleet/forecast")
+def forecast_page(
+    request: Request,
+    _: Principal = requires("program:forecast:read"),
+    officers: int = Query(fc.SCENARIOS[0].officers, ge=1, le=10_000_000),
+    hours_per_officer_month: float = Query(fc.DEFAULT_HOURS_PER_OFFICER_MONTH, gt=0, le=744),
+    bitrate_mbps: float = Query(fc.DEFAULT_BITRATE_MBPS, gt=0, le=200),
+    price_per_tb_month: float = Query(fc.DEFAULT_PRICE_PER_TB_MONTH, ge=0, le=100_000),
+    years: int = Query(fc.DEFAULT_YEARS, ge=1, le=30),
+    redaction_share_pct: float = Query(fc.DEFAULT_REDACTION_SHARE * 100, ge=0, le=100),
+    compare: str | None = Query(None, max_length=3),
+) -> Response:
+    inp = fc.ForecastInput(
+        officers, hours_per_officer_month, bitrate_mbps, price_per_tb_month, years, redaction_share_pct / 100
+    )
+    try:
+        result = fc.run(inp, compare_scenarios=compare == "yes")
+    except ValidationFailed as exc:
+        return render(
+            request,
+            "program_forecast.html",
+            {"error": exc.message, "inp": inp, "result": None, "compare": compare == "yes"},
+        )
+    return render(
+        request,
+        "program_forecast.html",
+        {
+            "inp": inp,
+            "result": result,
+            "compare": compare == "yes",
+            "gbh": fc.gb_per_footage_hour(bitrate_mbps),
+            "manual": fc.MANUAL_HOURS_PER_FOOTAGE_HOUR,
+            "auto_rate": fc.AUTOMATIC_REDACTION_X_REALTIME,
+            "error": None,
+        },
+    )

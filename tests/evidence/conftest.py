@@ -119,6 +119,10 @@ _n = iter(range(10_000, 99_999))
 
 @pytest.fixture
 def fleet(db: Session) -> Fleet:
+    return build_fleet(db)
+
+
+def build_fleet(db: Session) -> Fleet:
     """Two officers; a camera issued to the first a day ago; a camera in stock; a dock account."""
     n = next(_n)
     officer = org.add_person(db, TEST_ACTOR, badge=f"E{n}", name="Dana Cruz", division="ERO", office="BAL")

@@ -219,15 +219,16 @@ def upload(session: Session, upload_id: uuid.UUID) -> UploadSession | None:
     return session.get(UploadSession, upload_id)
 
 
-def completed_upload_named(session: Session, account_id: uuid.UUID, name: str) -> UploadSession | None:
+def latest_upload_named(session: Session, account_id: uuid.UUID, name: str) -> UploadSession | None:
+    """The caller's newest usable upload of that file name (a finished one, or one still arriving)."""
     stmt = (
         select(UploadSession)
         .where(
             UploadSession.account_id == account_id,
             UploadSession.filename == name,
-            UploadSession.status.in_(("complete", "quarantined")),
+            UploadSession.status.in_(("complete", "quarantined", "receiving")),
         )
-        .order_by(UploadSession.completed_at.desc())
+        .order_by(UploadSession.created_at.desc())
         .limit(1)
     )
     return session.scalars(stmt).first()

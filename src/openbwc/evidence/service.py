@@ -77,7 +77,7 @@ def _match_upload(
         except ValueError:
             up = None
         return up if up is not None and up.account_id == account_id else None
-    return repo.completed_upload_named(session, account_id, f.name) or repo.completed_upload_with_hash(
+    return repo.latest_upload_named(session, account_id, f.name) or repo.completed_upload_with_hash(
         session, account_id, f.sha256
     )
 

@@ -165,7 +165,7 @@ class _Builder:
 
 def seed(session: Session) -> FleetSummary:
     """Create the demo fleet once; later runs only report what is there."""
-    now = utcnow()
+    now = utcnow().replace(microsecond=0)  # whole seconds read better on the camera pages
     summary = FleetSummary(created=devices_repo.camera_by_serial(session, FIRST_SERIAL) is None)
     dock_ids = _seed_docks(session, summary)
     if summary.created:
@@ -175,7 +175,7 @@ def seed(session: Session) -> FleetSummary:
             session,
             DEMO_ACTOR,
             number=1,
-            name="Phase 1: five field offices",
+            name="Five field offices",
             divisions=["ERO", "HSI"],
             targets={code: (n, None) for code, n in OFFICERS.items()},
             description="1,600 cameras for ERO officers and HSI investigators in Baltimore, Philadelphia, "

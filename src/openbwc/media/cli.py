@@ -1,0 +1,143 @@
+"""`bwc redact`, `bwc transcribe`, `bwc search`, `bwc derivatives`.
+
+Redaction and transcription run as jobs (a row each, visible in `bwc jobs`);
+these commands run the job right here and wait for it, with a progress bar,
+unless ``--background`` leaves it to the workers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from openbwc.custody.actor import cli_actor
+from openbwc.jobs.cli import run_inline
+from openbwc.kit.cli import JSON_OPTION, err_console, fail, handle_errors, print_json, print_table, session_scope
+from openbwc.kit.errors import ValidationFailed
+from openbwc.media import service
+
+
+def _run(job_id, label: str, quiet: bool):  # type: ignore[no-untyped-def]
+    if quiet:
+        return run_inline(job_id)
+    with Progress(
+        TextColumn(label), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), console=err_console
+    ) as bar:
+        t = bar.add_task(label, total=1.0)
+        job = run_inline(job_id, progress=lambda f: bar.update(t, completed=f))
+        bar.update(t, completed=1.0)
+    return job
+
+
+def _finish(job, json_out: bool):  # type: ignore[no-untyped-def]
+    if job.status != "succeeded":
+        raise fail(job.error_code or "JOB_FAILED", f"job {job.id} {job.status}: {job.error or ''}")
+    if json_out:
+        print_json(job.result)
+    else:
+        for k, v in (job.result or {}).items():
+            typer.echo(f"{k:<20} {v}")
+
+
+@handle_errors
+def redact(
+    evidence_id: str = typer.Argument(..., help="The recording's evidence id."),
+    faces: bool = typer.Option(False, "--faces", help="Find, track and blur every face."),
+    boxes: Path = typer.Option(
+        None, "--boxes", help="JSON file of boxes: [{start, end, x, y, w, h}] (fractions of the frame)."
+    ),
+    mute: list[str] = typer.Option([], "--mute", help="Mute FROM-TO (seconds or MM:SS); repeatable."),
+    bleep: list[str] = typer.Option([], "--bleep", help="Bleep FROM-TO; repeatable."),
+    keep_track: list[int] = typer.Option([], "--keep-track", help="Leave face track N unredacted; repeatable."),
+    style: str = typer.Option("blur", "--style", help="blur or box (solid)."),
+    exemption: str = typer.Option("7(C)", "--exemption", help="FOIA exemption: 6 or 7(C)."),
+    reason: str = typer.Option("", "--reason", help="Why (goes into the redaction log)."),
+    background: bool = typer.Option(False, "--background", help="Queue the job and return its id."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Make a redacted copy: a new evidence item; the original is never changed."""
+    box_list: list[service.BoxIn] = []
+    if boxes is not None:
+        try:
+            raw = json.loads(boxes.read_text())
+        except OSError as exc:
+            raise ValidationFailed(f"cannot read {boxes}: {exc.strerror}", code="UNREADABLE_FILE")
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed(f"{boxes} is not JSON: {exc}", code="INVALID_BOX_FILE")
+        box_list = service.parse_box_file(raw)
+    audio = [(*service.parse_range(r), "mute") for r in mute] + [(*service.parse_range(r), "bleep") for r in bleep]
+    if not faces and not box_list and not audio:
+        raise ValidationFailed("nothing to redact: give --faces, --boxes, --mute or --bleep", code="EMPTY_REDACTION")
+    actor = cli_actor()
+    with session_scope() as db:
+        red = service.create_redaction(
+            db,
+            actor,
+            evidence_id,
+            faces=faces,
+            style=style,
+            exemption=exemption,
+            reason=reason,
+            keep_tracks=keep_track,
+            boxes=box_list,
+            audio=audio,
+        )
+        job = service.render(db, actor, red)
+        job_id = job.id
+    if background:
+        print_json({"job_id": str(job_id)}) if json_out else typer.echo(f"queued job {job_id}")
+        return
+    _finish(_run(job_id, "redacting", json_out), json_out)
+
+
+@handle_errors
+def transcribe(
+    evidence_id: str = typer.Argument(..., help="The recording's evidence id."),
+    background: bool = typer.Option(False, "--background", help="Queue the job and return its id."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Transcribe a recording (word timestamps); searchable with `bwc search`."""
+    with session_scope() as db:
+        job_id = service.enqueue_transcript(db, cli_actor(), evidence_id).id
+    if background:
+        print_json({"job_id": str(job_id)}) if json_out else typer.echo(f"queued job {job_id}")
+        return
+    _finish(_run(job_id, "transcribing", json_out), json_out)
+
+
+@handle_errors
+def search(
+    text: str = typer.Argument(..., help="Words to find in transcripts."),
+    limit: int = typer.Option(50, "--limit", min=1, max=500),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Recordings whose transcript says TEXT, and when."""
+    with session_scope() as db:
+        found = service.search(db, text, limit)
+    if json_out:
+        print_json(found)
+        return
+    print_table(
+        f"transcripts saying {text!r} ({len(found)})",
+        ["evidence", "at (s)", "excerpt"],
+        [(f["evidence_id"], ", ".join(f"{h['start_s']:.1f}" for h in f["hits"]), f["excerpt"]) for f in found],
+    )
+
+
+@handle_errors
+def derivatives(
+    evidence_id: str = typer.Argument(..., help="The recording's evidence id."),
+    background: bool = typer.Option(False, "--background", help="Queue the job and return its id."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Make (or remake) a recording's browser proxy and thumbnails."""
+    with session_scope() as db:
+        job = service.enqueue_derivatives(db, cli_actor(), evidence_id)
+        job_id, status = job.id, job.status
+    if background or status == "succeeded":
+        print_json({"job_id": str(job_id), "status": status}) if json_out else typer.echo(f"job {job_id} {status}")
+        return
+    _finish(_run(job_id, "proxy and thumbnails", json_out), json_out)

@@ -1,0 +1,445 @@
+"""Media API: proxies (with HTTP range requests), redactions, derived items, transcripts."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from openbwc import custody
+from openbwc.jobs.schemas import JobOut
+from openbwc.kit.errors import NotFound, ValidationFailed
+from openbwc.kit.http import DB, Caller, actor_of, requires
+from openbwc.media import repository as repo
+from openbwc.media import service
+from openbwc.media.models import Redaction
+from openbwc.storage import open_store
+
+router = APIRouter(prefix="/api/v1", tags=["media"])
+
+
+class BoxBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+    w: float = Field(gt=0, le=1)
+    h: float = Field(gt=0, le=1)
+    note: str = Field("", max_length=300)
+
+    def to_in(self) -> service.BoxIn:
+        return service.BoxIn(self.start_s, self.end_s, self.x, self.y, self.w, self.h, self.note)
+
+
+class AudioBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+    mode: str = "mute"
+    note: str = Field("", max_length=300)
+
+
+class RedactionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    faces: bool = True
+    style: str = "blur"
+    exemption: str = "7(C)"
+    reason: str = Field("", max_length=2000)
+    keep_tracks: list[int] = Field(default_factory=list, max_length=100)
+    boxes: list[BoxBody] = Field(default_factory=list, max_length=service.MAX_BOXES)
+    audio: list[AudioBody] = Field(default_factory=list, max_length=1000)
+
+
+class KeepBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keep_tracks: list[int] = Field(max_length=100)
+
+
+class SuggestionsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kinds: list[str] | None = None
+    mode: str = "bleep"
+
+
+def redaction_out(db: Session, red: Redaction) -> dict[str, Any]:
+    derived = repo.derived_of_redaction(db, red.id)
+    return {
+        "id": str(red.id),
+        "evidence_id": str(red.recording_id),
+        "status": red.status,
+        "faces": red.faces,
+        "style": red.style,
+        "exemption": red.exemption,
+        "reason": red.reason,
+        "keep_tracks": red.keep_tracks,
+        "created_by": red.created_by,
+        "created_at": red.created_at,
+        "job_id": str(red.job_id) if red.job_id else None,
+        "boxes": [
+            {
+                "id": str(b.id),
+                "start_s": b.start_s,
+                "end_s": b.end_s,
+                "x": b.x,
+                "y": b.y,
+                "w": b.w,
+                "h": b.h,
+                "note": b.note,
+            }
+            for b in repo.boxes_of(db, red.id)
+        ],
+        "audio": [
+            {"id": str(a.id), "start_s": a.start_s, "end_s": a.end_s, "mode": a.mode, "note": a.note}
+            for a in repo.audio_of(db, red.id)
+        ],
+        "derived_evidence_id": str(derived.id) if derived else None,
+        "derived_sha256": derived.sha256 if derived else None,
+    }
+
+
+def _redaction(db: Session, redaction_id: str) -> Redaction:
+    return service.get_redaction(db, redaction_id)
+
+
+# --- proxies and thumbnails ---------------------------------------------------------------------
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _ranged(request: Request, key: str, size: int, mime: str) -> Response:
+    """Serve a stored object with HTTP range support (206 + Content-Range), so a video
+    element can seek without downloading everything."""
+    store = open_store(request.app.state.settings)
+    header = request.headers.get("range")
+    start, end = 0, size - 1
+    status = 200
+    if header:
+        m = _RANGE.match(header.strip())
+        if not m or (not m.group(1) and not m.group(2)):
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        if m.group(1):
+            start = int(m.group(1))
+            end = min(size - 1, int(m.group(2))) if m.group(2) else size - 1
+        else:
+            start = max(0, size - int(m.group(2)))
+        if start > end or start >= size:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        status = 206
+    stream = store.open_range(key, start, end + 1)
+
+    def body():  # type: ignore[no-untyped-def]
+        try:
+            while True:
+                chunk = stream.read(256 * 1024)
+                if not chunk:
+                    break
+                yield chunk
+        finally:
+            stream.close()
+
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(end - start + 1),
+        "Cache-Control": "private, max-age=3600",
+    }
+    if status == 206:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return StreamingResponse(body(), status_code=status, media_type=mime, headers=headers)
+
+
+@router.get("/recordings/{evidence_id}/proxy")
+def proxy(
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
+) -> Response:
+    rec = service.get_recording(db, evidence_id)
+    r = repo.rendition(db, rec.id, "proxy")
+    if r is None:
+        raise NotFound("this recording has no proxy yet (its derivatives job has not run)", code="PROXY_NOT_READY")
+    if not request.headers.get("range", "").startswith("bytes=") or request.headers.get("range", "").startswith(
+        "bytes=0-"
+    ):
+        # Viewing is a read of evidence: logged once per playback (the first request), not per chunk.
+        custody.record(
+            db,
+            actor=actor_of(request, caller),
+            action="media:proxy:view",
+            object_type="evidence",
+            object_id=str(rec.id),
+            details={"proxy_sha256": r.sha256},
+        )
+    return _ranged(request, r.storage_key, r.size, r.mime)
+
+
+@router.get("/recordings/{evidence_id}/thumbnails/{position}")
+def thumbnail(
+    evidence_id: str, position: int, request: Request, db: Session = DB, _: Caller = requires("media:proxies:read")
+) -> Response:
+    rec = service.get_recording(db, evidence_id)
+    r = repo.rendition(db, rec.id, "thumbnail", position)
+    if r is None:
+        raise NotFound(f"no thumbnail {position} for this recording", code="THUMBNAIL_NOT_FOUND")
+    return _ranged(request, r.storage_key, r.size, r.mime)
+
+
+@router.get("/recordings/{evidence_id}/media")
+def media_summary(evidence_id: str, db: Session = DB, _: Caller = requires("media:proxies:read")) -> dict[str, Any]:
+    rec = service.get_recording(db, evidence_id)
+    rends = repo.renditions_of(db, rec.id)
+    return {
+        "evidence_id": str(rec.id),
+        "proxy": next(
+            (
+                {
+                    "width": r.width,
+                    "height": r.height,
+                    "size": r.size,
+                    "sha256": r.sha256,
+                    "url": f"/api/v1/recordings/{rec.id}/proxy",
+                }
+                for r in rends
+                if r.kind == "proxy"
+            ),
+            None,
+        ),
+        "thumbnails": [
+            {"position": r.position, "time_s": r.time_s, "url": f"/api/v1/recordings/{rec.id}/thumbnails/{r.position}"}
+            for r in rends
+            if r.kind == "thumbnail"
+        ],
+    }
+
+
+@router.post("/recordings/{evidence_id}/derivatives", response_model=JobOut, status_code=202)
+def make_derivatives(
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:write")
+) -> JobOut:
+    return JobOut.model_validate(service.enqueue_derivatives(db, actor_of(request, caller), evidence_id))
+
+
+# --- face tracks, redactions, derived items -----------------------------------------------------
+
+
+@router.get("/recordings/{evidence_id}/face-tracks")
+def face_tracks(evidence_id: str, db: Session = DB, _: Caller = requires("media:redactions:read")) -> dict[str, Any]:
+    from openbwc.media.redaction.detector import DETECTOR_NAME
+
+    rec = service.get_recording(db, evidence_id)
+    a = repo.face_analysis(db, rec.id, DETECTOR_NAME)
+    if a is None:
+        return {"evidence_id": str(rec.id), "analysed": False, "tracks": []}
+    return {
+        "evidence_id": str(rec.id),
+        "analysed": True,
+        "detector": a.detector,
+        "fps": a.fps,
+        "tracks": [
+            {
+                "number": t["number"],
+                "first_s": round(t["keyframes"][0][0] / a.fps, 2),
+                "last_s": round(t["keyframes"][-1][0] / a.fps, 2),
+                "first_box": t["keyframes"][0][1:5],
+            }
+            for t in a.tracks
+        ],
+    }
+
+
+@router.get("/recordings/{evidence_id}/redactions")
+def list_redactions(
+    evidence_id: str, db: Session = DB, _: Caller = requires("media:redactions:read")
+) -> list[dict[str, Any]]:
+    rec = service.get_recording(db, evidence_id)
+    return [redaction_out(db, r) for r in repo.redactions_of(db, rec.id)]
+
+
+@router.post("/recordings/{evidence_id}/redactions", status_code=201)
+def create_redaction(
+    evidence_id: str,
+    body: RedactionCreate,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:redactions:write"),
+) -> dict[str, Any]:
+    red = service.create_redaction(
+        db,
+        actor_of(request, caller),
+        evidence_id,
+        faces=body.faces,
+        style=body.style,
+        exemption=body.exemption,
+        reason=body.reason,
+        keep_tracks=body.keep_tracks,
+        boxes=[b.to_in() for b in body.boxes],
+        audio=[(a.start_s, a.end_s, a.mode) for a in body.audio],
+    )
+    return redaction_out(db, red)
+
+
+@router.get("/redactions/{redaction_id}")
+def get_redaction(redaction_id: str, db: Session = DB, _: Caller = requires("media:redactions:read")) -> dict[str, Any]:
+    return redaction_out(db, _redaction(db, redaction_id))
+
+
+@router.post("/redactions/{redaction_id}/boxes", status_code=201)
+def add_box(
+    redaction_id: str,
+    body: BoxBody,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:redactions:write"),
+) -> dict[str, Any]:
+    red = _redaction(db, redaction_id)
+    service.add_box(db, actor_of(request, caller), red, body.to_in())
+    return redaction_out(db, red)
+
+
+@router.put("/redactions/{redaction_id}/boxes/{box_id}")
+def move_box(
+    redaction_id: str,
+    box_id: uuid.UUID,
+    body: BoxBody,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:redactions:write"),
+) -> dict[str, Any]:
+    red = _redaction(db, redaction_id)
+    service.move_box(db, actor_of(request, caller), red, box_id, body.to_in())
+    return redaction_out(db, red)
+
+
+@router.delete("/redactions/{redaction_id}/boxes/{box_id}")
+def remove_box(
+    redaction_id: str,
+    box_id: uuid.UUID,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:redactions:write"),
+) -> dict[str, Any]:
+    red = _redaction(db, redaction_id)
+    service.remove_box(db, actor_of(request, caller), red, box_id)
+    return redaction_out(db, red)
+
+
+@router.put("/redactions/{redaction_id}/keep-tracks")
+def keep_tracks(
+    redaction_id: str,
+    body: KeepBody,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:redactions:write"),
+) -> dict[str, Any]:
+    red = _redaction(db, redaction_id)
+    service.set_keep_tracks(db, actor_of(request, caller), red, body.keep_tracks)
+    return redaction_out(db, red)
+
+
+@router.post("/redactions/{redaction_id}/audio", status_code=201)
+def add_audio(
+    redaction_id: str,
+    body: AudioBody,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:redactions:write"),
+) -> dict[str, Any]:
+    red = _redaction(db, redaction_id)
+    service.add_audio(db, actor_of(request, caller), red, body.start_s, body.end_s, body.mode, body.note)
+    return redaction_out(db, red)
+
+
+@router.delete("/redactions/{redaction_id}/audio/{audio_id}")
+def remove_audio(
+    redaction_id: str,
+    audio_id: uuid.UUID,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:redactions:write"),
+) -> dict[str, Any]:
+    red = _redaction(db, redaction_id)
+    service.remove_audio(db, actor_of(request, caller), red, audio_id)
+    return redaction_out(db, red)
+
+
+@router.post("/redactions/{redaction_id}/audio/from-suggestions")
+def accept_suggestions(
+    redaction_id: str,
+    body: SuggestionsBody,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:redactions:write"),
+) -> dict[str, Any]:
+    red = _redaction(db, redaction_id)
+    service.accept_suggestions(db, actor_of(request, caller), red, body.kinds, body.mode)
+    return redaction_out(db, red)
+
+
+@router.post("/redactions/{redaction_id}/render", response_model=JobOut, status_code=202)
+def render(
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:write")
+) -> JobOut:
+    red = _redaction(db, redaction_id)
+    return JobOut.model_validate(service.render(db, actor_of(request, caller), red))
+
+
+@router.get("/derived/{item_id}")
+def derived(item_id: str, db: Session = DB, _: Caller = requires("media:redactions:read")) -> dict[str, Any]:
+    item = service.get_derived(db, item_id)
+    return {
+        "id": str(item.id),
+        "evidence_id": str(item.recording_id),
+        "sha256": item.sha256,
+        "kind": item.kind,
+        "redaction_id": str(item.redaction_id),
+        "created_at": item.created_at,
+        "log": item.log,
+    }
+
+
+# --- transcripts --------------------------------------------------------------------------------
+
+
+@router.get("/recordings/{evidence_id}/transcript")
+def get_transcript(
+    evidence_id: str, db: Session = DB, _: Caller = requires("media:transcripts:read")
+) -> dict[str, Any]:
+    rec = service.get_recording(db, evidence_id)
+    t = service.transcript(db, rec.id)
+    if t is None:
+        raise NotFound("this recording has no transcript yet", code="TRANSCRIPT_NOT_READY")
+    return {
+        "evidence_id": str(rec.id),
+        "model": t.model,
+        "language": t.language,
+        "text": t.text,
+        "words": [{"start_s": w[0], "end_s": w[1], "word": w[2], "probability": w[3]} for w in t.words],
+        "suggestions": service.suggestions(db, rec.id),
+    }
+
+
+@router.post("/recordings/{evidence_id}/transcript", response_model=JobOut, status_code=202)
+def request_transcript(
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:write")
+) -> JobOut:
+    return JobOut.model_validate(service.enqueue_transcript(db, actor_of(request, caller), evidence_id))
+
+
+@router.get("/transcripts/search")
+def search(
+    q: str = Query(..., max_length=200),
+    limit: int = Query(50, ge=1, le=500),
+    db: Session = DB,
+    _: Caller = requires("media:transcripts:read"),
+) -> list[dict[str, Any]]:
+    if not q.strip():
+        raise ValidationFailed("q must not be empty", code="INVALID_SEARCH")
+    return service.search(db, q, limit)

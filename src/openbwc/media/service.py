@@ -1,0 +1,583 @@
+"""Media rules: redactions (prepared, then rendered once), derived items, transcripts.
+
+A redaction is a draft while people add boxes, audio ranges and tracks to keep;
+rendering it runs a job that writes a new file, stores it as a new evidence
+object with its own SHA-256, and records a derived item linked to the
+original with the full redaction log. The original's bytes are only ever read
+(and re-hashed as they are read); every step goes to the custody ledger.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from openbwc import custody, jobs
+from openbwc.custody import Actor
+from openbwc.evidence import repository as evidence_repo
+from openbwc.evidence.models import EvidenceObject, Recording
+from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
+from openbwc.kit.time import isoformat, utcnow
+from openbwc.media import repository as repo
+from openbwc.media.models import (
+    EXEMPTIONS,
+    DerivedItem,
+    Redaction,
+    RedactionAudio,
+    RedactionBox,
+    Transcript,
+)
+from openbwc.media.redaction.audio import AUDIO_MODES
+from openbwc.media.redaction.detector import DETECTOR_NAME
+from openbwc.media.redaction.render import STYLES
+
+MAX_BOXES = 2000
+
+
+# --- input checks -----------------------------------------------------------------------------
+
+
+def parse_uuid(text: str, what: str, code: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(text).strip())
+    except ValueError:
+        raise ValidationFailed(f"{what} {text!r} is not an id (a UUID)", code=code, detail={what: text})
+
+
+def get_recording(session: Session, recording_id: uuid.UUID | str) -> Recording:
+    rid = (
+        recording_id
+        if isinstance(recording_id, uuid.UUID)
+        else parse_uuid(recording_id, "evidence", "INVALID_EVIDENCE_ID")
+    )
+    rec = evidence_repo.recording(session, rid)
+    if rec is None:
+        raise NotFound(f"no recording with evidence id {rid}", code="EVIDENCE_NOT_FOUND", detail={"evidence": str(rid)})
+    return rec
+
+
+def segments(session: Session, recording: Recording) -> list[EvidenceObject]:
+    objs = [o for _s, o in evidence_repo.segments_of(session, recording.id)]
+    if not objs:
+        raise Conflict(f"recording {recording.id} has no stored segments", code="EVIDENCE_EMPTY")
+    return objs
+
+
+_TIME = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d+)?)$")
+
+
+def parse_time(text: str) -> float:
+    """Seconds from ``SS``, ``MM:SS`` or ``HH:MM:SS`` (decimals allowed)."""
+    m = _TIME.match(text.strip())
+    if not m:
+        raise ValidationFailed(
+            f"{text!r} is not a time; use seconds (12.5), MM:SS or HH:MM:SS", code="INVALID_TIME_RANGE"
+        )
+    a, b, c = m.groups()
+    parts = [float(x) for x in (a, b) if x is not None]
+    value = float(c)
+    for i, p in enumerate(reversed(parts)):
+        value += p * (60 ** (i + 1))
+    return value
+
+
+def parse_range(text: str) -> tuple[float, float]:
+    """``FROM-TO`` (e.g. ``5-8.5`` or ``1:02-1:10``), FROM before TO."""
+    if text.count("-") != 1:
+        raise ValidationFailed(
+            f"time range {text!r} must be FROM-TO, e.g. 5-8.5 or 1:02-1:10", code="INVALID_TIME_RANGE"
+        )
+    a, b = text.split("-")
+    return check_range(parse_time(a), parse_time(b))
+
+
+def check_range(start: float, end: float, duration: float | None = None) -> tuple[float, float]:
+    if not (start >= 0 and end > start):
+        raise ValidationFailed(
+            f"time range {start:g}-{end:g} s is empty or backwards; the start must come before the end",
+            code="INVALID_TIME_RANGE",
+            detail={"start_s": start, "end_s": end},
+        )
+    if duration is not None and start >= duration:
+        raise ValidationFailed(
+            f"time range {start:g}-{end:g} s starts after the recording ends ({duration:.1f} s)",
+            code="INVALID_TIME_RANGE",
+            detail={"start_s": start, "end_s": end, "duration_s": duration},
+        )
+    return float(start), float(end)
+
+
+@dataclass(frozen=True)
+class BoxIn:
+    start_s: float
+    end_s: float
+    x: float
+    y: float
+    w: float
+    h: float
+    note: str = ""
+
+
+def check_box(b: BoxIn, duration: float | None) -> BoxIn:
+    check_range(b.start_s, b.end_s, duration)
+    values = (b.x, b.y, b.w, b.h)
+    if (
+        not all(isinstance(v, int | float) for v in values)
+        or b.w <= 0
+        or b.h <= 0
+        or b.x < 0
+        or b.y < 0
+        or b.x + b.w > 1.0001
+        or b.y + b.h > 1.0001
+    ):
+        raise ValidationFailed(
+            "a box is x, y, w, h as fractions of the frame (0..1), with w and h above 0 and the box inside the frame",
+            code="INVALID_BOX",
+            detail={"x": b.x, "y": b.y, "w": b.w, "h": b.h},
+        )
+    return b
+
+
+def parse_box_file(data: Any) -> list[BoxIn]:
+    """A box file: a JSON list of {start, end, x, y, w, h[, note]} (times in seconds or MM:SS,
+    position and size as fractions of the frame)."""
+    if isinstance(data, dict) and "boxes" in data:
+        data = data["boxes"]
+    if not isinstance(data, list):
+        raise ValidationFailed("a box file is a JSON list of boxes", code="INVALID_BOX_FILE")
+    out = []
+    for i, item in enumerate(data):
+        try:
+            start = item["start"] if "start" in item else item["start_s"]
+            end = item["end"] if "end" in item else item["end_s"]
+            box = BoxIn(
+                parse_time(str(start)),
+                parse_time(str(end)),
+                float(item["x"]),
+                float(item["y"]),
+                float(item["w"]),
+                float(item["h"]),
+                str(item.get("note", ""))[:300],
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationFailed(
+                f"box {i + 1}: needs start, end, x, y, w, h ({exc})", code="INVALID_BOX_FILE", detail={"box": i + 1}
+            )
+        except ValidationFailed as exc:
+            raise ValidationFailed(f"box {i + 1}: {exc.message}", code="INVALID_BOX_FILE", detail={"box": i + 1})
+        out.append(box)
+    return out
+
+
+def _duration(session: Session, rec: Recording) -> float | None:
+    return rec.duration_s
+
+
+def track_numbers(session: Session, recording_id: uuid.UUID) -> list[int] | None:
+    analysis = repo.face_analysis(session, recording_id, DETECTOR_NAME)
+    if analysis is None:
+        return None
+    return [int(t["number"]) for t in analysis.tracks]
+
+
+def check_keep_tracks(session: Session, recording_id: uuid.UUID, keep: Sequence[int]) -> list[int]:
+    keep = sorted(set(int(k) for k in keep))
+    if not keep:
+        return []
+    known = track_numbers(session, recording_id)
+    if known is None:
+        raise ValidationFailed(
+            "this recording's faces have not been tracked yet, so there is no track to keep; "
+            "redact its faces once first (its tracks are numbered then), then choose the tracks to keep",
+            code="NO_FACE_TRACKS",
+            detail={"keep_tracks": keep},
+        )
+    missing = [k for k in keep if k not in known]
+    if missing:
+        raise ValidationFailed(
+            f"no face track {', '.join(map(str, missing))} in this recording; its tracks are "
+            f"{', '.join(map(str, known)) or 'none'}",
+            code="UNKNOWN_TRACK",
+            detail={"unknown": missing, "known": known},
+        )
+    return keep
+
+
+# --- redactions -------------------------------------------------------------------------------
+
+
+def _editable(redaction: Redaction) -> None:
+    if redaction.status != "draft":
+        raise Conflict(
+            f"redaction {redaction.id} is {redaction.status}; start a new redaction to change it",
+            code="REDACTION_NOT_EDITABLE",
+            detail={"status": redaction.status},
+        )
+
+
+def get_redaction(session: Session, redaction_id: uuid.UUID | str) -> Redaction:
+    rid = (
+        redaction_id
+        if isinstance(redaction_id, uuid.UUID)
+        else parse_uuid(redaction_id, "redaction", "INVALID_REDACTION_ID")
+    )
+    found = repo.redaction(session, rid)
+    if found is None:
+        raise NotFound(f"no redaction {rid}", code="REDACTION_NOT_FOUND", detail={"redaction": str(rid)})
+    return found
+
+
+def create_redaction(
+    session: Session,
+    actor: Actor,
+    recording_id: uuid.UUID | str,
+    *,
+    faces: bool = True,
+    style: str = "blur",
+    exemption: str = "7(C)",
+    reason: str = "",
+    keep_tracks: Sequence[int] = (),
+    boxes: Sequence[BoxIn] = (),
+    audio: Sequence[tuple[float, float, str]] = (),
+) -> Redaction:
+    """A draft redaction of one recording; everything is checked before anything is written."""
+    rec = get_recording(session, recording_id)
+    if style not in STYLES:
+        raise ValidationFailed(f"style must be one of {', '.join(STYLES)}", code="INVALID_STYLE")
+    if exemption not in EXEMPTIONS:
+        raise ValidationFailed(
+            f"exemption must be one of {', '.join(EXEMPTIONS)} (FOIA 5 U.S.C. 552(b))", code="INVALID_EXEMPTION"
+        )
+    duration = _duration(session, rec)
+    if len(boxes) > MAX_BOXES:
+        raise ValidationFailed(f"at most {MAX_BOXES} boxes per redaction", code="TOO_MANY_BOXES")
+    checked_boxes = [check_box(b, duration) for b in boxes]
+    checked_audio = []
+    for start, end, mode in audio:
+        if mode not in AUDIO_MODES:
+            raise ValidationFailed(f"audio mode must be one of {', '.join(AUDIO_MODES)}", code="INVALID_AUDIO_MODE")
+        checked_audio.append((*check_range(start, end, duration), mode))
+    keep = check_keep_tracks(session, rec.id, keep_tracks)
+    if not faces and keep:
+        raise ValidationFailed("--keep-track only makes sense when faces are redacted", code="KEEP_WITHOUT_FACES")
+    now = utcnow()
+    red = Redaction(
+        recording_id=rec.id,
+        status="draft",
+        faces=faces,
+        style=style,
+        exemption=exemption,
+        reason=reason.strip()[:2000],
+        keep_tracks=keep,
+        created_by=actor.id,
+        created_by_name=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(red)
+    session.flush()
+    for b in checked_boxes:
+        session.add(
+            RedactionBox(redaction_id=red.id, start_s=b.start_s, end_s=b.end_s, x=b.x, y=b.y, w=b.w, h=b.h, note=b.note)
+        )
+    for start, end, mode in checked_audio:
+        session.add(RedactionAudio(redaction_id=red.id, start_s=start, end_s=end, mode=mode))
+    session.flush()
+    custody.record(
+        session,
+        actor=actor,
+        action="media:redaction:create",
+        object_type="evidence",
+        object_id=str(rec.id),
+        details={
+            "redaction": str(red.id),
+            "faces": faces,
+            "style": style,
+            "exemption": exemption,
+            "boxes": len(checked_boxes),
+            "audio_ranges": len(checked_audio),
+            "keep_tracks": keep,
+        },
+    )
+    return red
+
+
+def _changed(session: Session, actor: Actor, red: Redaction, what: str, details: dict[str, Any]) -> None:
+    red.updated_at = utcnow()
+    session.flush()
+    custody.record(
+        session,
+        actor=actor,
+        action="media:redaction:update",
+        object_type="evidence",
+        object_id=str(red.recording_id),
+        details={"redaction": str(red.id), "change": what, **details},
+    )
+
+
+def add_box(session: Session, actor: Actor, red: Redaction, box: BoxIn) -> RedactionBox:
+    _editable(red)
+    rec = get_recording(session, red.recording_id)
+    b = check_box(box, _duration(session, rec))
+    row = RedactionBox(redaction_id=red.id, start_s=b.start_s, end_s=b.end_s, x=b.x, y=b.y, w=b.w, h=b.h, note=b.note)
+    session.add(row)
+    session.flush()
+    _changed(session, actor, red, "box added", {"box": str(row.id)})
+    return row
+
+
+def _box(session: Session, red: Redaction, box_id: uuid.UUID) -> RedactionBox:
+    row = session.get(RedactionBox, box_id)
+    if row is None or row.redaction_id != red.id:
+        raise NotFound(f"no box {box_id} in redaction {red.id}", code="BOX_NOT_FOUND")
+    return row
+
+
+def move_box(session: Session, actor: Actor, red: Redaction, box_id: uuid.UUID, box: BoxIn) -> RedactionBox:
+    _editable(red)
+    row = _box(session, red, box_id)
+    rec = get_recording(session, red.recording_id)
+    b = check_box(box, _duration(session, rec))
+    row.start_s, row.end_s, row.x, row.y, row.w, row.h, row.note = b.start_s, b.end_s, b.x, b.y, b.w, b.h, b.note
+    _changed(session, actor, red, "box moved", {"box": str(row.id)})
+    return row
+
+
+def remove_box(session: Session, actor: Actor, red: Redaction, box_id: uuid.UUID) -> None:
+    _editable(red)
+    row = _box(session, red, box_id)
+    session.delete(row)
+    _changed(session, actor, red, "box removed", {"box": str(box_id)})
+
+
+def set_keep_tracks(session: Session, actor: Actor, red: Redaction, keep: Sequence[int]) -> Redaction:
+    _editable(red)
+    checked = check_keep_tracks(session, red.recording_id, keep)
+    red.keep_tracks = checked
+    _changed(session, actor, red, "tracks kept", {"keep_tracks": checked})
+    return red
+
+
+def add_audio(
+    session: Session, actor: Actor, red: Redaction, start: float, end: float, mode: str, note: str = ""
+) -> RedactionAudio:
+    _editable(red)
+    if mode not in AUDIO_MODES:
+        raise ValidationFailed(f"audio mode must be one of {', '.join(AUDIO_MODES)}", code="INVALID_AUDIO_MODE")
+    rec = get_recording(session, red.recording_id)
+    s, e = check_range(start, end, _duration(session, rec))
+    row = RedactionAudio(redaction_id=red.id, start_s=s, end_s=e, mode=mode, note=note[:300])
+    session.add(row)
+    session.flush()
+    _changed(session, actor, red, "audio range added", {"range": [s, e], "mode": mode})
+    return row
+
+
+def remove_audio(session: Session, actor: Actor, red: Redaction, audio_id: uuid.UUID) -> None:
+    _editable(red)
+    row = session.get(RedactionAudio, audio_id)
+    if row is None or row.redaction_id != red.id:
+        raise NotFound(f"no audio range {audio_id} in redaction {red.id}", code="AUDIO_RANGE_NOT_FOUND")
+    session.delete(row)
+    _changed(session, actor, red, "audio range removed", {"audio": str(audio_id)})
+
+
+def accept_suggestions(session: Session, actor: Actor, red: Redaction, kinds: Sequence[str] | None, mode: str) -> int:
+    """Add the transcript's PII suggestions (optionally only some kinds) as audio ranges."""
+    _editable(red)
+    added = 0
+    for s in suggestions(session, red.recording_id):
+        if kinds and s["kind"] not in kinds:
+            continue
+        session.add(
+            RedactionAudio(
+                redaction_id=red.id, start_s=s["start_s"], end_s=s["end_s"], mode=mode, note=f"suggested: {s['kind']}"
+            )
+        )
+        added += 1
+    session.flush()
+    _changed(session, actor, red, "suggested audio ranges added", {"count": added, "kinds": list(kinds or [])})
+    return added
+
+
+def render(session: Session, actor: Actor, red: Redaction) -> jobs.service.Job:  # type: ignore[name-defined]
+    """Queue the rendering job (once per redaction: a second call returns the same job)."""
+    if red.status not in ("draft", "failed"):
+        raise Conflict(f"redaction {red.id} is already {red.status}", code="REDACTION_NOT_EDITABLE")
+    if not red.faces and not repo.boxes_of(session, red.id) and not repo.audio_of(session, red.id):
+        raise ValidationFailed("nothing to redact: enable faces, or add boxes or audio ranges", code="EMPTY_REDACTION")
+    job = jobs.enqueue(
+        session,
+        "media.redact",
+        {"redaction_id": str(red.id)},
+        created_by=actor.id,
+        idempotency_key=f"redact:{red.id}:{red.updated_at.timestamp() if red.status == 'failed' else 0}",
+    )
+    red.status = "queued"
+    red.job_id = job.id
+    red.updated_at = utcnow()
+    session.flush()
+    custody.record(
+        session,
+        actor=actor,
+        action="media:redaction:queue",
+        object_type="evidence",
+        object_id=str(red.recording_id),
+        details={"redaction": str(red.id), "job": str(job.id)},
+    )
+    return job
+
+
+def redaction_log(
+    session: Session,
+    red: Redaction,
+    *,
+    original: list[EvidenceObject],
+    derived_sha256: str,
+    frames: int,
+    tracks: list[int],
+    job_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    """The record a reviewer or a court reads: who, what was covered, why, under which exemption."""
+    return {
+        "redaction": str(red.id),
+        "requested_by": {"id": red.created_by, "name": red.created_by_name},
+        "requested_at": isoformat(red.created_at),
+        "rendered_at": isoformat(utcnow()),
+        "job": str(job_id) if job_id else None,
+        "reason": red.reason,
+        "foia_exemption": red.exemption,
+        "original": {"evidence": str(red.recording_id), "sha256": [o.sha256 for o in original]},
+        "derived_sha256": derived_sha256,
+        "faces": {
+            "redacted": red.faces,
+            "detector": DETECTOR_NAME if red.faces else None,
+            "style": red.style,
+            "tracks": tracks,
+            "kept_unredacted": list(red.keep_tracks or []),
+        },
+        "boxes": [
+            {"start_s": b.start_s, "end_s": b.end_s, "x": b.x, "y": b.y, "w": b.w, "h": b.h, "note": b.note}
+            for b in repo.boxes_of(session, red.id)
+        ],
+        "audio": [
+            {"start_s": a.start_s, "end_s": a.end_s, "mode": a.mode, "note": a.note}
+            for a in repo.audio_of(session, red.id)
+        ],
+        "frames": frames,
+    }
+
+
+def record_derived(
+    session: Session, actor: Actor, red: Redaction, obj: EvidenceObject, log: dict[str, Any], job_id: uuid.UUID | None
+) -> DerivedItem:
+    item = DerivedItem(
+        recording_id=red.recording_id,
+        object_id=obj.id,
+        sha256=obj.sha256,
+        kind="redaction",
+        redaction_id=red.id,
+        job_id=job_id,
+        log=log,
+        created_by=red.created_by,
+    )
+    session.add(item)
+    red.status = "rendered"
+    red.updated_at = utcnow()
+    session.flush()
+    custody.record(
+        session,
+        actor=actor,
+        action="media:derived:create",
+        object_type="evidence",
+        object_id=str(red.recording_id),
+        evidence_sha256=obj.sha256,
+        reason=red.reason or None,
+        details={
+            "derived": str(item.id),
+            "redaction": str(red.id),
+            "derived_from": log["original"]["sha256"],
+            "foia_exemption": red.exemption,
+            "tracks": log["faces"]["tracks"],
+            "kept": log["faces"]["kept_unredacted"],
+            "boxes": len(log["boxes"]),
+            "audio_ranges": len(log["audio"]),
+        },
+    )
+    return item
+
+
+def get_derived(session: Session, item_id: uuid.UUID | str) -> DerivedItem:
+    iid = item_id if isinstance(item_id, uuid.UUID) else parse_uuid(item_id, "derived item", "INVALID_DERIVED_ID")
+    item = repo.derived_item(session, iid)
+    if item is None:
+        raise NotFound(f"no derived item {iid}", code="DERIVED_NOT_FOUND")
+    return item
+
+
+# --- transcripts ------------------------------------------------------------------------------
+
+
+def transcript(session: Session, recording_id: uuid.UUID) -> Transcript | None:
+    from openbwc.media.transcripts import MODEL_NAME
+
+    return repo.transcript_of(session, recording_id, MODEL_NAME)
+
+
+def suggestions(session: Session, recording_id: uuid.UUID) -> list[dict[str, Any]]:
+    from openbwc.media.pii import suggest
+    from openbwc.media.transcripts import Word
+
+    t = transcript(session, recording_id)
+    if t is None:
+        return []
+    return [s.as_dict() for s in suggest([Word.from_list(w) for w in t.words])]
+
+
+def search(session: Session, text: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Recordings whose transcript says ``text``, with the times it is said."""
+    from openbwc.media.transcripts import Word, find_phrase
+
+    text = text.strip()
+    if len(text) < 2 or len(text) > 200:
+        raise ValidationFailed("search text must be 2 to 200 characters", code="INVALID_SEARCH")
+    out = []
+    for t in repo.search_transcripts(session, text, limit):
+        hits = find_phrase([Word.from_list(w) for w in t.words], text)
+        out.append(
+            {
+                "evidence_id": str(t.recording_id),
+                "hits": [{"start_s": round(a, 2), "end_s": round(b, 2)} for a, b in hits],
+                "excerpt": _excerpt(t.text, text),
+            }
+        )
+    return out
+
+
+def _excerpt(full: str, needle: str, width: int = 60) -> str:
+    i = full.lower().find(needle.lower())
+    if i < 0:
+        return full[: width * 2]
+    a, b = max(0, i - width), min(len(full), i + len(needle) + width)
+    return ("…" if a else "") + full[a:b] + ("…" if b < len(full) else "")
+
+
+def enqueue_transcript(session: Session, actor: Actor, recording_id: uuid.UUID | str):  # type: ignore[no-untyped-def]
+    rec = get_recording(session, recording_id)
+    return jobs.enqueue(session, "media.transcribe", {"recording_id": str(rec.id)}, created_by=actor.id)
+
+
+def enqueue_derivatives(session: Session, actor: Actor, recording_id: uuid.UUID | str):  # type: ignore[no-untyped-def]
+    rec = get_recording(session, recording_id)
+    return jobs.enqueue(
+        session,
+        "media.derivatives",
+        {"recording_id": str(rec.id)},
+        created_by=actor.id,
+        idempotency_key=f"derivatives:{rec.id}",
+    )

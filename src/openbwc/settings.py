@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     verify_sample_percent: float = 10.0
     verify_schedule: bool = True
 
+    # Jobs (openbwc.jobs): a Redis URL runs them on `bwc worker` processes; without one they
+    # run inside `bwc serve`. A running job whose heartbeat is older than the lease is requeued.
+    broker_url: str | None = None
+    broker_namespace: str = "openbwc"
+    jobs_in_process: bool = True
+    jobs_lease_s: float = 60.0
+    jobs_tick_s: float = 10.0
+    jobs_max_attempts: int = 5
+    jobs_backoff_s: float = 5.0
+    jobs_backoff_max_s: float = 600.0
+    worker_threads: int = 1
+
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

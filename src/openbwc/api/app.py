@@ -19,9 +19,12 @@ from openbwc.db.session import get_engine, session_factory
 from openbwc.devices.endpoints import router as devices_router
 from openbwc.identity.access import IdentityAccess
 from openbwc.identity.endpoints import router as identity_router
+from openbwc.jobs import runtime as jobs_runtime
+from openbwc.jobs.endpoints import router as jobs_router
 from openbwc.kit.csrf import csrf_guard
 from openbwc.kit.http import declared_permission, public
 from openbwc.kit.secrets import load_secret_key
+from openbwc.media.endpoints import router as media_router
 from openbwc.org.endpoints import router as org_router
 from openbwc.program.endpoints import router as program_router
 from openbwc.settings import Settings, get_settings
@@ -50,10 +53,13 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
     app.include_router(org_router)
     app.include_router(devices_router)
     app.include_router(program_router)
+    app.include_router(jobs_router)
+    app.include_router(media_router)
     console.mount(app)
     errors.install(app)
     install_middleware(app)
     audit_routes(app)
+    jobs_runtime.attach(app, settings, enabled=sessions is None)
     return app
 
 

@@ -10,8 +10,11 @@ from openbwc import __version__, bootstrap, migrations
 from openbwc.db.session import get_engine
 from openbwc.devices.cli import cameras_app, docks_app
 from openbwc.identity.cli import app as users_app
+from openbwc.jobs.cli import app as jobs_app
+from openbwc.jobs.cli import worker_command
 from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json
 from openbwc.kit.errors import ValidationFailed
+from openbwc.media import cli as media_cli
 from openbwc.org.cli import app as org_app
 from openbwc.program.cli import app as program_app
 from openbwc.settings import get_settings
@@ -25,6 +28,10 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(org_app, name="org")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker_command)
+for _name in ("redact", "transcribe", "search", "derivatives"):
+    app.command(_name)(getattr(media_cli, _name))
 app.add_typer(cameras_app, name="cameras")
 app.add_typer(docks_app, name="docks")
 app.add_typer(program_app, name="program")

@@ -28,8 +28,17 @@ PERMISSIONS: dict[str, str] = {
     "program:rollout:read": "View rollout phases and progress",
     "program:rollout:write": "Plan rollout phases",
     "program:forecast:read": "Run storage, cost and redaction forecasts",
+    "media:proxies:read": "Watch recordings' browser proxies and thumbnails",
+    "media:redactions:read": "View redactions, face tracks, derived items and redaction logs",
+    "media:redactions:write": "Prepare and render redactions (boxes, audio ranges, tracks kept)",
+    "media:transcripts:read": "Read and search transcripts and PII suggestions",
+    "media:transcripts:write": "Request transcripts and viewing copies",
+    "media:jobs:read": "View background jobs, their progress and logs",
+    "media:jobs:write": "Retry failed background jobs",
 }
 
+_MEDIA_READ = {"media:proxies:read", "media:redactions:read", "media:transcripts:read", "media:jobs:read"}
+_MEDIA = _MEDIA_READ | {"media:redactions:write", "media:transcripts:write", "media:jobs:write"}
 _READ_ORG = {"org:offices:read", "org:people:read", "org:training:read"}
 _SELF = {"identity:self:read", "identity:tokens:write"}
 _FLEET_MANAGE = {"devices:cameras:read", "devices:cameras:write", "devices:malfunctions:write", "devices:docks:write"}
@@ -42,23 +51,28 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
     ),
     "supervisor": (
         "Approves exceptions and stop reasons, reviews sampled footage",
-        _SELF | _READ_ORG | {"devices:cameras:read", "devices:malfunctions:write"},
+        _SELF | _READ_ORG | {"devices:cameras:read", "devices:malfunctions:write"}
+        | {"media:proxies:read"},
     ),
     "evidence_custodian": (
         "Categories, holds, exports, proposes disposition",
-        _SELF | _READ_ORG | {"custody:ledger:read", "devices:cameras:read"},
+        _SELF | _READ_ORG | {"custody:ledger:read", "devices:cameras:read"} | _MEDIA,
     ),
     "program_manager": (
         "Fleet, training, rollout, cost forecasts, compliance dashboards",
         _SELF | _READ_ORG | {"org:people:write", "org:training:write"} | _FLEET_MANAGE | _PROGRAM,
     ),
-    "records_officer": ("Works access and release requests, redacts, releases", _SELF | _READ_ORG),
+    "records_officer": (
+        "Works access and release requests, redacts, releases",
+        _SELF | _READ_ORG | _MEDIA,
+    ),
     "oversight": (
         "Civil rights, privacy, inspector general, counsel: read-only everything, ledger audits",
         _SELF
         | _READ_ORG
         | {"custody:ledger:read", "identity:accounts:read", "identity:roles:read"}
-        | {"devices:cameras:read", "program:rollout:read", "program:forecast:read"},
+        | {"devices:cameras:read", "program:rollout:read", "program:forecast:read"}
+        | _MEDIA_READ,
     ),
     "dock": (
         "A docking station (machine client): uploads footage and reports telemetry",

@@ -22,6 +22,8 @@ def target_metadata() -> MetaData:
     from openbwc.db.base import Base
     from openbwc.devices import models as _devices  # noqa: F401
     from openbwc.identity import models as _identity  # noqa: F401
+    from openbwc.jobs import models as _jobs  # noqa: F401
+    from openbwc.media import models as _media  # noqa: F401
     from openbwc.org import models as _org  # noqa: F401
     from openbwc.program import models as _program  # noqa: F401
 

@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("Fleet", "/fleet", "devices:cameras:read"),
     ("Evidence", None, None),
     ("Compliance", None, None),
+    ("Jobs", "/jobs", "media:jobs:read"),
     ("Requests", None, None),
     ("Custody ledger", None, None),
     ("Transparency", None, None),
@@ -62,7 +63,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 
 
 def mount(app: FastAPI) -> None:
-    from openbwc.web import auth_pages, fleet_pages, org_pages
+    from openbwc.web import auth_pages, fleet_pages, media_pages, org_pages
 
     app.state.templates = build_templates()
     app.state.navigation = list(NAVIGATION)
@@ -75,3 +76,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(auth_pages.router)
     app.include_router(org_pages.router)
     app.include_router(fleet_pages.router)
+    app.include_router(media_pages.router)

@@ -16,7 +16,7 @@ from openbwc.db.session import engine_for
 from openbwc.evidence import manifest as mf
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.settings import get_settings, reset_settings_cache
-from openbwc.storage import open_store
+from openbwc.storage import key_for, open_store
 from tests.conftest import BACKENDS, drop_database, fresh_database_url
 from tests.evidence.conftest import build_fleet, sha256_of
 from tests.storage.conftest import STORAGE_BACKENDS, s3_endpoint, s3_settings_for
@@ -89,8 +89,7 @@ def test_ingest_duplicate_quarantine_show_export_verify(env, clips, tmp_path):
 
     assert "checked" in bwc(env, "verify").stdout
     # Flip one byte of the stored object: verify names it and exits 1.
-    key = f"sha256/{shown['segments'][0]['sha256'][:2]}/{shown['segments'][0]['sha256'][2:4]}/{shown['segments'][0]['sha256']}"
-    _flip_one_byte(key)
+    _flip_one_byte(key_for(shown["segments"][0]["sha256"]))
     failed = bwc(env, "verify", "--json", code=1)
     problems = json.loads(failed.stdout)["problems"]
     assert [(p["sha256"], p["problem"], p["evidence_ids"]) for p in problems] == [

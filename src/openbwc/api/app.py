@@ -17,6 +17,8 @@ from openbwc.api import errors
 from openbwc.api.middleware import install_middleware
 from openbwc.db.session import get_engine, session_factory
 from openbwc.devices.endpoints import router as devices_router
+from openbwc.evidence.endpoints import router as evidence_router
+from openbwc.evidence.endpoints import tus_router
 from openbwc.identity.access import IdentityAccess
 from openbwc.identity.endpoints import router as identity_router
 from openbwc.jobs import runtime as jobs_runtime
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
     app.include_router(org_router)
     app.include_router(devices_router)
     app.include_router(program_router)
+    app.include_router(evidence_router)
+    app.include_router(tus_router)
     app.include_router(jobs_router)
     app.include_router(media_router)
     console.mount(app)

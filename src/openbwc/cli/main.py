@@ -9,6 +9,7 @@ import typer
 from openbwc import __version__, bootstrap, migrations
 from openbwc.db.session import get_engine
 from openbwc.devices.cli import cameras_app, docks_app
+from openbwc.evidence.cli import evidence_app, ingest_command, quarantine_app, verify_command
 from openbwc.identity.cli import app as users_app
 from openbwc.jobs.cli import app as jobs_app
 from openbwc.jobs.cli import worker_command
@@ -18,6 +19,7 @@ from openbwc.media import cli as media_cli
 from openbwc.org.cli import app as org_app
 from openbwc.program.cli import app as program_app
 from openbwc.settings import get_settings
+from openbwc.simulator import app as sim_app
 
 app = typer.Typer(
     help="openbwc: body-worn-camera program and digital-evidence platform.",
@@ -28,6 +30,11 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(org_app, name="org")
+app.command("ingest")(ingest_command)
+app.command("verify")(verify_command)
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(sim_app, name="sim")
 app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker_command)
 for _name in ("redact", "transcribe", "search", "derivatives"):

@@ -1,0 +1,99 @@
+"""Console pages for evidence: recordings (with filters), one recording, the quarantine."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from openbwc.evidence import service
+from openbwc.evidence.models import FLAG_CODES
+from openbwc.identity.service import Principal
+from openbwc.kit.errors import NotFound
+from openbwc.kit.http import DB, actor_of, requires
+from openbwc.storage import open_store
+from openbwc.web.console import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+@router.get("/evidence")
+def evidence_page(
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("evidence:recordings:read"),
+    officer: str | None = Query(None, max_length=20),
+    camera: str | None = Query(None, max_length=40),
+    office: str | None = Query(None, max_length=12),
+    flag: str | None = Query(None, max_length=40),
+    page: int = Query(1, ge=1, le=10_000),
+) -> Response:
+    filters = service.resolve_filters(db, officer=officer or None, camera=camera or None)
+    views, total = service.list_recordings(
+        db,
+        actor_of(request, caller),
+        service.viewer_for(db, caller),
+        limit=PAGE,
+        offset=(page - 1) * PAGE,
+        office_code=office.upper() if office else None,
+        flag=flag.upper() if flag else None,
+        **filters,
+    )
+    return render(
+        request,
+        "evidence.html",
+        {
+            "views": views,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE)),
+            "filters": {"officer": officer or "", "camera": camera or "", "office": office or "", "flag": flag or ""},
+            "flag_codes": FLAG_CODES,
+        },
+    )
+
+
+@router.get("/evidence/{recording_id}")
+def recording_page(
+    recording_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:recordings:read")
+) -> Response:
+    view = service.show(
+        db, actor_of(request, caller), service.viewer_for(db, caller), service.parse_recording_id(recording_id)
+    )
+    entries = service.ledger_of(db, view.recording) if caller.can("custody:ledger:read") else None
+    return render(request, "evidence_recording.html", {"v": view, "entries": entries, "flag_codes": FLAG_CODES})
+
+
+@router.get("/quarantine")
+def quarantine_page(
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("evidence:quarantine:read"),
+    status: str = Query("held", max_length=20),
+) -> Response:
+    rows, total = service.list_quarantine(
+        db, actor_of(request, caller), status=None if status == "all" else status, limit=200
+    )
+    return render(request, "quarantine.html", {"items": rows, "total": total, "status": status})
+
+
+@router.post("/quarantine/{item_id}/{decision}")
+def quarantine_decide(
+    item_id: str,
+    decision: str,
+    request: Request,
+    note: str = Form(..., min_length=1, max_length=2000),
+    db: Session = DB,
+    caller: Principal = requires("evidence:quarantine:write"),
+) -> Response:
+    item = service.get_quarantine(db, item_id)
+    actor = actor_of(request, caller)
+    if decision == "release":
+        rec = service.release(db, open_store(request.app.state.settings), actor, item, note)
+        return RedirectResponse(f"/evidence/{rec.id}", status_code=303)
+    if decision == "reject":
+        service.reject(db, actor, item, note)
+        return RedirectResponse("/quarantine", status_code=303)
+    raise NotFound(f"no decision {decision!r}: release or reject", code="NOT_FOUND")
+

@@ -35,6 +35,12 @@ PERMISSIONS: dict[str, str] = {
     "media:transcripts:write": "Request transcripts and viewing copies",
     "media:jobs:read": "View background jobs, their progress and logs",
     "media:jobs:write": "Retry failed background jobs",
+    "evidence:uploads:write": "Upload footage (tus) and submit recordings with camera manifests (docks)",
+    "evidence:recordings:read": "View recordings one may see: one's own, and one's direct reports'",
+    "evidence:recordings:read_all": "View every recording, whoever recorded it",
+    "evidence:recordings:export": "Export recordings with their manifest and custody report",
+    "evidence:quarantine:read": "List files held in quarantine",
+    "evidence:quarantine:write": "Release or reject files held in quarantine",
 }
 
 _MEDIA_READ = {"media:proxies:read", "media:redactions:read", "media:transcripts:read", "media:jobs:read"}
@@ -43,20 +49,26 @@ _READ_ORG = {"org:offices:read", "org:people:read", "org:training:read"}
 _SELF = {"identity:self:read", "identity:tokens:write"}
 _FLEET_MANAGE = {"devices:cameras:read", "devices:cameras:write", "devices:malfunctions:write", "devices:docks:write"}
 _PROGRAM = {"program:rollout:read", "program:rollout:write", "program:forecast:read"}
+_EVIDENCE_ALL = {"evidence:recordings:read", "evidence:recordings:read_all"}
 
 BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
     "officer": (
         "Docks a camera, tags own recordings, files reports",
-        _SELF | {"org:offices:read", "devices:malfunctions:write"},
+        _SELF | {"org:offices:read", "devices:malfunctions:write", "evidence:recordings:read"},
     ),
     "supervisor": (
         "Approves exceptions and stop reasons, reviews sampled footage",
-        _SELF | _READ_ORG | {"devices:cameras:read", "devices:malfunctions:write"}
+        _SELF | _READ_ORG | {"devices:cameras:read", "devices:malfunctions:write", "evidence:recordings:read"}
         | {"media:proxies:read"},
     ),
     "evidence_custodian": (
         "Categories, holds, exports, proposes disposition",
-        _SELF | _READ_ORG | {"custody:ledger:read", "devices:cameras:read"} | _MEDIA,
+        _SELF
+        | _READ_ORG
+        | {"custody:ledger:read", "devices:cameras:read"}
+        | _EVIDENCE_ALL
+        | {"evidence:recordings:export", "evidence:quarantine:read", "evidence:quarantine:write"}
+        | _MEDIA,
     ),
     "program_manager": (
         "Fleet, training, rollout, cost forecasts, compliance dashboards",
@@ -64,7 +76,7 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
     ),
     "records_officer": (
         "Works access and release requests, redacts, releases",
-        _SELF | _READ_ORG | _MEDIA,
+        _SELF | _READ_ORG | _EVIDENCE_ALL | _MEDIA,
     ),
     "oversight": (
         "Civil rights, privacy, inspector general, counsel: read-only everything, ledger audits",
@@ -72,11 +84,13 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
         | _READ_ORG
         | {"custody:ledger:read", "identity:accounts:read", "identity:roles:read"}
         | {"devices:cameras:read", "program:rollout:read", "program:forecast:read"}
+        | _EVIDENCE_ALL
+        | {"evidence:quarantine:read"}
         | _MEDIA_READ,
     ),
     "dock": (
         "A docking station (machine client): uploads footage and reports telemetry",
-        {"identity:self:read", "devices:telemetry:write", "devices:malfunctions:write"},
+        {"identity:self:read", "devices:telemetry:write", "devices:malfunctions:write", "evidence:uploads:write"},
     ),
     "admin": ("Technology administrator: accounts, roles and configuration", set(PERMISSIONS)),
 }

@@ -21,6 +21,7 @@ def target_metadata() -> MetaData:
     from openbwc.custody import models as _custody  # noqa: F401
     from openbwc.db.base import Base
     from openbwc.devices import models as _devices  # noqa: F401
+    from openbwc.evidence import models as _evidence  # noqa: F401
     from openbwc.identity import models as _identity  # noqa: F401
     from openbwc.jobs import models as _jobs  # noqa: F401
     from openbwc.media import models as _media  # noqa: F401

@@ -24,7 +24,7 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("People", "/people", "org:people:read"),
     ("Training", "/training", "org:training:read"),
     ("Fleet", "/fleet", "devices:cameras:read"),
-    ("Evidence", None, None),
+    ("Evidence", "/evidence", "evidence:recordings:read"),
     ("Compliance", None, None),
     ("Jobs", "/jobs", "media:jobs:read"),
     ("Requests", None, None),
@@ -63,7 +63,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 
 
 def mount(app: FastAPI) -> None:
-    from openbwc.web import auth_pages, fleet_pages, media_pages, org_pages
+    from openbwc.web import auth_pages, evidence_pages, fleet_pages, media_pages, org_pages
 
     app.state.templates = build_templates()
     app.state.navigation = list(NAVIGATION)
@@ -75,5 +75,6 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(auth_pages.router)
     app.include_router(org_pages.router)
+    app.include_router(evidence_pages.router)
     app.include_router(fleet_pages.router)
     app.include_router(media_pages.router)

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""Check an openbwc custody-ledger export, or a custody report, on your own computer.
+
+    python3 verify_custody.py EXPORT_DIR [--public-key KEY.pem] [--known-heads HEADS.jsonl]
+    python3 verify_custody.py REPORT.json [--public-key KEY.pem]
+
+Needs Python 3.9+ and the `cryptography` package, nothing from openbwc: you need
+not trust the agency's software to check the agency's ledger. It explains in
+plain words what it checked; exit status 0 means everything checked out, 1
+means something did not, 2 means the input could not be read.
+
+The ledger is a Merkle tree as in RFC 6962 (Certificate Transparency):
+  leaf hash      = SHA-256(0x00 || entry bytes)
+  interior node  = SHA-256(0x01 || left || right), the left side holding the
+                   largest power of two of entries smaller than the whole.
+A signed tree head is an Ed25519 signature over the canonical JSON (RFC 8785)
+of {"key_id", "root_hash", "signature_type": "openbwc-tree-head-v1",
+"timestamp", "tree_size"}. For these values (ASCII strings and one integer)
+RFC 8785 is exactly Python's json.dumps with sorted keys and no spaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+except ImportError:  # pragma: no cover - explained to the user
+    sys.exit("this tool needs the 'cryptography' package: pip install cryptography")
+
+SIGNATURE_TYPE = "openbwc-tree-head-v1"
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+class Failed(Exception):
+    """A check did not pass; the message says which and why."""
+
+
+# ---- RFC 6962 ---------------------------------------------------------------------------------
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+class Tree:
+    """Builds the root incrementally: a stack of perfect subtrees, merged like binary carries."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.stack: list[bytes] = []
+
+    def add(self, h: bytes) -> None:
+        n = self.size
+        while n & 1:
+            h = node_hash(self.stack.pop(), h)
+            n >>= 1
+        self.stack.append(h)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.stack:
+            return EMPTY_ROOT
+        r = self.stack[-1]
+        for h in reversed(self.stack[:-1]):
+            r = node_hash(h, r)
+        return r
+
+
+def verify_inclusion(leaf: bytes, index: int, size: int, path: list[bytes], root: bytes) -> bool:
+    """RFC 9162 section 2.1.3.2."""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+# ---- signed heads -----------------------------------------------------------------------------
+
+
+def key_id_of(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def head_message(head: dict) -> bytes:
+    body = {
+        "key_id": head["key_id"],
+        "root_hash": head["root_hash"],
+        "signature_type": SIGNATURE_TYPE,
+        "timestamp": head["timestamp"],
+        "tree_size": head["tree_size"],
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def check_head(head: dict, key: Ed25519PublicKey, kid: str, label: str) -> None:
+    for field, kind in (("tree_size", int), ("root_hash", str), ("timestamp", str), ("key_id", str),
+                        ("signature", str)):
+        if not isinstance(head.get(field), kind):
+            raise Failed(f"{label} has no valid '{field}'")
+    if head["key_id"] != kid:
+        raise Failed(f"{label} was signed with another key ({head['key_id'][:16]}...), not this one ({kid[:16]}...)")
+    try:
+        key.verify(bytes.fromhex(head["signature"]), head_message(head))
+    except (InvalidSignature, ValueError):
+        raise Failed(f"{label}: the signature is not valid for this public key (the head was altered or forged)")
+
+
+def load_key(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise OSError(f"cannot read a public key from {path}: {exc}")
+    if not isinstance(key, Ed25519PublicKey):
+        raise OSError(f"{path} is not an Ed25519 public key")
+    return key
+
+
+def read_jsonl(path: Path, what: str) -> list[dict]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                raise Failed(f"{what} line {n} is not valid JSON")
+    return out
+
+
+# ---- what is checked ----------------------------------------------------------------------------
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.passed: list[str] = []
+
+    def ok(self, text: str) -> None:
+        self.passed.append(text)
+        print(f"  [ok]   {text}")
+
+
+def verify_export(directory: Path, key_path: Path | None, known_heads: Path | None, c: Checker) -> None:
+    key_path = key_path or directory / "public_key.pem"
+    key = load_key(key_path)
+    kid = key_id_of(key)
+    print(f"Public key: {key_path} (key id {kid})")
+    print("  Compare this key id with the one the agency publishes at /transparency/ledger:")
+    print("  a key shipped inside the export proves nothing by itself.\n")
+
+    heads = read_jsonl(directory / "heads.jsonl", "heads.jsonl")
+    if not heads:
+        raise Failed("heads.jsonl holds no signed head, so nothing vouches for the entries")
+    prev = None
+    for n, h in enumerate(heads, start=1):
+        check_head(h, key, kid, f"head {n} (heads.jsonl line {n})")
+        if prev is not None and h["tree_size"] < prev["tree_size"]:
+            raise Failed(f"head {n} covers {h['tree_size']} entries, fewer than head {n - 1} ({prev['tree_size']}):"
+                         " the log was cut back")
+        prev = h
+    c.ok(f"{len(heads):,} signed heads: every signature is valid for this key, and no head covers fewer "
+         "entries than the one before it")
+
+    wanted: dict[int, list[tuple[str, dict]]] = {}
+    for n, h in enumerate(heads, start=1):
+        wanted.setdefault(h["tree_size"], []).append((f"head {n}", h))
+    extra = read_jsonl(known_heads, str(known_heads)) if known_heads else []
+    for n, h in enumerate(extra, start=1):
+        check_head(h, key, kid, f"your kept head {n}")
+        wanted.setdefault(h["tree_size"], []).append((f"your kept head {n}", h))
+
+    tree = Tree()
+    checked_heads = 0
+    last_ok = 0
+
+    def compare_at(size: int) -> None:
+        nonlocal checked_heads, last_ok
+        root = tree.root().hex()
+        for label, h in wanted.pop(size, []):
+            if h["root_hash"] != root:
+                raise Failed(
+                    f"{label} (signed {h['timestamp']}, {size} entries) does not match the entries: one of entries "
+                    f"{last_ok} to {size - 1} was changed, removed, inserted or reordered after it was signed"
+                )
+            checked_heads += 1
+        last_ok = size
+
+    compare_at(0)
+    with open(directory / "entries.jsonl", "rb") as fh:
+        for line in fh:
+            entry = line[:-1] if line.endswith(b"\n") else line
+            seq = tree.size
+            try:
+                body = json.loads(entry)
+            except ValueError:
+                raise Failed(f"entry {seq} (line {seq + 1}) is not valid JSON: it was edited")
+            if not isinstance(body, dict) or body.get("seq") != seq:
+                claimed = body.get("seq") if isinstance(body, dict) else None
+                raise Failed(f"line {seq + 1} holds entry {claimed}, not entry {seq}: entries were removed, "
+                             "inserted or reordered")
+            tree.add(leaf_hash(entry))
+            if tree.size in wanted:
+                compare_at(tree.size)
+    n = tree.size
+    c.ok(f"{n:,} entries, numbered 0 to {max(n - 1, 0):,} in order without a gap, each one valid JSON")
+    if wanted:
+        size = min(wanted)
+        raise Failed(f"{wanted[size][0][0]} covers {size} entries but the export holds only {n}: entries "
+                     "were removed from the end")
+    c.ok(f"the RFC 6962 Merkle root recomputed from the entries matches all {checked_heads:,} heads at their "
+         "tree sizes: no entry a head covers was changed, removed, inserted or reordered after it was signed, "
+         "so every head is consistent with every earlier one")
+    covered = heads[-1]["tree_size"]
+    if covered < n:
+        print(f"  [note] entries {covered} to {n - 1} are newer than the last signed head: nothing vouches for "
+              "them yet")
+    if extra:
+        c.ok(f"the {len(extra)} heads you kept earlier (--known-heads) are consistent with this export")
+
+
+def verify_report(path: Path, key_path: Path | None, c: Checker) -> None:
+    report = json.loads(path.read_text(encoding="utf-8"))
+    if key_path:
+        key = load_key(key_path)
+    else:
+        key = serialization.load_pem_public_key(report["public_key_pem"].encode())
+        if not isinstance(key, Ed25519PublicKey):
+            raise Failed("the report's public key is not Ed25519")
+    kid = key_id_of(key)
+    print(f"Custody report for {report.get('evidence_id')!r}; public key id {kid}")
+    if not key_path:
+        print("  (the key came with the report: compare its id with the one the agency publishes)\n")
+    head = report["head"]
+    check_head(head, key, kid, f"head {report.get('head_number')}")
+    c.ok(f"the signed tree head ({head['tree_size']:,} entries, signed {head['timestamp']}) is valid for this key")
+    root = bytes.fromhex(head["root_hash"])
+    for item in report["entries"]:
+        leaf = item["leaf"].encode("utf-8")
+        proof = item["proof"]
+        seq = item["seq"]
+        if json.loads(leaf) != item["entry"] or json.loads(leaf).get("seq") != seq:
+            raise Failed(f"entry {seq}: the displayed entry differs from its signed bytes")
+        lh = leaf_hash(leaf)
+        if lh.hex() != proof["leaf_hash"] or proof["leaf_index"] != seq or proof["tree_size"] != head["tree_size"]:
+            raise Failed(f"entry {seq}: its proof is not about this entry and this head")
+        path_ = [bytes.fromhex(h) for h in proof["audit_path"]]
+        if not verify_inclusion(lh, seq, head["tree_size"], path_, root):
+            raise Failed(f"entry {seq}: its inclusion proof does not lead to the signed root: the entry is not "
+                         "in the ledger as signed")
+    c.ok(f"all {len(report['entries'])} entries: each one's bytes hash to its leaf hash, and its RFC 6962 audit "
+         "path leads to the signed root, so each is in the ledger exactly as shown")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("target", type=Path, help="an export directory, or a custody report (.json)")
+    parser.add_argument("--public-key", type=Path, help="the agency's public key (PEM), obtained independently")
+    parser.add_argument("--known-heads", type=Path, help="heads you kept earlier (JSON lines), to check against")
+    args = parser.parse_args(argv)
+    c = Checker()
+    print("openbwc custody verifier (RFC 6962 Merkle tree, Ed25519 signed heads)\n")
+    try:
+        if args.target.is_dir():
+            print(f"Export: {args.target}")
+            verify_export(args.target, args.public_key, args.known_heads, c)
+        else:
+            verify_report(args.target, args.public_key, c)
+    except Failed as exc:
+        print(f"  [FAIL] {exc}")
+        print("\nResult: NOT VALID. Do not rely on this ledger until the agency explains the failure above.")
+        return 1
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        print(f"cannot check {args.target}: {exc}", file=sys.stderr)
+        return 2
+    print("\nResult: VALID. Every check above passed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from openbwc import __version__
 from openbwc.api import errors
 from openbwc.api.middleware import install_middleware
+from openbwc.custody.endpoints import router as custody_router
 from openbwc.db.session import get_engine, session_factory
 from openbwc.devices.endpoints import router as devices_router
 from openbwc.evidence.endpoints import router as evidence_router
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
 
     app.include_router(identity_router)
     app.include_router(org_router)
+    app.include_router(custody_router)
     app.include_router(devices_router)
     app.include_router(program_router)
     app.include_router(evidence_router)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from openbwc import __version__, bootstrap, migrations
+from openbwc.custody.cli import custody_app, ledger_app
 from openbwc.db.session import get_engine
 from openbwc.devices.cli import cameras_app, docks_app
 from openbwc.evidence.cli import evidence_app, ingest_command, quarantine_app, verify_command
@@ -39,6 +40,8 @@ app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker_command)
 for _name in ("redact", "transcribe", "search", "derivatives"):
     app.command(_name)(getattr(media_cli, _name))
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(custody_app, name="custody")
 app.add_typer(cameras_app, name="cameras")
 app.add_typer(docks_app, name="docks")
 app.add_typer(program_app, name="program")

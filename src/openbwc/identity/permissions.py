@@ -19,7 +19,8 @@ PERMISSIONS: dict[str, str] = {
     "org:people:write": "Add and change people",
     "org:training:read": "View training records",
     "org:training:write": "Record training",
-    "custody:ledger:read": "Read custody-ledger entries and custody reports",
+    "custody:ledger:read": "Read custody reports (every ledger entry about one item, with proofs)",
+    "custody:ledger:audit": "List and search every custody-ledger entry (ledger audits)",
     "devices:cameras:read": "View cameras, their holders and history, docks and telemetry",
     "devices:cameras:write": "Register, import, issue, return cameras and change their status",
     "devices:malfunctions:write": "Report a camera malfunction",
@@ -82,7 +83,7 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
         "Civil rights, privacy, inspector general, counsel: read-only everything, ledger audits",
         _SELF
         | _READ_ORG
-        | {"custody:ledger:read", "identity:accounts:read", "identity:roles:read"}
+        | {"custody:ledger:read", "custody:ledger:audit", "identity:accounts:read", "identity:roles:read"}
         | {"devices:cameras:read", "program:rollout:read", "program:forecast:read"}
         | _EVIDENCE_ALL
         | {"evidence:quarantine:read"}

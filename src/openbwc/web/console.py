@@ -28,7 +28,7 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("Compliance", None, None),
     ("Jobs", "/jobs", "media:jobs:read"),
     ("Requests", None, None),
-    ("Custody ledger", None, None),
+    ("Custody ledger", "/custody", "custody:ledger:read"),
     ("Transparency", None, None),
 ]
 
@@ -63,7 +63,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 
 
 def mount(app: FastAPI) -> None:
-    from openbwc.web import auth_pages, evidence_pages, fleet_pages, media_pages, org_pages
+    from openbwc.web import auth_pages, evidence_pages, fleet_pages, ledger_pages, media_pages, org_pages
 
     app.state.templates = build_templates()
     app.state.navigation = list(NAVIGATION)
@@ -74,6 +74,7 @@ def mount(app: FastAPI) -> None:
     app.state.render_error = render_error
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(auth_pages.router)
+    app.include_router(ledger_pages.router)
     app.include_router(org_pages.router)
     app.include_router(evidence_pages.router)
     app.include_router(fleet_pages.router)

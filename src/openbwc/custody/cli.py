@@ -1,0 +1,198 @@
+"""`bwc ledger ...` and `bwc custody ...`: the ledger from the server's console.
+
+Exit status: 0 fine, 1 verification found a problem, 2 bad input or setup
+(the kit's convention).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from openbwc.custody import heads, proofs, reports, service
+from openbwc.custody.actor import cli_actor
+from openbwc.custody.verify import verify_ledger
+from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, session_scope
+from openbwc.kit.errors import DomainError, ValidationFailed
+from openbwc.settings import get_settings
+
+ledger_app = typer.Typer(help="The custody ledger: signed heads, proofs, verification, export.", no_args_is_help=True)
+custody_app = typer.Typer(help="Chain-of-custody reports.", no_args_is_help=True)
+
+
+def _print_fields(data: dict[str, object]) -> None:
+    width = max(len(k) for k in data)
+    for k, v in data.items():
+        if isinstance(v, list):
+            typer.echo(f"{k:<{width}}  ({len(v)})")
+            for item in v:
+                typer.echo(f"{'':<{width}}  {item}")
+        else:
+            typer.echo(f"{k:<{width}}  {v}")
+
+
+@ledger_app.command("head")
+@handle_errors
+def head(
+    sign: bool = typer.Option(False, "--sign", help="Sign a new head over the whole ledger now."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """The latest signed tree head (hex hashes)."""
+    with session_scope() as db:
+        h = service.sign_head(db) if sign else service.current_head(db)
+    if json_out:
+        print_json(h.public())
+    else:
+        _print_fields({"head": h.number, **h.public()})
+
+
+@ledger_app.command("prove")
+@handle_errors
+def prove(
+    seq: int = typer.Argument(..., help="Entry number (leaf index), from 0."),
+    tree_size: int = typer.Option(None, "--tree-size", help="Prove against this tree size instead of the latest head."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """RFC 6962 inclusion proof of one entry, against the latest signed head."""
+    with session_scope() as db:
+        if tree_size is not None:
+            proof = proofs.inclusion(db, seq, tree_size)
+        else:
+            h = service.current_head(db)
+            if seq >= h.tree_size:
+                h = service.current_head(db, max_age_s=0)  # on demand: a head that covers the entry
+            proof = proofs.prove_against(db, seq, h)
+    if json_out:
+        print_json(proof.public())
+    else:
+        _print_fields(proof.public())
+
+
+@ledger_app.command("consistency")
+@handle_errors
+def consistency(
+    first: int = typer.Argument(..., help="The older tree size."),
+    second: int = typer.Argument(..., help="The newer tree size."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """RFC 6962 consistency proof between two tree sizes."""
+    with session_scope() as db:
+        proof = proofs.consistency(db, first, second)
+    out = {"first": first, "second": second, "proof": [h.hex() for h in proof]}
+    if json_out:
+        print_json(out)
+    else:
+        _print_fields(out)
+
+
+def _load_public_key(path: Path | None) -> Ed25519PublicKey:
+    if path is None:
+        return heads.public_key(get_settings())
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(f"cannot read an Ed25519 public key from {path}: {exc}", code="BAD_PUBLIC_KEY")
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValidationFailed(f"{path} is not an Ed25519 public key", code="BAD_PUBLIC_KEY")
+    return key
+
+
+@ledger_app.command("verify")
+@handle_errors
+def verify(
+    public_key: Path = typer.Option(None, "--public-key", help="PEM public key to check heads with "
+                                    "(default: the server's own signing key)."),
+    deep: bool = typer.Option(False, "--deep", help="Also check the query columns against every entry."),
+    workers: int = typer.Option(min(os.cpu_count() or 1, 4), "--workers", min=1, max=32,
+                                help="Processes that recompute the tree of a large ledger."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Recompute the whole tree and check every signed head; exit 1 naming the first bad entry."""
+    key = _load_public_key(public_key)
+    with session_scope() as db:
+        if json_out:
+            report = verify_ledger(db, key, deep=deep, workers=workers)
+        else:
+            with Progress(
+                TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                console=err_console, transient=True,
+            ) as bar:
+                task = bar.add_task("entries", total=None)
+                report = verify_ledger(
+                    db, key, deep=deep, workers=workers,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+    try:
+        with session_scope() as db:
+            # Checking the audit log is itself an audit event, failed checks above all (POLICY SEC-1, SEC-2).
+            service.record(
+                db, actor=cli_actor(), action="custody:ledger:verify", object_type="ledger", object_id="ledger",
+                outcome="success" if report.ok else "failure",
+                details={"entries": report.entries, "heads": report.heads, "first_bad_entry": report.first_bad_entry,
+                         "problems": [p.message for p in report.problems[:5]]},
+            )
+    except DomainError as exc:
+        # A ledger damaged badly enough cannot take the entry; the verdict below still stands.
+        err_console.print(f"[yellow]note[/] this check could not be recorded in the ledger: {exc.message}")
+    if json_out:
+        print_json(report.public())
+    else:
+        for line in report.checked:
+            console.print(f"[green]ok[/]   {line}", highlight=False)
+        for line in report.warnings:
+            console.print(f"[yellow]note[/] {line}", highlight=False)
+        for p in report.problems:
+            err_console.print(f"[bold red]FAIL[/] {p.message}", highlight=False)
+        if report.ok:
+            console.print(f"ledger verified: {report.entries:,} entries, {report.heads:,} signed heads")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("export")
+@handle_errors
+def export(
+    directory: Path = typer.Argument(..., help="Directory to write (created; must not hold an export)."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Write entries.jsonl, heads.jsonl and public_key.pem for tools/verify_custody.py."""
+    with session_scope() as db:
+        out = reports.export_ledger(db, cli_actor(), directory)
+    if json_out:
+        print_json(out)
+    else:
+        typer.echo(f"exported {out['entries']:,} entries and {out['heads']:,} signed heads to {out['directory']}")
+        typer.echo(f"check it with:  python3 tools/verify_custody.py {out['directory']}")
+
+
+@custody_app.command("report")
+@handle_errors
+def report(
+    evidence_id: str = typer.Argument(..., help="Evidence id (or its SHA-256)."),
+    html: Path = typer.Option(None, "--html", help="Also write the report as a standalone HTML file."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Every custody entry about an item, each with its inclusion proof against the latest head."""
+    with session_scope() as db:
+        data = reports.custody_report(db, cli_actor(), evidence_id)
+    if html is not None:
+        from openbwc.custody.html import render_report
+
+        html.write_text(render_report(data), encoding="utf-8")
+    if json_out:
+        print_json(data)
+        return
+    typer.echo(f"custody report for {data['evidence_id']}: {len(data['entries'])} entries, "
+               f"proven against head {data['head_number']} ({data['head']['tree_size']:,} entries, "
+               f"root {data['head']['root_hash'][:16]}...)")
+    for item in data["entries"]:
+        e = item["entry"]
+        typer.echo(f"  #{item['seq']:<8} {e['time']}  {e['action']:<32} {e['outcome']:<8} "
+                   f"{e['actor']['name']} ({e['actor']['id']})")
+    if html is not None:
+        typer.echo(f"HTML report written to {html}")

@@ -128,6 +128,15 @@ class Incoming:
         assert self.staging_path is not None
         return open(self.staging_path, "rb")  # noqa: SIM115
 
+    def local_path(self) -> Path | None:
+        """The temporary bytes as a local file, when they are one (filesystem store, tus staging)."""
+        if self.staged is not None:
+            path = getattr(self.staged, "path", None)
+            if path is not None:
+                self.staged.finish()
+            return path
+        return self.staging_path
+
     @property
     def has_bytes(self) -> bool:
         return self.staged is not None or self.staging_path is not None
@@ -265,8 +274,12 @@ def check_file(session: Session, inc: Incoming) -> None:
     if inc.existing is not None:
         return  # the same bytes passed these checks when they first arrived
     try:
-        with inc.reader() as reader:
-            inc.info = probe(reader, inc.size)
+        local = inc.local_path()
+        if local is not None:
+            inc.info = probe(str(local), inc.size)
+        else:
+            with inc.reader() as reader:
+                inc.info = probe(reader, inc.size)
     except ProbeFailed as exc:
         inc.problem = (exc.code, exc.message)
 

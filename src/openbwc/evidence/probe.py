@@ -63,12 +63,18 @@ def _created(metadata: dict[str, str]) -> datetime | None:
         return None
 
 
-def probe(reader: BinaryIO, size: int) -> ProbeInfo:
-    """Describe the video in ``reader`` (seekable), or raise :class:`ProbeFailed` with a code."""
+def probe(reader: BinaryIO | str, size: int) -> ProbeInfo:
+    """Describe the video in ``reader`` (a seekable file object, or a local path), or raise
+    :class:`ProbeFailed` with a code. A path lets FFmpeg read the file itself, without
+    a Python call per read."""
     if size == 0:
         raise ProbeFailed("EMPTY_FILE", "the file is empty (0 bytes)")
-    head = reader.read(256)
-    reader.seek(0)
+    if isinstance(reader, str):
+        with open(reader, "rb") as fh:
+            head = fh.read(256)
+    else:
+        head = reader.read(256)
+        reader.seek(0)
     try:
         container = av.open(reader, mode="r")
     except (av.error.FFmpegError, ValueError, OSError) as exc:

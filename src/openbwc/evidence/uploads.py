@@ -38,7 +38,7 @@ from openbwc.evidence.models import UploadSession
 from openbwc.kit.errors import Conflict, DomainError, NotFound, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.settings import Settings
-from openbwc.storage.base import CHUNK, FileTooLarge
+from openbwc.storage.base import CHUNK, WRITEBACK_EVERY, FileTooLarge, start_writeback
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
@@ -324,6 +324,7 @@ class Writer:
         self.expected_chunk = expected_chunk
         self.chunk_hash = hashlib.sha256() if expected_chunk is not None else None
         self.received = 0
+        self._flushed = 0
 
     @property
     def room(self) -> int:
@@ -339,6 +340,9 @@ class Writer:
             n = self._fh.write(view)
             view = view[n:]
         self.received += len(data)
+        if self.received - self._flushed >= WRITEBACK_EVERY:
+            start_writeback(self._fh.fileno(), self.start + self._flushed, self.received - self._flushed)
+            self._flushed = self.received
 
     def rollback(self) -> None:
         """Forget this request's bytes: the offset and the hash go back to where they were."""
@@ -347,6 +351,7 @@ class Writer:
         self.state = self._before
         self._before = self.state.copy()
         self.received = 0
+        self._flushed = 0
 
     def checksum_ok(self) -> bool:
         return self.chunk_hash is None or self.chunk_hash.digest() == self.expected_chunk

@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from openbwc.storage.base import (
     CHUNK,
+    WRITEBACK_EVERY,
     ObjectMissing,
     Progress,
     Staged,
@@ -26,6 +27,7 @@ from openbwc.storage.base import (
     copy_into,
     key_for,
     sha256_of_key,
+    start_writeback,
 )
 
 
@@ -45,6 +47,8 @@ class FileStaged(Staged):
         # Unbuffered: every write goes straight from our buffer to the kernel, no extra copy.
         self._fh: BinaryIO | None = open(self.path, "xb", buffering=0)  # noqa: SIM115
         self._published = False
+        self._written = 0
+        self._flushed = 0
 
     def write_raw(self, data: memoryview | bytes) -> None:
         assert self._fh is not None
@@ -52,6 +56,10 @@ class FileStaged(Staged):
         while view:
             written = self._fh.write(view)
             view = view[written:]
+        self._written += len(data)
+        if self._written - self._flushed >= WRITEBACK_EVERY:
+            start_writeback(self._fh.fileno(), self._flushed, self._written - self._flushed)
+            self._flushed = self._written
 
     def _finish(self) -> None:
         assert self._fh is not None

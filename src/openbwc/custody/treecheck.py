@@ -12,6 +12,7 @@ entries that is most of the time verification takes.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ _SQL = "SELECT leaf, leaf_hash, subtree_hashes FROM ledger_entries WHERE seq >= 
 
 def _init_worker(url: str) -> None:
     global _worker_conn, _worker_pg
+    gc.disable()  # a short-lived process allocating only acyclic rows: the collector would find nothing
     # A connection of its own: nothing inherited from the parent's pool is touched.
     engine = create_engine(url, poolclass=NullPool)
     _worker_pg = engine.dialect.name == "postgresql"

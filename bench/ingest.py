@@ -217,8 +217,12 @@ def main() -> int:
         ]
         t0 = time.perf_counter()
         for twin, manifest in zip(twins, manifests, strict=True):
+            t_up = time.perf_counter()
             upload_id = client.upload(twin)
+            t_sub = time.perf_counter()
             client.submit(manifest, {twin.name: upload_id})
+            print(f"  {twin.name}: {twin.stat().st_size / 1e6:.0f} MB upload {t_sub - t_up:.2f} s, "
+                  f"submit {time.perf_counter() - t_sub:.2f} s", file=sys.stderr)
         t_tus = time.perf_counter() - t0
     finally:
         server.terminate()

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from openbwc.custody import heads, merkle, proofs, repository
+from openbwc.custody import canonical, heads, merkle, proofs, repository
 from openbwc.custody.actor import Actor
 from openbwc.custody.models import (
     ACTION_LEN,
@@ -160,8 +159,8 @@ def _seal(state: _Writer, draft: EntryDraft, now: datetime) -> dict[str, Any]:
         "details": draft.details,
     }
     try:
-        leaf = rfc8785.dumps(body)
-    except Exception as exc:  # rfc8785 raises several types for values JSON cannot hold
+        leaf = canonical.dumps(body)
+    except (ValueError, TypeError) as exc:
         raise ValueError(f"ledger entry is not representable as canonical JSON: {exc}") from exc
     lh = merkle.leaf_hash(leaf)
     made = state.frontier.append(lh)

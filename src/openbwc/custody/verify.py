@@ -128,7 +128,8 @@ def verify_ledger(
             gc.enable()
     if walked:
         report.checked += [
-            f"{n:,} entries are numbered 0 to {n - 1} without a gap" if n else "the ledger holds no entries",
+            (f"{n:,} entries are numbered 0 to {n - 1:,} without a gap" if n > 1 else
+             "the ledger's one entry is numbered 0" if n else "the ledger holds no entries"),
             "every entry's content matches its RFC 6962 leaf hash, SHA-256(0x00 || entry)",
             "every stored subtree hash matches the tree recomputed from the entries",
         ]

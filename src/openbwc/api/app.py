@@ -25,7 +25,7 @@ from openbwc.identity.endpoints import router as identity_router
 from openbwc.jobs import runtime as jobs_runtime
 from openbwc.jobs.endpoints import router as jobs_router
 from openbwc.kit.csrf import csrf_guard
-from openbwc.kit.http import declared_permission, public
+from openbwc.kit.http import api_routes, declared_permission, public
 from openbwc.kit.secrets import load_secret_key
 from openbwc.media.endpoints import router as media_router
 from openbwc.org.endpoints import router as org_router
@@ -71,11 +71,7 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
 
 def audit_routes(app: FastAPI) -> None:
     """Deny by default: refuse to start if any route forgot to declare its permission."""
-    missing = [
-        f"{','.join(sorted(r.methods))} {r.path}"
-        for r in app.routes
-        if isinstance(r, APIRoute) and not declared_permission(r)[0]
-    ]
+    missing = [f"{','.join(sorted(r.methods))} {path}" for path, r in api_routes(app) if not declared_permission(r)[0]]
     if missing:
         raise RuntimeError("routes without a declared permission (use requires() or public()): " + "; ".join(missing))
 

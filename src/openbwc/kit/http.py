@@ -101,6 +101,26 @@ def actor_of(request: Request, caller: Caller) -> Any:
     return caller.actor(request_id(request), client_addr(request))
 
 
+def api_routes(app: Any) -> Iterator[tuple[str, Any]]:
+    """Every endpoint of the app as (full path, APIRoute), included routers flattened.
+
+    FastAPI 0.163 keeps included routers as single entries in ``app.routes``;
+    looking only at top-level ``APIRoute`` objects would silently miss them all.
+    """
+    from fastapi.routing import APIRoute
+
+    def walk(routes: Any) -> Iterator[tuple[str, Any]]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route.path, route
+            elif hasattr(route, "effective_route_contexts"):
+                for ctx in route.effective_route_contexts():
+                    if isinstance(ctx.original_route, APIRoute):
+                        yield ctx.path or ctx.original_route.path, ctx.original_route
+
+    yield from walk(app.routes)
+
+
 def declared_permission(route: Any) -> tuple[bool, str | None]:
     """(declared, permission) for a route: ``(True, None)`` means public."""
     for dep in getattr(route, "dependant", None).dependencies if hasattr(route, "dependant") else []:

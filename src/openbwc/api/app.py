@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from openbwc import __version__

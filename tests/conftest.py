@@ -25,10 +25,13 @@ os.environ.pop("BWC_STORAGE_URL", None)
 
 from openbwc import migrations  # noqa: E402
 from openbwc.bootstrap import seed_reference  # noqa: E402
+from openbwc.custody.keys import ensure_signing_key  # noqa: E402
 from openbwc.db.session import engine_for  # noqa: E402
 from openbwc.settings import get_settings, reset_settings_cache  # noqa: E402
 
 reset_settings_cache()
+# The ledger signs tree heads as entries arrive; tests get a key like `bwc init` makes.
+ensure_signing_key(get_settings())
 
 POSTGRES_URL = os.environ.get("BWC_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])

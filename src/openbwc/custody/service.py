@@ -83,6 +83,8 @@ class _Writer:
     head_size: int
     head_at: datetime | None
     head_root: bytes | None
+    conn_info: dict[Any, Any]  # the connection's info dict: this transaction's connection
+    shared: bool  # bound to a connection other sessions may share (tests)
     generation: int | None = None
     key_warned: bool = False
 
@@ -102,17 +104,16 @@ def _writer(session: Session) -> _Writer:
     """
     state: _Writer | None = session.info.get(_STATE_KEY)
     txn = _current_txn(session)
-    conn_info = session.connection().info
     if state is not None and txn is not None and state.txn is txn:
-        if conn_info.get(_GENERATION_KEY) == state.generation:
+        if state.conn_info.get(_GENERATION_KEY) == state.generation:
             return state
         return _load(session, lock=False)  # still our transaction, so still our lock
     return _load(session, lock=True)
 
 
-def _appended(session: Session, state: _Writer) -> None:
+def _appended(state: _Writer) -> None:
     """Note on the connection that this state wrote, so other sessions on it reload."""
-    info = session.connection().info
+    info = state.conn_info
     state.generation = info[_GENERATION_KEY] = info.get(_GENERATION_KEY, 0) + 1
 
 
@@ -123,6 +124,7 @@ def _load(session: Session, *, lock: bool) -> _Writer:
     nodes = merkle.root_nodes(size)
     stored = repository.node_hashes(session, nodes)
     latest = repository.latest_head(session)
+    conn_info = session.connection().info
     state = _Writer(
         txn=_current_txn(session),
         frontier=merkle.Frontier(size, [stored[n] for n in nodes]),
@@ -130,7 +132,9 @@ def _load(session: Session, *, lock: bool) -> _Writer:
         head_size=latest.tree_size if latest else 0,
         head_at=latest.signed_at if latest else None,
         head_root=bytes(latest.root_hash) if latest else None,
-        generation=session.connection().info.get(_GENERATION_KEY),
+        conn_info=conn_info,
+        shared=isinstance(session.get_bind(), Connection),
+        generation=conn_info.get(_GENERATION_KEY),
     )
     session.info[_STATE_KEY] = state
     return state
@@ -209,9 +213,9 @@ def record(
     # Written with the caller's next flush (at the latest, its commit): many appends
     # in one transaction then go to the database as one batched INSERT.
     session.add(entry)
-    _appended(session, state)
+    _appended(state)
     _sign_if_due(session, state, now)
-    if isinstance(session.get_bind(), Connection):
+    if state.shared:
         # Bound to a connection other sessions may share (tests do): write now, so
         # they see this entry before appending their own.
         session.flush()
@@ -235,11 +239,11 @@ def append_many(session: Session, drafts: Iterable[EntryDraft], *, batch: int = 
             count += 1
             if len(rows) >= batch:
                 repository.insert_entries(session, rows)
-                _appended(session, state)
+                _appended(state)
                 rows = []
                 _sign_if_due(session, state, now)
         repository.insert_entries(session, rows)
-        _appended(session, state)
+        _appended(state)
     except BaseException:
         session.info.pop(_STATE_KEY, None)  # the frontier may count entries that were never written
         raise
@@ -289,7 +293,7 @@ def _sign(session: Session, state: _Writer, key: Any, now: datetime) -> LedgerHe
     }
     head = LedgerHead(**row)
     session.add(head)
-    _appended(session, state)
+    _appended(state)
     state.head_number, state.head_size, state.head_at, state.head_root = head.number, head.tree_size, now, root
     return head
 

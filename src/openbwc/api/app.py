@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from openbwc import __version__
 from openbwc.api import errors
 from openbwc.api.middleware import install_middleware
+from openbwc.compliance.endpoints import router as compliance_router
+from openbwc.compliance.guard import sealed_guard
 from openbwc.custody.endpoints import router as custody_router
 from openbwc.db.session import get_engine, session_factory
 from openbwc.devices.endpoints import router as devices_router
@@ -28,6 +30,7 @@ from openbwc.kit.http import api_routes, declared_permission, public
 from openbwc.kit.secrets import load_secret_key
 from openbwc.media.endpoints import router as media_router
 from openbwc.org.endpoints import router as org_router
+from openbwc.policy.endpoints import router as policy_router
 from openbwc.program.endpoints import router as program_router
 from openbwc.settings import Settings, get_settings
 from openbwc.web import console
@@ -40,7 +43,8 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
         version=__version__,
         description="Body-worn-camera program and digital-evidence platform. "
         "Authenticate with 'Authorization: Bearer <API token>'.",
-        dependencies=[Depends(csrf_guard)],
+        # sealed_guard: no route hands a PRO-1 sealed recording to anyone but oversight.
+        dependencies=[Depends(csrf_guard), Depends(sealed_guard)],
     )
     app.state.settings = settings
     app.state.session_factory = sessions or session_factory(get_engine(settings))
@@ -60,6 +64,8 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
     app.include_router(tus_router)
     app.include_router(jobs_router)
     app.include_router(media_router)
+    app.include_router(policy_router)
+    app.include_router(compliance_router)
     console.mount(app)
     errors.install(app)
     install_middleware(app)

@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 
 from openbwc import __version__, bootstrap, migrations
+from openbwc.compliance.cli import activities_app
+from openbwc.compliance.cli import app as compliance_app
 from openbwc.custody.cli import custody_app, ledger_app
 from openbwc.db.session import get_engine
 from openbwc.devices.cli import cameras_app, docks_app
@@ -18,6 +20,7 @@ from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json
 from openbwc.kit.errors import ValidationFailed
 from openbwc.media import cli as media_cli
 from openbwc.org.cli import app as org_app
+from openbwc.policy.cli import app as policy_app
 from openbwc.program.cli import app as program_app
 from openbwc.settings import get_settings
 from openbwc.simulator import app as sim_app
@@ -45,6 +48,9 @@ app.add_typer(custody_app, name="custody")
 app.add_typer(cameras_app, name="cameras")
 app.add_typer(docks_app, name="docks")
 app.add_typer(program_app, name="program")
+app.add_typer(policy_app, name="policy")
+app.add_typer(activities_app, name="activities")
+app.add_typer(compliance_app, name="compliance")
 
 
 def _version(value: bool) -> None:

@@ -42,6 +42,17 @@ PERMISSIONS: dict[str, str] = {
     "evidence:recordings:export": "Export recordings with their manifest and custody report",
     "evidence:quarantine:read": "List files held in quarantine",
     "evidence:quarantine:write": "Release or reject files held in quarantine",
+    "evidence:sealed:read": "Reach recordings sealed under PRO-1 (First Amendment activity alone): oversight only",
+    "policy:policies:read": "View the recording policy in force and its versions; validate policy files",
+    "policy:policies:write": "Activate a recording policy file",
+    "compliance:activities:read": "View enforcement activities and their officers",
+    "compliance:activities:write": "Import, create and update enforcement activities",
+    "compliance:findings:read": "View compliance findings, reports and the compliance dashboard",
+    "compliance:runs:write": "Run compliance evaluations",
+    "compliance:links:read": "View the recordings no activity claims, and the activities of a recording",
+    "compliance:links:write": "Link a recording to an activity by hand",
+    "compliance:reviews:read": "View supervisor-review assignments and coverage (ACC-4)",
+    "compliance:reviews:write": "Draw monthly review samples and record reviews (ACC-4)",
 }
 
 _MEDIA_READ = {"media:proxies:read", "media:redactions:read", "media:transcripts:read", "media:jobs:read"}
@@ -51,16 +62,26 @@ _SELF = {"identity:self:read", "identity:tokens:write"}
 _FLEET_MANAGE = {"devices:cameras:read", "devices:cameras:write", "devices:malfunctions:write", "devices:docks:write"}
 _PROGRAM = {"program:rollout:read", "program:rollout:write", "program:forecast:read"}
 _EVIDENCE_ALL = {"evidence:recordings:read", "evidence:recordings:read_all"}
+_POLICY_READ = {"policy:policies:read"}
+_COMPLIANCE_READ = {"policy:policies:read", "compliance:activities:read", "compliance:findings:read"}
+_SUPERVISE = _COMPLIANCE_READ | {"compliance:activities:write", "compliance:reviews:read", "compliance:reviews:write"}
+_CUSTODIAN_LINKS = {"policy:policies:read", "compliance:activities:read", "compliance:links:read"}
+_CUSTODIAN_LINKS |= {"compliance:links:write"}
+_COMPLIANCE_MANAGE = _COMPLIANCE_READ | {"policy:policies:write", "compliance:activities:write"}
+_COMPLIANCE_MANAGE |= {"compliance:runs:write", "compliance:reviews:read", "compliance:links:read"}
+# PRO-1: sealed footage is for oversight alone, not even for technology administrators.
+_OVERSIGHT_ONLY = {"evidence:sealed:read"}
 
 BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
     "officer": (
         "Docks a camera, tags own recordings, files reports",
-        _SELF | {"org:offices:read", "devices:malfunctions:write", "evidence:recordings:read"},
+        _SELF | {"org:offices:read", "devices:malfunctions:write", "evidence:recordings:read"} | _POLICY_READ,
     ),
     "supervisor": (
         "Approves exceptions and stop reasons, reviews sampled footage",
         _SELF | _READ_ORG | {"devices:cameras:read", "devices:malfunctions:write", "evidence:recordings:read"}
-        | {"media:proxies:read"},
+        | {"media:proxies:read"}
+        | _SUPERVISE,
     ),
     "evidence_custodian": (
         "Categories, holds, exports, proposes disposition",
@@ -69,15 +90,21 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
         | {"custody:ledger:read", "devices:cameras:read"}
         | _EVIDENCE_ALL
         | {"evidence:recordings:export", "evidence:quarantine:read", "evidence:quarantine:write"}
-        | _MEDIA,
+        | _MEDIA
+        | _CUSTODIAN_LINKS,
     ),
     "program_manager": (
         "Fleet, training, rollout, cost forecasts, compliance dashboards",
-        _SELF | _READ_ORG | {"org:people:write", "org:training:write"} | _FLEET_MANAGE | _PROGRAM,
+        _SELF
+        | _READ_ORG
+        | {"org:people:write", "org:training:write"}
+        | _FLEET_MANAGE
+        | _PROGRAM
+        | _COMPLIANCE_MANAGE,
     ),
     "records_officer": (
         "Works access and release requests, redacts, releases",
-        _SELF | _READ_ORG | _EVIDENCE_ALL | _MEDIA,
+        _SELF | _READ_ORG | _EVIDENCE_ALL | _MEDIA | {"policy:policies:read"},
     ),
     "oversight": (
         "Civil rights, privacy, inspector general, counsel: read-only everything, ledger audits",
@@ -87,13 +114,16 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
         | {"devices:cameras:read", "program:rollout:read", "program:forecast:read"}
         | _EVIDENCE_ALL
         | {"evidence:quarantine:read"}
-        | _MEDIA_READ,
+        | _MEDIA_READ
+        | _COMPLIANCE_READ
+        | {"compliance:reviews:read", "compliance:links:read"}
+        | _OVERSIGHT_ONLY,
     ),
     "dock": (
         "A docking station (machine client): uploads footage and reports telemetry",
         {"identity:self:read", "devices:telemetry:write", "devices:malfunctions:write", "evidence:uploads:write"},
     ),
-    "admin": ("Technology administrator: accounts, roles and configuration", set(PERMISSIONS)),
+    "admin": ("Technology administrator: accounts, roles and configuration", set(PERMISSIONS) - _OVERSIGHT_ONLY),
 }
 
 

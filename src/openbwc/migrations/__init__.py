@@ -18,6 +18,7 @@ HERE = Path(__file__).parent
 
 def target_metadata() -> MetaData:
     """Import every domain's models so the metadata is complete."""
+    from openbwc.compliance import models as _compliance  # noqa: F401
     from openbwc.custody import models as _custody  # noqa: F401
     from openbwc.db.base import Base
     from openbwc.devices import models as _devices  # noqa: F401
@@ -26,6 +27,7 @@ def target_metadata() -> MetaData:
     from openbwc.jobs import models as _jobs  # noqa: F401
     from openbwc.media import models as _media  # noqa: F401
     from openbwc.org import models as _org  # noqa: F401
+    from openbwc.policy import models as _policy  # noqa: F401
     from openbwc.program import models as _program  # noqa: F401
 
     return Base.metadata

@@ -1,0 +1,329 @@
+"""Compliance API: activities, runs, findings, reports, the unlinked queue, supervisor reviews."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
+
+from openbwc.compliance import activities as acts
+from openbwc.compliance import reports, reviews, service, views
+from openbwc.compliance import repository as repo
+from openbwc.compliance.schemas import (
+    ActivityIn,
+    ActivityOut,
+    DrawIn,
+    FindingOut,
+    ImportIn,
+    LinkIn,
+    ReviewDoneIn,
+    ReviewOut,
+    RunIn,
+)
+from openbwc.identity.service import Principal
+from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.http import DB, actor_of, requires
+from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.time import parse_instant
+from openbwc.org import service as org
+from openbwc.org.models import Person
+from openbwc.policy import seals
+from openbwc.policy.schema import ACTIVITY_TYPES, FINDING_CODES
+
+router = APIRouter(prefix="/api/v1", tags=["compliance"])
+
+
+def _time(value: str | None, name: str) -> datetime | None:
+    return parse_instant(value, field=name) if value else None
+
+
+def _office(db: Session, office: str | None) -> str | None:
+    return org.require_office(db, office).code if office else None
+
+
+@router.post("/activities", response_model=ActivityOut, status_code=201)
+def put_activity(
+    body: ActivityIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:activities:write")
+) -> ActivityOut:
+    """Create or update one activity (by activity_id); its pairs are evaluated at once."""
+    activity, result = acts.put_one(db, actor_of(request, caller), body.model_dump(exclude_none=True))
+    out = views.activities_out(db, [activity], with_findings=True, may_see_sealed=caller.can(seals.SEALED_READ))[0]
+    out.evaluation = result.evaluation
+    return out
+
+
+@router.post("/activities/import")
+def import_activities(
+    body: ImportIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:activities:write")
+) -> dict[str, object]:
+    """A whole CSV or JSON Lines file: every row checked first; any bad row and nothing is stored."""
+    return acts.import_text(db, actor_of(request, caller), body.text, body.name, body.format).as_dict()
+
+
+@router.get("/activities", response_model=Page[ActivityOut])
+def list_activities(
+    db: Session = DB,
+    _: Principal = requires("compliance:activities:read"),
+    office: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    type: str | None = Query(None, max_length=40),
+    officer: str | None = Query(None, max_length=40),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> Page[ActivityOut]:
+    if type and type not in ACTIVITY_TYPES:
+        raise ValidationFailed(f"type must be one of {', '.join(ACTIVITY_TYPES)}", code="UNKNOWN_ACTIVITY_TYPE")
+    rows, total = repo.list_activities(
+        db,
+        limit=limit,
+        offset=offset,
+        office=_office(db, office),
+        since=_time(since, "since"),
+        until=_time(until, "until"),
+        activity_type=type,
+        officer_id=org.get_person(db, officer).id if officer else None,
+    )
+    return Page(items=views.activities_out(db, list(rows)), total=total, limit=limit, offset=offset)
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityOut)
+def get_activity(
+    activity_id: str, db: Session = DB, caller: Principal = requires("compliance:activities:read")
+) -> ActivityOut:
+    activity = acts.get_activity(db, activity_id)
+    with_findings = caller.can("compliance:findings:read")
+    return views.activities_out(
+        db, [activity], with_findings=with_findings, may_see_sealed=caller.can(seals.SEALED_READ)
+    )[0]
+
+
+@router.post("/compliance/runs")
+def start_run(
+    body: RunIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:runs:write")
+) -> dict[str, object]:
+    """Evaluate every pair, or those in a time range / office (synchronous; the CLI shows progress)."""
+    summary = service.run(
+        db,
+        actor_of(request, caller),
+        since=_time(body.since, "since"),
+        until=_time(body.until, "until"),
+        office=_office(db, body.office),
+    )
+    return summary.as_dict()
+
+
+@router.get("/compliance/runs")
+def list_runs(db: Session = DB, _: Principal = requires("compliance:findings:read")) -> list[dict[str, object]]:
+    return [
+        {
+            "id": str(r.id),
+            "kind": r.kind,
+            "policy_version": r.policy_version,
+            "scope": r.scope,
+            "started_at": r.started_at,
+            "finished_at": r.finished_at,
+            "pairs": r.pairs,
+            "findings": r.findings,
+            "recordings": r.recordings,
+            "started_by": r.started_by,
+        }
+        for r in repo.last_runs(db, 20)
+    ]
+
+
+@router.get("/compliance/findings", response_model=Page[FindingOut])
+def list_findings(
+    db: Session = DB,
+    caller: Principal = requires("compliance:findings:read"),
+    code: str | None = Query(None, max_length=30),
+    status: str | None = Query(None, max_length=30),
+    office: str | None = None,
+    officer: str | None = Query(None, max_length=40),
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> Page[FindingOut]:
+    for name, value in (("code", code), ("status", status)):
+        if value and value not in FINDING_CODES:
+            raise ValidationFailed(f"{name} must be one of {', '.join(FINDING_CODES)}", code="UNKNOWN_FINDING_CODE")
+    rows, total = repo.list_findings(
+        db,
+        limit=limit,
+        offset=offset,
+        code=code,
+        status=status,
+        office=_office(db, office),
+        officer_id=org.get_person(db, officer).id if officer else None,
+        since=_time(since, "since"),
+        until=_time(until, "until"),
+    )
+    items = views.findings_out(db, rows, may_see_sealed=caller.can(seals.SEALED_READ))
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/compliance/report")
+def get_report(
+    db: Session = DB,
+    _: Principal = requires("compliance:findings:read"),
+    by: str = Query("office", max_length=20),
+    since: str | None = None,
+    until: str | None = None,
+    office: str | None = None,
+) -> list[dict[str, object]]:
+    rows = reports.report(db, by, since=_time(since, "since"), until=_time(until, "until"), office=_office(db, office))
+    return [r.as_dict() for r in rows]
+
+
+@router.get("/compliance/unlinked")
+def list_unlinked(
+    db: Session = DB,
+    caller: Principal = requires("compliance:links:read"),
+    office: str | None = None,
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> dict[str, object]:
+    """Recordings no activity claims, for a custodian (sealed ones only for oversight)."""
+    rows, total = repo.unlinked_recordings(
+        db,
+        limit=limit,
+        offset=offset,
+        visible=seals.visible(repo.Recording.id, caller.can(seals.SEALED_READ)),
+        office=_office(db, office),
+    )
+    badges = repo.badges_of(db, {r.officer_id for r in rows if r.officer_id})
+    items = [
+        {
+            "recording_id": str(r.id),
+            "officer": badges.get(r.officer_id) if r.officer_id else None,
+            "office": r.office_code,
+            "activated_at": r.activated_at,
+            "recorded_end": r.recorded_end,
+            "category": r.category_code,
+        }
+        for r in rows
+    ]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/compliance/recordings/{recording_id}")
+def recording_placement(
+    recording_id: uuid.UUID, db: Session = DB, caller: Principal = requires("compliance:links:read")
+) -> dict[str, object]:
+    """Which activities a recording belongs to, and whether it is sealed (the guard has checked access)."""
+    links = service.links_of_recording(db, recording_id)
+    refs = {a.id: a.ref for a in repo.activities_by_ids(db, [link.activity_id for link in links])}
+    return {
+        "recording_id": str(recording_id),
+        "activities": [{"activity_id": refs.get(link.activity_id), "how": link.how} for link in links],
+        "sealed": seals.is_sealed(db, recording_id),
+        "unlinked": not links,
+    }
+
+
+@router.post("/compliance/recordings/{recording_id}/links", status_code=201)
+def link_recording(
+    recording_id: uuid.UUID,
+    body: LinkIn,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("compliance:links:write"),
+) -> dict[str, object]:
+    service.link_by_hand(
+        db,
+        actor_of(request, caller),
+        recording_id,
+        body.activity_id,
+        body.note,
+        may_see_sealed=caller.can(seals.SEALED_READ),
+    )
+    return {"recording_id": str(recording_id), "activity_id": body.activity_id, "how": "custodian"}
+
+
+def _me(db: Session, caller: Principal) -> Person | None:
+    return db.query(Person).filter(Person.account_id == caller.account_id).one_or_none()
+
+
+@router.get("/compliance/reviews", response_model=Page[ReviewOut])
+def list_reviews(
+    db: Session = DB,
+    caller: Principal = requires("compliance:reviews:read"),
+    month: str | None = Query(None, max_length=7),
+    status: str | None = Query(None, pattern="^(assigned|reviewed)$"),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> Page[ReviewOut]:
+    """A supervisor sees the recordings assigned to them; oversight and managers see all."""
+    if month:
+        reviews.month_bounds(month)
+    mine = None
+    if not caller.can("compliance:findings:read") or caller.can("compliance:reviews:write"):
+        me = _me(db, caller)
+        mine = me.id if me is not None else uuid.UUID(int=0)
+    rows, total = repo.review_assignments(
+        db, limit=limit, offset=offset, month=month, supervisor_id=mine, status=status
+    )
+    badges = repo.badges_of(db, {r.officer_id for r in rows} | {r.supervisor_id for r in rows if r.supervisor_id})
+    items = [
+        ReviewOut(
+            id=r.id,
+            month=r.month,
+            recording_id=r.recording_id,
+            officer=badges.get(r.officer_id),
+            supervisor=badges.get(r.supervisor_id) if r.supervisor_id else None,
+            status=r.status,
+            drawn_at=r.drawn_at,
+            reviewed_at=r.reviewed_at,
+            notes=r.notes,
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/compliance/reviews/draw")
+def draw_reviews(
+    body: DrawIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:reviews:write")
+) -> dict[str, object]:
+    return reviews.draw(db, actor_of(request, caller), body.month or reviews.previous_month()).as_dict()
+
+
+@router.get("/compliance/reviews/coverage")
+def review_coverage(
+    db: Session = DB, _: Principal = requires("compliance:reviews:read"), month: str | None = Query(None, max_length=7)
+) -> dict[str, object]:
+    return reviews.coverage(db, month or reviews.previous_month()).as_dict()
+
+
+@router.post("/compliance/reviews/{assignment_id}/complete", response_model=ReviewOut)
+def complete_review(
+    assignment_id: uuid.UUID,
+    body: ReviewDoneIn,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires("compliance:reviews:write"),
+) -> ReviewOut:
+    me = _me(db, caller)
+    item = reviews.complete(
+        db,
+        actor_of(request, caller),
+        assignment_id,
+        notes=body.notes,
+        reviewer_person_id=me.id if me is not None else uuid.UUID(int=0),
+        may_see_sealed=caller.can(seals.SEALED_READ),
+    )
+    badges = repo.badges_of(db, {item.officer_id} | ({item.supervisor_id} if item.supervisor_id else set()))
+    return ReviewOut(
+        id=item.id,
+        month=item.month,
+        recording_id=item.recording_id,
+        officer=badges.get(item.officer_id),
+        supervisor=badges.get(item.supervisor_id) if item.supervisor_id else None,
+        status=item.status,
+        drawn_at=item.drawn_at,
+        reviewed_at=item.reviewed_at,
+        notes=item.notes,
+    )

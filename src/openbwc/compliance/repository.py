@@ -1,0 +1,719 @@
+"""Compliance queries.
+
+The raw SQL below is assembled from column names and ``?`` placeholders only;
+every value is bound (hence the ``noqa: S608`` marks).
+
+Evaluation reads and writes millions of rows, so the bulk paths here bypass
+ORM objects: they select plain columns (ids as text, times as epoch
+milliseconds computed by the database) into NumPy arrays, and write with one
+``executemany`` (SQLite) or ``COPY`` (PostgreSQL). Nothing issues one query
+per pair. Everything else uses ordinary SQLAlchemy queries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from openbwc.compliance.models import (
+    Activity,
+    ActivityOfficer,
+    ComplianceRun,
+    Finding,
+    RecordingLink,
+    ReviewAssignment,
+    UnlinkedRecording,
+)
+from openbwc.evidence.models import Recording
+from openbwc.kit.time import ensure_utc
+from openbwc.org.models import Person
+from openbwc.policy.schema import ACTIVITY_TYPES
+
+TYPE_INDEX = {t: i for i, t in enumerate(ACTIVITY_TYPES)}
+CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# -- dialect helpers for the raw paths ------------------------------------------------------------------
+
+
+class Raw:
+    """Plain SQL on the session's own connection (same transaction), in the driver's dialect."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.conn = session.connection()
+        self.dialect = self.conn.dialect.name
+        self.pg = self.dialect == "postgresql"
+        self.p = "%s" if self.pg else "?"
+
+    def ms(self, column: str) -> str:
+        """Epoch milliseconds of a timestamp column, computed by the database (exact to the ms)."""
+        if self.pg:
+            return f"CAST(ROUND(EXTRACT(EPOCH FROM {column}) * 1000) AS BIGINT)"
+        return f"CAST(ROUND((julianday({column}) - 2440587.5) * 86400000.0) AS INTEGER)"
+
+    def row_key(self, alias: str) -> str:
+        """What identifies a row for a fast update: SQLite's rowid (no index lookup), else the id."""
+        return f"CAST({alias}.id AS TEXT)" if self.pg else f"{alias}.rowid"
+
+    def update_categories(self, changes: Sequence[tuple[str, Any]]) -> None:
+        """Set ``category_code`` of recordings, given (code, row key) pairs."""
+        cur = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if not self.pg:
+                cur.executemany("UPDATE recordings SET category_code = ? WHERE rowid = ?", changes)
+            elif len(changes) < 1000:
+                cur.executemany("UPDATE recordings SET category_code = %s WHERE id = %s", changes)
+            else:
+                # Many rows: COPY them into a scratch table and update with one join.
+                cur.execute("CREATE TEMP TABLE bwc_categories (code text, id uuid) ON COMMIT DROP")
+                with cur.copy("COPY bwc_categories (code, id) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                    copy.write("".join(f"{c}\t{k}\n" for c, k in changes))
+                cur.execute("UPDATE recordings r SET category_code = t.code FROM bwc_categories t WHERE r.id = t.id")
+                cur.execute("DROP TABLE bwc_categories")
+        finally:
+            cur.close()
+
+    def text_id(self, column: str) -> str:
+        return f"CAST({column} AS TEXT)" if self.pg else column
+
+    def uid(self, value: uuid.UUID | str) -> str:
+        """An id as this database stores it in text (SQLite: 32 hex digits; PostgreSQL: canonical)."""
+        u = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+        return str(u) if self.pg else u.hex
+
+    def time(self, value: datetime) -> Any:
+        """A timestamp parameter as the stored values compare (SQLite stores UTC text)."""
+        utc = ensure_utc(value)
+        return utc if self.pg else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def true(self) -> str:
+        return "true" if self.pg else "1"
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cur = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(sql.replace("?", self.p), tuple(params))
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cur = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(sql.replace("?", self.p), tuple(params))
+            return cur.rowcount
+        finally:
+            cur.close()
+
+    BULK_CACHE_KIB = 262_144
+
+    def bulk_cache(self) -> Any:
+        """SQLite: a 256 MiB page cache for this connection; returns the old setting."""
+        if self.pg:
+            return None
+        old = self.rows("PRAGMA cache_size")[0][0]
+        self.execute(f"PRAGMA cache_size = -{self.BULK_CACHE_KIB}")
+        return old
+
+    def restore_cache(self, old: Any) -> None:
+        if old is not None:
+            self.execute(f"PRAGMA cache_size = {int(old)}")
+
+    def clear(self, table: str) -> None:
+        """Empty a derived table that a full run rebuilds. PostgreSQL truncates (no dead rows
+        to slow the rebuild; readers wait for the run to commit); SQLite deletes."""
+        self.execute(f"TRUNCATE {table}" if self.pg else f"DELETE FROM {table}")  # noqa: S608 - placeholders and column names only; values are bound
+
+    def insert_many(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Bulk insert: COPY on PostgreSQL, executemany on SQLite. Values are plain text/numbers."""
+        cur = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if self.pg:
+                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                    batch: list[str] = []
+                    for row in rows:
+                        batch.append("\t".join("\\N" if v is None else str(v) for v in row))
+                        if len(batch) >= 100_000:
+                            copy.write("\n".join(batch) + "\n")
+                            batch = []
+                    if batch:
+                        copy.write("\n".join(batch) + "\n")
+            else:
+                marks = ", ".join("?" for _ in columns)
+                cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608 - placeholders and column names only; values are bound
+        finally:
+            cur.close()
+
+    def stamp(self, value: datetime) -> str:
+        """A timestamp value for insert_many."""
+        utc = ensure_utc(value)
+        return utc.isoformat() if self.pg else utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def flag(self, value: bool) -> Any:
+        return ("t" if value else "f") if self.pg else int(value)
+
+
+# -- frames: columns of pairs and recordings ------------------------------------------------------------
+
+
+@dataclass
+class PairFrame:
+    activity_id: list[str]
+    person_id: list[str]
+    type_idx: np.ndarray
+    start_ms: np.ndarray
+    end_ms: np.ndarray
+    planned: np.ndarray
+    exception_code: list[str | None]
+    approved: np.ndarray
+    first_amendment: np.ndarray
+    has_exception: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.activity_id)
+
+
+@dataclass
+class RecordingFrame:
+    id: list[str]
+    key: list[Any]  # how to update the row fast: SQLite's rowid, PostgreSQL's id
+    officer_id: list[str | None]
+    act_ms: np.ndarray
+    end_ms: np.ndarray
+    stop_reason: list[str | None]
+    category: list[str]
+    flags: dict[int, set[str]]  # position -> flag codes (only flagged recordings)
+    tagged: np.ndarray  # bool: carries a First Amendment tag
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+@dataclass(frozen=True)
+class PairScope:
+    """Which pairs to load: all, or by time / office / activities / one officer's window."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    office: str | None = None
+    activity_ids: Sequence[uuid.UUID | str] | None = None
+    officer_ids: Sequence[uuid.UUID | str] | None = None
+    window: tuple[datetime, datetime] | None = None  # activities overlapping it
+
+
+PAIR_COLUMNS = 5
+# Activity attributes packed into one integer by the database: fewer values to carry per pair.
+BIT_PLANNED, BIT_APPROVED, BIT_FIRST_AMENDMENT, BIT_EXCEPTION = 8, 4, 2, 1
+TYPE_SHIFT = 16
+
+
+def _pair_sql(raw: Raw) -> str:
+    kind = "CASE a.type " + " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(ACTIVITY_TYPES)) + " END"
+
+    def bit(expr: str) -> str:
+        return f"CAST({expr} AS INTEGER)" if raw.pg else f"({expr})"
+
+    packed = (
+        f"({kind}) * {TYPE_SHIFT} + {bit('a.planned')} * {BIT_PLANNED} "
+        f"+ {bit('a.exception_approved_by IS NOT NULL')} * {BIT_APPROVED} "
+        f"+ {bit('a.first_amendment')} * {BIT_FIRST_AMENDMENT} "
+        f"+ {bit('a.exception_code IS NOT NULL')} * {BIT_EXCEPTION}"
+    )
+    return (
+        f"SELECT {raw.text_id('ao.activity_id')}, {raw.text_id('ao.person_id')}, "  # noqa: S608 - placeholders and column names only; values are bound
+        f"{raw.ms('a.started_at')}, {raw.ms('a.ended_at')}, {packed} "
+        "FROM activity_officers ao JOIN activities a ON a.id = ao.activity_id"
+    )
+
+
+def load_pairs(session: Session, scope: PairScope, *, ordered: bool = False) -> PairFrame:
+    """Pairs in scope; ``ordered`` returns them in key order, so findings written in that
+    order append to the findings index instead of landing all over it."""
+    raw = Raw(session)
+    where: list[str] = []
+    params: list[Any] = []
+    if scope.since is not None:
+        where.append("a.started_at >= ?")
+        params.append(raw.time(scope.since))
+    if scope.until is not None:
+        where.append("a.started_at < ?")
+        params.append(raw.time(scope.until))
+    if scope.office:
+        where.append("a.office_code = ?")
+        params.append(scope.office)
+    if scope.window is not None:
+        where.append("a.started_at <= ? AND a.ended_at >= ?")
+        params.extend([raw.time(scope.window[1]), raw.time(scope.window[0])])
+    base = _pair_sql(raw) + (" WHERE " + " AND ".join(where) if where else "")
+    rows: list[tuple[Any, ...]] = []
+    keyed = [
+        (c, ids)
+        for c, ids in (("ao.activity_id", scope.activity_ids), ("ao.person_id", scope.officer_ids))
+        if ids is not None
+    ]
+    if len(keyed) > 1:
+        raise ValueError("load pairs by activities or by officers, not both")
+    if keyed:
+        column, ids = keyed[0]
+        for part in chunks(sorted({raw.uid(i) for i in ids})):
+            clause = f"{column} IN ({', '.join('?' for _ in part)})"
+            sql = base + (" AND " if where else " WHERE ") + clause
+            rows.extend(raw.rows(sql, [*params, *part]))
+    else:
+        rows = raw.rows(base + (" ORDER BY ao.activity_id, ao.person_id" if ordered else ""), params)
+    frame = pair_frame(rows)
+    _attach_exception_codes(raw, frame)
+    return frame
+
+
+def _attach_exception_codes(raw: Raw, frame: PairFrame) -> None:
+    """Exception codes are rare (EXC): fetch them only for the pairs that claim one."""
+    claim = np.flatnonzero(frame.has_exception)
+    if not len(claim):
+        return
+    wanted = sorted({frame.activity_id[i] for i in claim.tolist()})
+    sql = f"SELECT {raw.text_id('a.id')}, a.exception_code FROM activities a WHERE a.exception_code IS NOT NULL"  # noqa: S608 - placeholders and column names only; values are bound
+    codes: dict[str, str] = {}
+    if len(wanted) > 5 * CHUNK:
+        codes = dict(raw.rows(sql))
+    else:
+        for part in chunks(wanted):
+            codes.update(raw.rows(sql + f" AND a.id IN ({', '.join('?' for _ in part)})", part))
+    for i in claim.tolist():
+        frame.exception_code[i] = codes.get(frame.activity_id[i])
+
+
+def pair_frame(rows: Sequence[Sequence[Any]]) -> PairFrame:
+    n = len(rows)
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if n else [[] for _ in range(PAIR_COLUMNS)]
+    packed = np.fromiter(cols[4], np.int64, count=n)
+    return PairFrame(
+        activity_id=list(cols[0]),
+        person_id=list(cols[1]),
+        type_idx=(packed // TYPE_SHIFT).astype(np.int8),
+        start_ms=np.fromiter(cols[2], np.int64, count=n),
+        end_ms=np.fromiter(cols[3], np.int64, count=n),
+        planned=(packed & BIT_PLANNED) > 0,
+        exception_code=[None] * n,
+        approved=(packed & BIT_APPROVED) > 0,
+        first_amendment=(packed & BIT_FIRST_AMENDMENT) > 0,
+        has_exception=(packed & BIT_EXCEPTION) > 0,
+    )
+
+
+@dataclass(frozen=True)
+class RecordingScope:
+    since: datetime | None = None  # recordings still running after this
+    until: datetime | None = None  # recordings started before this
+    office: str | None = None
+    officer_ids: Sequence[uuid.UUID | str] | None = None
+    recording_ids: Sequence[uuid.UUID | str] | None = None
+
+
+def load_recordings(
+    session: Session, scope: RecordingScope, *, flag_codes: Iterable[str], tags: Iterable[str]
+) -> RecordingFrame:
+    raw = Raw(session)
+    # A recording without a stated end (a legacy file) ends after its duration.
+    end_ms = (
+        f"COALESCE({raw.ms('r.recorded_end')}, "
+        f"{raw.ms('r.activated_at')} + CAST(COALESCE(r.duration_s, 0) * 1000 AS BIGINT))"
+    )
+    base = (
+        f"SELECT {raw.text_id('r.id')}, {raw.text_id('r.officer_id')}, {raw.row_key('r')}, "  # noqa: S608 - placeholders and column names only; values are bound
+        f"{raw.ms('r.activated_at')}, {end_ms}, r.stop_reason, r.category_code FROM recordings r"
+    )
+    where: list[str] = []
+    params: list[Any] = []
+    if scope.until is not None:
+        where.append("r.recorded_start < ?")
+        params.append(raw.time(scope.until))
+    if scope.since is not None:
+        where.append("(r.recorded_end IS NULL OR r.recorded_end > ?)")
+        params.append(raw.time(scope.since))
+    if scope.office:
+        where.append("r.office_code = ?")
+        params.append(scope.office)
+    rows: list[tuple[Any, ...]] = []
+    key_lists: list[tuple[str, list[str]]] = []
+    if scope.officer_ids is not None:
+        key_lists.append(("r.officer_id", sorted({raw.uid(i) for i in scope.officer_ids})))
+    if scope.recording_ids is not None:
+        key_lists.append(("r.id", sorted({raw.uid(i) for i in scope.recording_ids})))
+    if key_lists:
+        column, keys = key_lists[0]
+        extra_where = list(where)
+        extra_params = list(params)
+        if len(key_lists) > 1:
+            column2, keys2 = key_lists[1]
+            extra_where.append(f"{column2} IN ({', '.join('?' for _ in keys2)})")
+            extra_params.extend(keys2)
+        for part in chunks(keys):
+            clauses = [*extra_where, f"{column} IN ({', '.join('?' for _ in part)})"]
+            rows.extend(raw.rows(base + " WHERE " + " AND ".join(clauses), [*extra_params, *part]))
+    else:
+        rows = raw.rows(base + (" WHERE " + " AND ".join(where) if where else ""), params)
+    n = len(rows)
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if n else [[] for _ in range(7)]
+    ids = list(cols[0])
+    frame = RecordingFrame(
+        id=ids,
+        key=list(cols[2]),
+        officer_id=list(cols[1]),
+        act_ms=np.fromiter(cols[3], np.int64, count=n),
+        end_ms=np.fromiter(cols[4], np.int64, count=n),
+        stop_reason=list(cols[5]),
+        category=list(cols[6]),
+        flags={},
+        tagged=np.zeros(n, bool),
+    )
+    if n:
+        _attach_flags_and_tags(raw, frame, list(flag_codes), list(tags), whole=not key_lists and not where)
+    return frame
+
+
+def _attach_flags_and_tags(
+    raw: Raw, frame: RecordingFrame, flag_codes: list[str], tags: list[str], whole: bool
+) -> None:
+    """Flags and tags live in their own tables and are rare: fetch only the flagged and tagged."""
+    index = {rid: i for i, rid in enumerate(frame.id)}
+    flag_in = ", ".join("?" for _ in flag_codes)
+    tag_in = ", ".join("?" for _ in tags)
+    flag_rows: list[tuple[Any, ...]] = []
+    tag_rows: list[tuple[Any, ...]] = []
+    if whole or len(frame.id) > 50_000:
+        if flag_codes:
+            flag_rows = raw.rows(
+                f"SELECT {raw.text_id('recording_id')}, code FROM recording_flags WHERE code IN ({flag_in})",  # noqa: S608
+                flag_codes,
+            )
+        if tags:
+            tag_rows = raw.rows(
+                f"SELECT {raw.text_id('recording_id')} FROM recording_tags WHERE lower(tag) IN ({tag_in})",  # noqa: S608
+                tags,
+            )
+    else:
+        for part in chunks(frame.id):
+            marks = ", ".join("?" for _ in part)
+            if flag_codes:
+                flag_rows.extend(
+                    raw.rows(
+                        f"SELECT {raw.text_id('recording_id')}, code FROM recording_flags "  # noqa: S608 - placeholders and column names only; values are bound
+                        f"WHERE code IN ({flag_in}) AND recording_id IN ({marks})",
+                        [*flag_codes, *part],
+                    )
+                )
+            if tags:
+                tag_rows.extend(
+                    raw.rows(
+                        f"SELECT {raw.text_id('recording_id')} FROM recording_tags "  # noqa: S608 - placeholders and column names only; values are bound
+                        f"WHERE lower(tag) IN ({tag_in}) AND recording_id IN ({marks})",
+                        [*tags, *part],
+                    )
+                )
+    for rid, code in flag_rows:
+        i = index.get(rid)
+        if i is not None:
+            frame.flags.setdefault(i, set()).add(code)
+    for (rid,) in tag_rows:
+        i = index.get(rid)
+        if i is not None:
+            frame.tagged[i] = True
+
+
+def custodian_links(raw: Raw, recording_ids: Sequence[str] | None) -> list[tuple[str, str]]:
+    """(recording, activity type) for every link a custodian made (of these recordings)."""
+    sql = (
+        f"SELECT {raw.text_id('l.recording_id')}, a.type FROM recording_links l "  # noqa: S608 - placeholders and column names only; values are bound
+        "JOIN activities a ON a.id = l.activity_id"
+    )
+    if recording_ids is None:
+        return [(r, t) for r, t in raw.rows(sql)]
+    out: list[tuple[str, str]] = []
+    for part in chunks(list(recording_ids)):
+        out.extend(
+            (r, t) for r, t in raw.rows(sql + f" WHERE l.recording_id IN ({', '.join('?' for _ in part)})", part)
+        )
+    return out
+
+
+# -- ordinary queries ------------------------------------------------------------------------------------
+
+
+def activity_by_ref(session: Session, ref: str) -> Activity | None:
+    return session.scalar(select(Activity).where(Activity.ref == ref))
+
+
+def activities_by_refs(session: Session, refs: Sequence[str]) -> dict[str, Activity]:
+    out: dict[str, Activity] = {}
+    for part in chunks(list(refs)):
+        out.update({a.ref: a for a in session.scalars(select(Activity).where(Activity.ref.in_(part)))})
+    return out
+
+
+def officers_of(session: Session, activity_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    out: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for part in chunks(list(activity_ids)):
+        stmt = select(ActivityOfficer.activity_id, ActivityOfficer.person_id).where(
+            ActivityOfficer.activity_id.in_(part)
+        )
+        for aid, pid in session.execute(stmt):
+            out.setdefault(aid, set()).add(pid)
+    return out
+
+
+def people_by_badges(session: Session, badges: Iterable[str]) -> dict[str, Person]:
+    wanted = sorted(set(badges))
+    out: dict[str, Person] = {}
+    for part in chunks(wanted):
+        out.update({p.badge: p for p in session.scalars(select(Person).where(Person.badge.in_(part)))})
+    return out
+
+
+def supervisor_ids(session: Session, person_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these people supervise someone."""
+    ids = list(set(person_ids))
+    out: set[uuid.UUID] = set()
+    for part in chunks(ids):
+        out.update(session.scalars(select(Person.supervisor_id).where(Person.supervisor_id.in_(part)).distinct()))
+    return out
+
+
+def badges_of(session: Session, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    ids = list(set(person_ids))
+    out: dict[uuid.UUID, str] = {}
+    for part in chunks(ids):
+        out.update(
+            {pid: badge for pid, badge in session.execute(select(Person.id, Person.badge).where(Person.id.in_(part)))}
+        )
+    return out
+
+
+def list_activities(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    office: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    activity_type: str | None = None,
+    officer_id: uuid.UUID | None = None,
+) -> tuple[Sequence[Activity], int]:
+    stmt = select(Activity)
+    if office:
+        stmt = stmt.where(Activity.office_code == office)
+    if since is not None:
+        stmt = stmt.where(Activity.started_at >= since)
+    if until is not None:
+        stmt = stmt.where(Activity.started_at < until)
+    if activity_type:
+        stmt = stmt.where(Activity.type == activity_type)
+    if officer_id is not None:
+        stmt = stmt.where(
+            select(ActivityOfficer.activity_id)
+            .where(ActivityOfficer.activity_id == Activity.id, ActivityOfficer.person_id == officer_id)
+            .exists()
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Activity.started_at.desc(), Activity.ref).limit(limit).offset(offset)).all()
+    return rows, total
+
+
+def findings_for_activities(session: Session, activity_ids: Sequence[uuid.UUID]) -> list[Finding]:
+    out: list[Finding] = []
+    for part in chunks(list(activity_ids)):
+        out.extend(session.scalars(select(Finding).where(Finding.activity_id.in_(part))))
+    return out
+
+
+def list_findings(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    code: str | None = None,
+    status: str | None = None,
+    office: str | None = None,
+    officer_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[tuple[Finding, Activity]], int]:
+    stmt = select(Finding, Activity).join(Activity, Activity.id == Finding.activity_id)
+    if code:
+        stmt = stmt.where(Finding.code == code)
+    if status:
+        stmt = stmt.where(Finding.status == status)
+    if office:
+        stmt = stmt.where(Activity.office_code == office)
+    if officer_id is not None:
+        # Through activity_officers' person index: findings are keyed by activity first.
+        stmt = stmt.where(
+            Finding.person_id == officer_id,
+            Finding.activity_id.in_(select(ActivityOfficer.activity_id).where(ActivityOfficer.person_id == officer_id)),
+        )
+    if since is not None:
+        stmt = stmt.where(Activity.started_at >= since)
+    if until is not None:
+        stmt = stmt.where(Activity.started_at < until)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.order_by(Activity.started_at.desc(), Finding.activity_id, Finding.person_id, Finding.code)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [(f, a) for f, a in rows], total
+
+
+def custodian_activity_ids(session: Session, recording_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(RecordingLink.activity_id).where(RecordingLink.recording_id == recording_id)
+    return list(session.scalars(stmt))
+
+
+def unlinked_recordings(
+    session: Session, *, limit: int, offset: int, visible: Any, office: str | None = None
+) -> tuple[Sequence[Recording], int]:
+    """Recordings no activity claims: the custodian's queue, newest first."""
+    stmt = select(Recording).join(UnlinkedRecording, UnlinkedRecording.recording_id == Recording.id).where(visible)
+    if office:
+        stmt = stmt.where(Recording.office_code == office)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Recording.recorded_start.desc()).limit(limit).offset(offset)).all()
+    return rows, total
+
+
+def delete_pairs_findings(session: Session, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    for part in chunks(list(pairs), 200):
+        session.execute(
+            delete(Finding).where(or_(*[and_(Finding.activity_id == a, Finding.person_id == p) for a, p in part]))
+        )
+
+
+def last_runs(session: Session, limit: int = 10) -> Sequence[ComplianceRun]:
+    return session.scalars(select(ComplianceRun).order_by(ComplianceRun.started_at.desc()).limit(limit)).all()
+
+
+def review_assignments(
+    session: Session,
+    *,
+    limit: int,
+    offset: int,
+    month: str | None = None,
+    supervisor_id: uuid.UUID | None = None,
+    status: str | None = None,
+) -> tuple[Sequence[ReviewAssignment], int]:
+    stmt = select(ReviewAssignment)
+    if month:
+        stmt = stmt.where(ReviewAssignment.month == month)
+    if supervisor_id is not None:
+        stmt = stmt.where(ReviewAssignment.supervisor_id == supervisor_id)
+    if status:
+        stmt = stmt.where(ReviewAssignment.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(ReviewAssignment.month.desc(), ReviewAssignment.drawn_at, ReviewAssignment.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return rows, total
+
+
+def take_pairs(frame: PairFrame, idx: np.ndarray) -> PairFrame:
+    """The pairs at these positions (a bool mask or indices)."""
+    pos = np.flatnonzero(idx) if idx.dtype == bool else idx
+    pick = pos.tolist()
+    return PairFrame(
+        activity_id=[frame.activity_id[i] for i in pick],
+        person_id=[frame.person_id[i] for i in pick],
+        type_idx=frame.type_idx[pos],
+        start_ms=frame.start_ms[pos],
+        end_ms=frame.end_ms[pos],
+        planned=frame.planned[pos],
+        exception_code=[frame.exception_code[i] for i in pick],
+        approved=frame.approved[pos],
+        first_amendment=frame.first_amendment[pos],
+        has_exception=frame.has_exception[pos],
+    )
+
+
+def take_recordings(frame: RecordingFrame, idx: np.ndarray) -> RecordingFrame:
+    pos = np.flatnonzero(idx) if idx.dtype == bool else idx
+    pick = pos.tolist()
+    ids = [frame.id[i] for i in pick]
+    return RecordingFrame(
+        id=ids,
+        key=[frame.key[i] for i in pick],
+        officer_id=[frame.officer_id[i] for i in pick],
+        act_ms=frame.act_ms[pos],
+        end_ms=frame.end_ms[pos],
+        stop_reason=[frame.stop_reason[i] for i in pick],
+        category=[frame.category[i] for i in pick],
+        flags={new: frame.flags[old] for new, old in enumerate(pick) if old in frame.flags},
+        tagged=frame.tagged[pos],
+    )
+
+
+def union_recordings(a: RecordingFrame, b: RecordingFrame) -> RecordingFrame:
+    """Recordings of both frames, each once."""
+    seen = set(a.id)
+    extra = np.array([rid not in seen for rid in b.id], bool)
+    if not extra.any():
+        return a
+    b = take_recordings(b, extra)
+    return RecordingFrame(
+        id=a.id + b.id,
+        key=a.key + b.key,
+        officer_id=a.officer_id + b.officer_id,
+        act_ms=np.concatenate([a.act_ms, b.act_ms]),
+        end_ms=np.concatenate([a.end_ms, b.end_ms]),
+        stop_reason=a.stop_reason + b.stop_reason,
+        category=a.category + b.category,
+        flags={**a.flags, **{len(a.id) + i: codes for i, codes in b.flags.items()}},
+        tagged=np.concatenate([a.tagged, b.tagged]),
+    )
+
+
+def concat_pairs(a: PairFrame, b: PairFrame) -> PairFrame:
+    """Pairs of both frames, each (activity, officer) once."""
+    seen = set(zip(a.activity_id, a.person_id, strict=True))
+    extra = np.array([k not in seen for k in zip(b.activity_id, b.person_id, strict=True)], bool)
+    if not extra.any():
+        return a
+    b = take_pairs(b, extra)
+    return PairFrame(
+        activity_id=a.activity_id + b.activity_id,
+        person_id=a.person_id + b.person_id,
+        type_idx=np.concatenate([a.type_idx, b.type_idx]),
+        start_ms=np.concatenate([a.start_ms, b.start_ms]),
+        end_ms=np.concatenate([a.end_ms, b.end_ms]),
+        planned=np.concatenate([a.planned, b.planned]),
+        exception_code=a.exception_code + b.exception_code,
+        approved=np.concatenate([a.approved, b.approved]),
+        first_amendment=np.concatenate([a.first_amendment, b.first_amendment]),
+        has_exception=np.concatenate([a.has_exception, b.has_exception]),
+    )
+
+
+def empty_recordings() -> RecordingFrame:
+    none = np.empty(0, np.int64)
+    return RecordingFrame([], [], [], none, none, [], [], {}, np.empty(0, bool))
+
+
+def activities_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[Activity]:
+    out: list[Activity] = []
+    for part in chunks(sorted(set(ids))):
+        out.extend(session.scalars(select(Activity).where(Activity.id.in_(part))))
+    return out

@@ -1,0 +1,116 @@
+"""PRO-1: footage of First Amendment activity alone is sealed; only oversight reaches it, through any route.
+
+Routes are discovered from the app, so endpoints added later that take a
+recording id are walked too.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from openbwc.compliance import service
+from openbwc.custody.models import LedgerEntry
+from openbwc.identity.permissions import BUILTIN_ROLES
+from openbwc.kit.http import api_routes, declared_permission
+from openbwc.policy import seals
+from tests.compliance.helpers import T0, officer, put_activity, recording, s
+from tests.factories import TEST_ACTOR, bearer, make_machine, role_headers
+
+RECORDING_PARAMS = {"recording_id", "evidence_id"}
+OVERSIGHT = {r for r, (_, perms) in BUILTIN_ROLES.items() if seals.SEALED_READ in perms}
+
+
+def _sealed_setup(db):  # type: ignore[no-untyped-def]
+    who = officer(db)
+    put_activity(db, ref="MARCH-1", officers=[who], kind="first_amendment_activity", first_amendment="true")
+    put_activity(db, ref="ARREST-1", officers=[who], kind="at_large_arrest", start=T0 + s(7200))
+    protest = recording(db, who, T0 + s(30), T0 + s(1500))  # overlaps the march only
+    both = recording(db, who, T0 + s(7000), T0 + s(7900))  # overlaps the arrest too
+    tagged = recording(db, who, T0 + s(20000), T0 + s(20600), tags=("first_amendment",))  # no activity, tagged
+    summary = service.on_recordings(db, [protest.id, both.id, tagged.id])
+    return who, protest, both, tagged, summary
+
+
+def test_first_amendment_footage_is_sealed_and_categorized(db):
+    _, protest, both, tagged, summary = _sealed_setup(db)
+    assert summary.sealed == 2
+    assert seals.sealed_among(db, [protest.id, both.id, tagged.id]) == {protest.id, tagged.id}
+    db.refresh(protest)
+    assert protest.category_code == "first_amendment_sealed"
+    # Sealed footage leaves the custodian's queue for everyone but oversight.
+    from openbwc.compliance import repository as repo
+
+    hidden = repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, False))[0]
+    shown = repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, True))[0]
+    assert tagged.id not in {r.id for r in hidden} and tagged.id in {r.id for r in shown}
+    # A seal is never lifted by re-evaluation.
+    service.run(db, TEST_ACTOR)
+    assert seals.is_sealed(db, protest.id)
+
+
+def _attempts(db, rid):  # type: ignore[no-untyped-def]
+    rows = db.scalars(
+        select(LedgerEntry).where(LedgerEntry.action == seals.ACCESS_ACTION, LedgerEntry.object_id == str(rid))
+    ).all()
+    return [(e.actor_id, e.outcome, json.loads(e.leaf)["details"]["via"]) for e in rows]
+
+
+def _routes(app):  # type: ignore[no-untyped-def]
+    for path, route in api_routes(app):
+        names = {p.name for p in route.dependant.path_params}
+        if names & RECORDING_PARAMS and declared_permission(route)[1] is not None:
+            for method in sorted(route.methods - {"HEAD"}):
+                yield path, route, method
+
+
+@pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))
+def test_sealed_recording_is_denied_to_every_non_oversight_role_through_every_route(app, client, db, role):
+    _, protest, _, _, _ = _sealed_setup(db)
+    headers = role_headers(db, role) if role != "dock" else bearer(db, make_machine(db, "dock"))
+    walked = 0
+    for path, route, method in _routes(app):
+        url = path
+        for p in route.dependant.path_params:
+            url = url.replace("{" + p.name + "}", str(protest.id) if p.name in RECORDING_PARAMS else "1")
+        before = len(_attempts(db, protest.id))
+        r = client.request(method, url, headers=headers, json={} if method in ("POST", "PUT", "PATCH") else None)
+        after = _attempts(db, protest.id)
+        assert len(after) == before + 1, f"{role} {method} {url}: attempt not in the ledger"
+        actor, outcome, via = after[-1]
+        assert via == f"{method} {url}"
+        if role in OVERSIGHT:
+            assert outcome == "success", f"{role} {method} {url}"
+            body = r.json() if r.headers.get("content-type", "").startswith("application/json") else None
+            assert not (isinstance(body, dict) and body.get("code") == "RECORDING_NOT_FOUND"), f"{method} {url}"
+        else:
+            assert outcome == "denied", f"{role} {method} {url}"
+            assert r.status_code in (403, 404), f"{role} {method} {url}: {r.status_code}"
+        walked += 1
+    assert walked >= 10  # evidence, media and compliance routes at least
+    if role in OVERSIGHT:
+        r = client.get(f"/api/v1/recordings/{protest.id}", headers=headers)
+        assert r.status_code == 200, r.text
+
+
+def test_console_page_and_anonymous_attempts_are_ledgered(app, client, db):
+    _, protest, _, _, _ = _sealed_setup(db)
+    r = client.get(f"/api/v1/recordings/{protest.id}")
+    assert r.status_code == 401
+    assert _attempts(db, protest.id)[-1][:2] == ("anonymous", "denied")
+    # An object stored for the recording is reached through another id: still guarded.
+    r = client.get(f"/api/v1/compliance/recordings/{protest.id}", headers=role_headers(db, "evidence_custodian"))
+    assert r.status_code == 404 and r.json()["code"] == "RECORDING_NOT_FOUND"
+
+
+def test_findings_hide_sealed_evidence_from_non_oversight(client, db):
+    who = officer(db)
+    put_activity(db, ref="MIXED-1", officers=[who], kind="public_interaction")
+    rec = recording(db, who, T0 + s(10), T0 + s(1790), tags=("first_amendment",))
+    service.on_recordings(db, [rec.id])
+    # Overlaps enforcement activity: not sealed although tagged.
+    assert not seals.is_sealed(db, rec.id)
+    r = client.get("/api/v1/compliance/findings?officer=" + who.badge, headers=role_headers(db, "program_manager"))
+    assert r.status_code == 200 and r.json()["items"][0]["evidence_ids"] == [str(rec.id)]

@@ -25,7 +25,7 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("Training", "/training", "org:training:read"),
     ("Fleet", "/fleet", "devices:cameras:read"),
     ("Evidence", "/evidence", "evidence:recordings:read"),
-    ("Compliance", None, None),
+    ("Compliance", "/compliance", "compliance:findings:read"),
     ("Jobs", "/jobs", "media:jobs:read"),
     ("Requests", None, None),
     ("Custody ledger", "/custody", "custody:ledger:read"),
@@ -63,7 +63,15 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 
 
 def mount(app: FastAPI) -> None:
-    from openbwc.web import auth_pages, evidence_pages, fleet_pages, ledger_pages, media_pages, org_pages
+    from openbwc.web import (
+        auth_pages,
+        compliance_pages,
+        evidence_pages,
+        fleet_pages,
+        ledger_pages,
+        media_pages,
+        org_pages,
+    )
 
     app.state.templates = build_templates()
     app.state.navigation = list(NAVIGATION)
@@ -79,3 +87,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(evidence_pages.router)
     app.include_router(fleet_pages.router)
     app.include_router(media_pages.router)
+    app.include_router(compliance_pages.router)

@@ -63,3 +63,15 @@ def test_moving_an_activity_releases_the_footage_it_no_longer_covers(db):
 
     rows, _ = repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, False))
     assert [r.id for r in rows] == [rec.id]
+
+
+def test_catch_up_evaluates_what_was_ingested_since_the_watermark(db):
+    a = officer(db)
+    put_activity(db, ref="OP-CATCH", officers=[a])
+    assert service.run(db, TEST_ACTOR).by_status == {"NOT_RECORDED": 1}
+    assert service.catch_up(db) is None  # nothing new since the full run
+    rec = recording(db, a, T0 + s(10), T0 + s(1790))
+    summary = service.catch_up(db)
+    assert summary is not None and summary.by_status == {"COMPLIANT": 1} and summary.recordings == 1
+    assert service.catch_up(db) is None
+    assert [link.how for link in service.links_of_recording(db, rec.id)] == ["matched"]

@@ -606,19 +606,26 @@ def on_activities(
 
 
 def catch_up(session: Session, actor: Actor = SYSTEM, batch: int = CATCH_UP_BATCH) -> RunSummary | None:
-    """Evaluate recordings ingested since the last watermark (the job runtime calls this)."""
+    """Evaluate recordings ingested since the last watermark (the job runtime calls this each tick).
+
+    Recordings stamped a little before the watermark are taken again: an ingest that
+    committed late, with an earlier time, is not missed (re-evaluating is harmless).
+    """
     mark = session.scalar(select(func.max(ComplianceRun.recordings_through)))
     stmt = select(Recording.id, Recording.ingested_at).order_by(Recording.ingested_at).limit(batch)
-    if mark is not None:
-        stmt = stmt.where(Recording.ingested_at > mark - CATCH_UP_OVERLAP)
-    rows = session.execute(stmt).all()
-    if not rows or (mark is not None and all(at <= mark for _, at in rows)):
+    fresh = session.execute(stmt.where(Recording.ingested_at > mark) if mark is not None else stmt).all()
+    if not fresh:
         return None
-    summary = on_recordings(session, [rid for rid, _ in rows], actor)
+    again = []
+    if mark is not None:
+        again = session.execute(
+            stmt.where(Recording.ingested_at > mark - CATCH_UP_OVERLAP, Recording.ingested_at <= mark)
+        ).all()
+    summary = on_recordings(session, sorted({rid for rid, _ in fresh + again}), actor)
     run_row = session.get(ComplianceRun, summary.run_id)
     if run_row is not None:
         run_row.kind = "catch_up"
-        run_row.recordings_through = max(at for _, at in rows)
+        run_row.recordings_through = max(at for _, at in fresh)
     return summary
 
 

@@ -117,13 +117,21 @@ def demo(
     """Initialise, seed the demo agency (deterministic, idempotent), and serve it."""
     from openbwc.db.session import unit_of_work
     from openbwc.demo import agency, fleet
+    from openbwc.demo import compliance as demo_compliance
 
     settings = get_settings()
     bootstrap.init(settings, admin_email=agency.DEMO_ACCOUNTS[0].email, admin_password=agency.DEMO_ACCOUNTS[0].password)
     with unit_of_work(get_engine(settings)) as session:
         created, accounts = agency.seed(session)
         cams = fleet.seed(session)
+        comp = demo_compliance.seed(session)
     typer.echo(f"demo agency ready in {settings.resolved_data_dir} ({created} people created)")
+    if comp is not None:
+        rate = "n/a" if comp.rate is None else f"{comp.rate * 100:.1f}%"
+        typer.echo(
+            f"demo compliance: {comp.activities} activities, {comp.recordings} recordings, {comp.pairs} pairs judged "
+            f"(activation compliance {rate}), {comp.sealed} sealed under PRO-1, {comp.drawn} drawn for review"
+        )
     states = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(cams.by_status.items()))
     typer.echo(f"demo fleet: {cams.cameras} cameras ({states}; {cams.silent} silent), {len(cams.docks)} docks")
     for office, name, token in cams.docks:

@@ -114,3 +114,12 @@ def test_findings_hide_sealed_evidence_from_non_oversight(client, db):
     assert not seals.is_sealed(db, rec.id)
     r = client.get("/api/v1/compliance/findings?officer=" + who.badge, headers=role_headers(db, "program_manager"))
     assert r.status_code == 200 and r.json()["items"][0]["evidence_ids"] == [str(rec.id)]
+
+
+def test_sealed_footage_is_left_out_of_evidence_lists_for_non_oversight(client, db):
+    _, protest, both, _, _ = _sealed_setup(db)
+    for role, sees in (("evidence_custodian", False), ("records_officer", False), ("oversight", True)):
+        items = client.get("/api/v1/recordings?limit=500", headers=role_headers(db, role)).json()["items"]
+        ids = {i["id"] for i in items}
+        assert (str(protest.id) in ids) is sees, role
+        assert str(both.id) in ids, role

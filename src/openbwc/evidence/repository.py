@@ -21,6 +21,7 @@ from openbwc.evidence.models import (
     Segment,
     UploadSession,
 )
+from openbwc.policy import seals
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Viewer:
 
     everything: bool
     person_ids: frozenset[uuid.UUID] = frozenset()
+    # PRO-1: recordings sealed as First Amendment footage appear only to oversight.
+    sealed: bool = True
 
     def may_see(self, recording: Recording) -> bool:
         return self.everything or (recording.officer_id is not None and recording.officer_id in self.person_ids)
@@ -38,6 +41,8 @@ ALL = Viewer(everything=True)
 
 
 def _visible(stmt: Select, viewer: Viewer) -> Select:  # type: ignore[type-arg]
+    if not viewer.sealed:
+        stmt = stmt.where(seals.visible(Recording.id, may_see_sealed=False))
     if viewer.everything:
         return stmt
     if not viewer.person_ids:

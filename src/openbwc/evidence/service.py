@@ -39,6 +39,7 @@ from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, parse_instant, utcnow
 from openbwc.org import repository as org_repo
 from openbwc.org.models import Person
+from openbwc.policy import seals
 from openbwc.settings import Settings
 from openbwc.storage import ObjectStore
 from openbwc.storage.base import Progress
@@ -51,13 +52,14 @@ READ_ALL = "evidence:recordings:read_all"
 
 def viewer_for(session: Session, principal: Principal) -> Viewer:
     """All recordings with ``read_all``; otherwise one's own and one's direct reports' (supervisors)."""
+    sealed = principal.can(seals.SEALED_READ)
     if principal.can(READ_ALL):
-        return ALL
+        return ALL if sealed else Viewer(everything=True, sealed=False)
     me = session.query(Person).filter(Person.account_id == principal.account_id).one_or_none()
     if me is None:
-        return Viewer(everything=False)
+        return Viewer(everything=False, sealed=sealed)
     reports = session.query(Person.id).filter(Person.supervisor_id == me.id).all()
-    return Viewer(everything=False, person_ids=frozenset({me.id, *(r[0] for r in reports)}))
+    return Viewer(everything=False, person_ids=frozenset({me.id, *(r[0] for r in reports)}), sealed=sealed)
 
 
 # --- submitting -------------------------------------------------------------------------

@@ -118,3 +118,13 @@ def test_recordings_are_placed_categorized_and_the_rest_queued(db):
     service.run(db, TEST_ACTOR)
     assert repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, False))[1] == 0
     assert {link.how for link in service.links_of_recording(db, outside.id)} == {"custodian"}
+
+
+def test_activation_exactly_at_the_end_of_the_grace_after_a_short_activity(db):
+    # No pre-event buffer, activated exactly 60 s after a 30 s activity began: on time, and matched.
+    who = officer(db)
+    put_activity(db, ref="OP-SHORT", officers=[who], minutes=0.5)
+    rec = recording(db, who, T0 + s(60), T0 + s(300), buffer_s=0)
+    summary = service.on_recordings(db, [rec.id])
+    assert summary.by_status == {"COMPLIANT": 1}
+    assert service.run(db, TEST_ACTOR).by_status == {"COMPLIANT": 1}

@@ -482,7 +482,8 @@ def _activity_scope_sql(
 def _window(rules: RecordingRules, starts: np.ndarray, ends: np.ndarray) -> tuple[datetime, datetime]:
     """Times within which a recording can match any of these activities (the grace included)."""
     grace = rules.activation_grace_s * 1000
-    return _to_dt(int(starts.min()) - grace), _to_dt(int(ends.max()) + grace)
+    # One millisecond past the last moment an activation still counts: the query's bound is exclusive.
+    return _to_dt(int(starts.min()) - grace), _to_dt(int(ends.max()) + grace + 1)
 
 
 # An officer and the span of an activity as it was before a change: its footage is re-examined.

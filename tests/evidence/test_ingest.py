@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from openbwc.custody.models import LedgerEntry
 from openbwc.evidence import manifest as mf
+from openbwc.evidence import quarantine, service
 from openbwc.evidence import repository as repo
-from openbwc.evidence import service
 from openbwc.evidence.ingest import Quarantined
 from openbwc.evidence.models import QuarantineItem, RecordingFlag
 from openbwc.kit.errors import DomainError
@@ -227,16 +227,16 @@ def test_legacy_file_without_creation_time_needs_a_start(db, store, settings, cl
 def test_release_and_reject_from_quarantine(db, store, settings, clips, fleet):
     with pytest.raises(Quarantined) as err:
         ingest(db, store, settings, [clips["truncated_fast.mp4"]], camera=fleet.camera.serial)
-    item = service.get_quarantine(db, err.value.detail["quarantined"][0]["id"])
-    rec = service.release(db, store, TEST_ACTOR, item, "usable first half; court asked for it")
+    item = quarantine.get_quarantine(db, err.value.detail["quarantined"][0]["id"])
+    rec = quarantine.release(db, store, TEST_ACTOR, item, "usable first half; court asked for it")
     assert item.status == "released" and item.recording_id == rec.id
     assert flags_of(db, rec) == {"RELEASED_FROM_QUARANTINE", "UNSIGNED"}
     with pytest.raises(DomainError) as again:
-        service.reject(db, TEST_ACTOR, item, "no")
+        quarantine.reject(db, TEST_ACTOR, item, "no")
     assert again.value.code == "ALREADY_DECIDED"
 
     with pytest.raises(Quarantined) as err2:
         ingest(db, store, settings, [clips["notes.mp4"]], camera=fleet.camera.serial)
-    item2 = service.get_quarantine(db, err2.value.detail["quarantined"][0]["id"])
-    service.reject(db, TEST_ACTOR, item2, "a text file, not footage")
+    item2 = quarantine.get_quarantine(db, err2.value.detail["quarantined"][0]["id"])
+    quarantine.reject(db, TEST_ACTOR, item2, "a text file, not footage")
     assert item2.status == "rejected" and store.exists(item2.storage_key)

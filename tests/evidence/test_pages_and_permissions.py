@@ -17,6 +17,7 @@ from openbwc.evidence import service
 from openbwc.evidence.endpoints import router as evidence_router
 from openbwc.evidence.endpoints import tus_router
 from openbwc.evidence.ingest import Quarantined
+from openbwc.evidence.models import QuarantineItem
 from openbwc.identity.permissions import BUILTIN_ROLES
 from openbwc.kit.http import declared_permission
 from openbwc.kit.time import utcnow
@@ -98,7 +99,7 @@ def test_recording_pages_show_flags_segments_and_ledger(client, db, store, setti
     assert reads  # looking at evidence is itself in the ledger
     q = client.get("/quarantine")
     assert q.status_code == 200 and "EMPTY_FILE" in q.text
-    item = db.scalars(select(service.QuarantineItem).where(service.QuarantineItem.code == "EMPTY_FILE")).first()
+    item = db.scalars(select(QuarantineItem).where(QuarantineItem.code == "EMPTY_FILE")).first()
     r = post_form(client, "/quarantine", f"/quarantine/{item.id}/reject", {"note": "nothing recorded"})
     assert r.status_code == 303
     db.refresh(item)

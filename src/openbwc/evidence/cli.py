@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from openbwc.custody.actor import cli_actor
 from openbwc.db.session import get_engine, session_factory
 from openbwc.evidence import export as export_module
+from openbwc.evidence import quarantine, service, verification
 from openbwc.evidence import repository as repo
-from openbwc.evidence import service
 from openbwc.evidence.ingest import Quarantined
 from openbwc.evidence.repository import ALL
 from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table
@@ -185,14 +185,14 @@ def verify_command(
     store = open_store(get_settings())
     with committing_session() as db:
         if ids:
-            objects, scope = service.objects_for(db, ids), f"{len(ids)} named item(s)"
+            objects, scope = verification.objects_for(db, ids), f"{len(ids)} named item(s)"
         elif sample is not None:
-            objects, scope = service.sample_objects(db, sample), f"sample {sample:g}%"
+            objects, scope = verification.sample_objects(db, sample), f"sample {sample:g}%"
         else:
             objects, scope = repo.objects_by_ids(db, repo.all_object_ids(db)), "all"
         with _progress() as progress:
             task = progress.add_task("verify", total=sum(o.size for o in objects))
-            report = service.verify_objects(
+            report = verification.verify_objects(
                 db, store, cli_actor(), objects, scope=scope, progress=lambda n: progress.advance(task, n)
             )
     problems = [
@@ -333,7 +333,9 @@ def quarantine_list(
     if status not in ("held", "released", "rejected", "all"):
         raise ValidationFailed("--status is held, released, rejected or all", code="INVALID_STATUS")
     with committing_session() as db:
-        rows, total = service.list_quarantine(db, cli_actor(), status=None if status == "all" else status, limit=limit)
+        rows, total = quarantine.list_quarantine(
+            db, cli_actor(), status=None if status == "all" else status, limit=limit
+        )
         data = [_quarantine_dict(q) for q in rows]
     if json_out:
         print_json(data)
@@ -372,8 +374,8 @@ def quarantine_release(
 ) -> None:
     """Make a held file a recording (flagged RELEASED_FROM_QUARANTINE with the original code)."""
     with committing_session() as db:
-        item = service.get_quarantine(db, item_id)
-        rec = service.release(db, open_store(get_settings()), cli_actor(), item, note)
+        item = quarantine.get_quarantine(db, item_id)
+        rec = quarantine.release(db, open_store(get_settings()), cli_actor(), item, note)
         data = {**_quarantine_dict(item), "evidence_id": str(rec.id)}
     if json_out:
         print_json(data)
@@ -388,7 +390,7 @@ def quarantine_reject(
 ) -> None:
     """Decide a held file is not evidence (its bytes are kept)."""
     with committing_session() as db:
-        item = service.reject(db, cli_actor(), service.get_quarantine(db, item_id), note)
+        item = quarantine.reject(db, cli_actor(), quarantine.get_quarantine(db, item_id), note)
         data = _quarantine_dict(item)
     if json_out:
         print_json(data)

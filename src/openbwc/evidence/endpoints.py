@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, FastAPI, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from openbwc.evidence import scheduler, service, uploads
+from openbwc.evidence import quarantine, scheduler, service, uploads
 from openbwc.evidence import tus as tus_module
 from openbwc.evidence.models import UploadSession
 from openbwc.evidence.schemas import (
@@ -127,7 +127,7 @@ def list_quarantine(
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0),
 ) -> Page[QuarantineOut]:
-    rows, total = service.list_quarantine(
+    rows, total = quarantine.list_quarantine(
         db, actor_of(request, caller), status=status or None, limit=limit, offset=offset
     )
     return Page(items=[QuarantineOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
@@ -141,8 +141,8 @@ def release_quarantine(
     db: Session = DB,
     caller: Principal = requires("evidence:quarantine:write"),
 ) -> QuarantineOut:
-    item = service.get_quarantine(db, item_id)
-    service.release(db, open_store(request.app.state.settings), actor_of(request, caller), item, body.note)
+    item = quarantine.get_quarantine(db, item_id)
+    quarantine.release(db, open_store(request.app.state.settings), actor_of(request, caller), item, body.note)
     return QuarantineOut.model_validate(item)
 
 
@@ -154,6 +154,6 @@ def reject_quarantine(
     db: Session = DB,
     caller: Principal = requires("evidence:quarantine:write"),
 ) -> QuarantineOut:
-    item = service.get_quarantine(db, item_id)
-    service.reject(db, actor_of(request, caller), item, body.note)
+    item = quarantine.get_quarantine(db, item_id)
+    quarantine.reject(db, actor_of(request, caller), item, body.note)
     return QuarantineOut.model_validate(item)

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openbwc import custody
@@ -32,6 +31,7 @@ from openbwc.custody import Actor
 from openbwc.devices import service as devices
 from openbwc.devices.models import Camera
 from openbwc.evidence import manifest as mf
+from openbwc.evidence import objects
 from openbwc.evidence import repository as repo
 from openbwc.evidence.models import (
     FLAG_CODES,
@@ -43,6 +43,7 @@ from openbwc.evidence.models import (
     UploadSession,
 )
 from openbwc.evidence.probe import ProbeFailed, ProbeInfo, probe
+from openbwc.jobs import service as jobs
 from openbwc.kit.errors import DomainError, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
@@ -560,37 +561,22 @@ def ingest(
         last = parties.camera.last_upload_at
         parties.camera.last_upload_at = now if last is None or last < now else last
     session.flush()
+    # Every recording gets a browser proxy and thumbnails; the job is sent once this commits.
+    jobs.enqueue(
+        session,
+        "media.derivatives",
+        {"recording_id": str(recording.id)},
+        created_by=actor.id,
+        idempotency_key=f"derivatives:{recording.id}",
+    )
     return IngestResult(recording=recording, status="ingested", files=outcomes, flags=sorted(flags))
 
 
 def _store_object(session: Session, store: ObjectStore, inc: Incoming, now: datetime) -> EvidenceObject:
     stored = inc.publish(store)
-    info = inc.info
-    obj = EvidenceObject(
-        sha256=stored.sha256,
-        size=stored.size,
-        storage_key=stored.key,
-        container=info.container if info else None,
-        video_codec=info.video_codec if info else None,
-        audio_codec=info.audio_codec if info else None,
-        duration_s=info.duration_s if info else None,
-        width=info.width if info else None,
-        height=info.height if info else None,
-        fps=info.fps if info else None,
-        frames=info.frames if info else None,
-        media_created_at=info.created_at if info else None,
-        stored_at=now,
+    return objects.record_object(
+        session, sha256=stored.sha256, size=stored.size, storage_key=stored.key, info=inc.info, now=now
     )
-    # Two ingests of the same new bytes at once: the second finds the first's row.
-    try:
-        with session.begin_nested():
-            session.add(obj)
-            session.flush()
-    except IntegrityError:
-        found = repo.object_by_sha256(session, stored.sha256)
-        assert found is not None
-        return found
-    return obj
 
 
 def _duplicate(session: Session, actor: Actor, ctx: Context, earlier: Recording, files: list[Incoming]) -> IngestResult:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from openbwc.custody import SYSTEM
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence import service, uploads
+from openbwc.evidence import uploads, verification
 from openbwc.kit.time import utcnow
 from openbwc.settings import Settings
 from openbwc.storage import open_store
@@ -55,7 +55,7 @@ def run_once(settings: Settings, sessions: Callable[[], Session], now: datetime 
         expired = uploads.expire(session, settings, now)
         ran = False
         if due(session, settings, now):
-            report = service.verify_sample(session, open_store(settings), SYSTEM, settings.verify_sample_percent)
+            report = verification.verify_sample(session, open_store(settings), SYSTEM, settings.verify_sample_percent)
             ran = True
             if not report.ok:
                 log.error("integrity check found %d problem(s): %s", len(report.problems), report.problems)

@@ -14,18 +14,14 @@ import logging
 import uuid
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from openbwc import custody
 from openbwc.custody import SYSTEM, Actor
-from openbwc.evidence import repository as evidence_repo
+from openbwc.evidence import objects as evidence_objects
 from openbwc.evidence.models import EvidenceObject
 from openbwc.jobs import periodic, task
 from openbwc.jobs import service as job_service
 from openbwc.jobs.runtime import JobContext
 from openbwc.kit.errors import ValidationFailed
-from openbwc.kit.time import utcnow
 from openbwc.media import repository as repo
 from openbwc.media import service
 from openbwc.media.files import concat, fetch_verified
@@ -60,43 +56,6 @@ def _note_read(ctx: JobContext, recording_id: uuid.UUID, objs: list[EvidenceObje
                 evidence_sha256=obj.sha256,
                 details={"purpose": purpose, "job": str(ctx.job_id), "attempt": ctx.attempt},
             )
-
-
-def _evidence_object(session: Session, stored, path: Path) -> EvidenceObject:  # type: ignore[no-untyped-def]
-    """The evidence-object row for newly stored bytes (or the one already there for them)."""
-    found = evidence_repo.object_by_sha256(session, stored.sha256)
-    if found is not None:
-        return found
-    from openbwc.evidence.probe import ProbeFailed, probe
-
-    try:
-        with open(path, "rb") as fh:
-            info = probe(fh, stored.size)
-    except ProbeFailed:
-        info = None
-    obj = EvidenceObject(
-        sha256=stored.sha256,
-        size=stored.size,
-        storage_key=stored.key,
-        container=info.container if info else "mp4",
-        video_codec=info.video_codec if info else "h264",
-        audio_codec=info.audio_codec if info else None,
-        duration_s=info.duration_s if info else None,
-        width=info.width if info else None,
-        height=info.height if info else None,
-        fps=info.fps if info else None,
-        frames=info.frames if info else None,
-        stored_at=utcnow(),
-    )
-    try:
-        with session.begin_nested():
-            session.add(obj)
-            session.flush()
-    except IntegrityError:
-        found = evidence_repo.object_by_sha256(session, stored.sha256)
-        assert found is not None
-        return found
-    return obj
 
 
 @task("media.redact", timeout_s=12 * 3600)
@@ -150,7 +109,13 @@ def redact(ctx: JobContext, redaction_id: str) -> dict:
                 )
             )
             s.flush()
-        obj = _evidence_object(s, stored, out)
+        obj = evidence_objects.record_object(
+            s,
+            sha256=stored.sha256,
+            size=stored.size,
+            storage_key=stored.key,
+            info=evidence_objects.probe_quietly(out, stored.size),
+        )
         log_doc = service.redaction_log(
             s,
             red,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from openbwc.evidence import service
+from openbwc.evidence import quarantine, service
 from openbwc.evidence.models import FLAG_CODES
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import NotFound
@@ -72,7 +72,7 @@ def quarantine_page(
     caller: Principal = requires("evidence:quarantine:read"),
     status: str = Query("held", max_length=20),
 ) -> Response:
-    rows, total = service.list_quarantine(
+    rows, total = quarantine.list_quarantine(
         db, actor_of(request, caller), status=None if status == "all" else status, limit=200
     )
     return render(request, "quarantine.html", {"items": rows, "total": total, "status": status})
@@ -87,13 +87,13 @@ def quarantine_decide(
     db: Session = DB,
     caller: Principal = requires("evidence:quarantine:write"),
 ) -> Response:
-    item = service.get_quarantine(db, item_id)
+    item = quarantine.get_quarantine(db, item_id)
     actor = actor_of(request, caller)
     if decision == "release":
-        rec = service.release(db, open_store(request.app.state.settings), actor, item, note)
+        rec = quarantine.release(db, open_store(request.app.state.settings), actor, item, note)
         return RedirectResponse(f"/evidence/{rec.id}", status_code=303)
     if decision == "reject":
-        service.reject(db, actor, item, note)
+        quarantine.reject(db, actor, item, note)
         return RedirectResponse("/quarantine", status_code=303)
     raise NotFound(f"no decision {decision!r}: release or reject", code="NOT_FOUND")
 

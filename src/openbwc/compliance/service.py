@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -132,11 +133,11 @@ def _join(rules: RecordingRules, pairs: PairFrame, recs: RecordingFrame) -> _Joi
     ).astype(np.int8)
     first_amendment = types["first_amendment"][ti] | (pairs.first_amendment & types["never"][ti])
 
-    codes: dict[str, int] = {}
-    pair_officer = np.fromiter((codes.setdefault(p, len(codes)) for p in pairs.person_id), np.int64, count=len(pairs))
-    rec_officer = np.fromiter(
-        (-1 if o is None else codes.setdefault(o, len(codes)) for o in recs.officer_id), np.int64, count=len(recs)
-    )
+    # Officers as small integers, the same for pairs and recordings; a recording without an
+    # officer gets a code of its own that no pair has, so it matches nothing.
+    codes: defaultdict[str | None, int] = defaultdict(itertools.count().__next__)
+    pair_officer = np.fromiter(map(codes.__getitem__, pairs.person_id), np.int64, count=len(pairs))
+    rec_officer = np.fromiter(map(codes.__getitem__, recs.officer_id), np.int64, count=len(recs))
     grace = rules.activation_grace_s * 1000
     found = match(pair_officer, pairs.start_ms, pairs.end_ms, rec_officer, recs.act_ms, recs.end_ms, grace)
 
@@ -266,7 +267,8 @@ def _write_recordings(
     rank = np.maximum(engine.best_category(n, found, j.rank), manual_rank)
     fa_rank = rules.category_rank.get(rules.first_amendment_category, 0)
     rank = np.where(fa_only, np.maximum(rank, fa_rank), rank)
-    current = np.fromiter((rules.category_rank.get(c, UNRANKED) for c in recs.category), np.int64, count=n)
+    ranks: defaultdict[str, int] = defaultdict(lambda: UNRANKED, rules.category_rank)
+    current = np.fromiter(map(ranks.__getitem__, recs.category), np.int64, count=n)
     raise_to = np.flatnonzero(rank > current)
     if len(raise_to):
         by_rank = {r: c for c, r in rules.category_rank.items()}

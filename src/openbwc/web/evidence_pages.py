@@ -11,6 +11,7 @@ from openbwc.evidence.models import FLAG_CODES
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import NotFound
 from openbwc.kit.http import DB, actor_of, requires
+from openbwc.media import repository as media_repo
 from openbwc.storage import open_store
 from openbwc.web.console import render
 
@@ -62,7 +63,19 @@ def recording_page(
         db, actor_of(request, caller), service.viewer_for(db, caller), service.parse_recording_id(recording_id)
     )
     entries = service.ledger_of(db, view.recording) if caller.can("custody:ledger:read") else None
-    return render(request, "evidence_recording.html", {"v": view, "entries": entries, "flag_codes": FLAG_CODES})
+    # Derived copies (redactions) are listed with their original; the original never changes.
+    derived = media_repo.derived_of_recording(db, view.recording.id) if caller.can("media:redactions:read") else None
+    return render(
+        request,
+        "evidence_recording.html",
+        {
+            "v": view,
+            "entries": entries,
+            "flag_codes": FLAG_CODES,
+            "derived": derived,
+            "media": caller.can("media:proxies:read"),
+        },
+    )
 
 
 @router.get("/quarantine")

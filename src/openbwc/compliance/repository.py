@@ -139,6 +139,18 @@ class Raw:
 
     def insert_many(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Bulk insert: COPY on PostgreSQL, executemany on SQLite. Values are plain text/numbers."""
+        if self.pg:
+            rows = list(rows)
+            if len(rows) < 1000:
+                # A few rows (an incremental run): COPY's set-up costs more than it saves.
+                marks = ", ".join("%s" for _ in columns)
+                if rows:
+                    cur = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                    try:
+                        cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+                    finally:
+                        cur.close()
+                return
         cur = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             if self.pg:

@@ -55,11 +55,11 @@ PERMISSIONS: dict[str, str] = {
     "compliance:reviews:write": "Draw monthly review samples and record reviews (ACC-4)",
 }
 
-_MEDIA_READ = {"media:proxies:read", "media:redactions:read", "media:transcripts:read", "media:jobs:read"}
-_MEDIA = _MEDIA_READ | {"media:redactions:write", "media:transcripts:write", "media:jobs:write"}
 _READ_ORG = {"org:offices:read", "org:people:read", "org:training:read"}
 _SELF = {"identity:self:read", "identity:tokens:write"}
 _FLEET_MANAGE = {"devices:cameras:read", "devices:cameras:write", "devices:malfunctions:write", "devices:docks:write"}
+_MEDIA_READ = {"media:proxies:read", "media:redactions:read", "media:transcripts:read", "media:jobs:read"}
+_MEDIA = _MEDIA_READ | {"media:redactions:write", "media:transcripts:write", "media:jobs:write"}
 _PROGRAM = {"program:rollout:read", "program:rollout:write", "program:forecast:read"}
 _EVIDENCE_ALL = {"evidence:recordings:read", "evidence:recordings:read_all"}
 _POLICY_READ = {"policy:policies:read"}

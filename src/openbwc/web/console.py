@@ -35,7 +35,10 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
 
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters["when"] = lambda v: "" if v is None else isoformat(v).replace("T", " ").replace("Z", " UTC")
+    # To the second: nobody reads microseconds on a screen (the JSON keeps them).
+    templates.env.filters["when"] = (
+        lambda v: "" if v is None else isoformat(v.replace(microsecond=0)).replace("T", " ").replace("Z", " UTC")
+    )
     templates.env.filters["day"] = lambda v: "" if v is None else v.date().isoformat()
     templates.env.globals["version"] = __version__
     return templates

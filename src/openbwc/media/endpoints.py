@@ -18,6 +18,7 @@ from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.media import repository as repo
 from openbwc.media import service
 from openbwc.media.models import Redaction
+from openbwc.policy import seals
 from openbwc.storage import open_store
 
 router = APIRouter(prefix="/api/v1", tags=["media"])
@@ -438,8 +439,8 @@ def search(
     q: str = Query(..., max_length=200),
     limit: int = Query(50, ge=1, le=500),
     db: Session = DB,
-    _: Caller = requires("media:transcripts:read"),
+    caller: Caller = requires("media:transcripts:read"),
 ) -> list[dict[str, Any]]:
     if not q.strip():
         raise ValidationFailed("q must not be empty", code="INVALID_SEARCH")
-    return service.search(db, q, limit)
+    return service.search(db, q, limit, may_see_sealed=caller.can(seals.SEALED_READ))

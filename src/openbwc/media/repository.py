@@ -18,6 +18,7 @@ from openbwc.media.models import (
     Rendition,
     Transcript,
 )
+from openbwc.policy import seals
 
 
 def redaction(session: Session, redaction_id: uuid.UUID) -> Redaction | None:
@@ -90,11 +91,13 @@ def transcript_of(session: Session, recording_id: uuid.UUID, model: str) -> Tran
     return session.scalar(select(Transcript).where(Transcript.recording_id == recording_id, Transcript.model == model))
 
 
-def search_transcripts(session: Session, text: str, limit: int) -> Sequence[Transcript]:
+def search_transcripts(session: Session, text: str, limit: int, *, may_see_sealed: bool) -> Sequence[Transcript]:
     like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return session.scalars(
         select(Transcript)
         .where(func.lower(Transcript.text).like(like, escape="\\"))
+        # PRO-1: sealed footage is left out of search for everyone but oversight.
+        .where(seals.visible(Transcript.recording_id, may_see_sealed))
         .order_by(Transcript.created_at.desc())
         .limit(limit)
     ).all()

@@ -539,15 +539,18 @@ def suggestions(session: Session, recording_id: uuid.UUID) -> list[dict[str, Any
     return [s.as_dict() for s in suggest([Word.from_list(w) for w in t.words])]
 
 
-def search(session: Session, text: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Recordings whose transcript says ``text``, with the times it is said."""
+def search(session: Session, text: str, limit: int = 50, *, may_see_sealed: bool = False) -> list[dict[str, Any]]:
+    """Recordings whose transcript says ``text``, with the times it is said.
+
+    Sealed recordings (PRO-1) are left out unless the caller is oversight.
+    """
     from openbwc.media.transcripts import Word, find_phrase
 
     text = text.strip()
     if len(text) < 2 or len(text) > 200:
         raise ValidationFailed("search text must be 2 to 200 characters", code="INVALID_SEARCH")
     out = []
-    for t in repo.search_transcripts(session, text, limit):
+    for t in repo.search_transcripts(session, text, limit, may_see_sealed=may_see_sealed):
         hits = find_phrase([Word.from_list(w) for w in t.words], text)
         out.append(
             {

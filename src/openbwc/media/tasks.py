@@ -21,11 +21,12 @@ from openbwc.evidence.models import EvidenceObject
 from openbwc.jobs import periodic, task
 from openbwc.jobs import service as job_service
 from openbwc.jobs.runtime import JobContext
-from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.errors import PermissionDenied, ValidationFailed
 from openbwc.media import repository as repo
 from openbwc.media import service
 from openbwc.media.files import concat, fetch_verified
 from openbwc.media.models import FaceAnalysis, Rendition, Transcript
+from openbwc.policy import seals
 from openbwc.storage import ObjectStore, open_store
 
 log = logging.getLogger("openbwc.media")
@@ -70,6 +71,11 @@ def redact(ctx: JobContext, redaction_id: str) -> dict:
     with ctx.transaction() as s:
         red = service.get_redaction(s, uuid.UUID(redaction_id))
         rec = service.get_recording(s, red.recording_id)
+        if seals.is_sealed(s, rec.id):
+            # PRO-1: no face work on sealed footage, also when it was sealed after the job was queued.
+            raise PermissionDenied(
+                f"recording {rec.id} is sealed (PRO-1): it is not redacted or released", code="SEALED_RECORDING"
+            )
         objs = service.segments(s, rec)
         analysis = repo.face_analysis(s, rec.id, DETECTOR_NAME) if red.faces else None
         plan = Plan(

@@ -388,7 +388,7 @@ def bare_join(engine) -> tuple[float, float, int]:  # type: ignore[no-untyped-de
     """Read the same pairs and recordings (officer, times) and join them in NumPy. Returns (read s, join s, matches)."""
     from sqlalchemy.orm import Session
 
-    from openbwc.compliance.repository import Raw
+    from openbwc.compliance.raw import Raw
 
     grace = 60_000
     gc.disable()  # as the full run does: no cyclic collection over millions of row tuples

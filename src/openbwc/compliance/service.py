@@ -33,11 +33,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openbwc import custody
-from openbwc.compliance import engine
+from openbwc.compliance import engine, frames
 from openbwc.compliance import repository as repo
+from openbwc.compliance.frames import PairFrame, PairScope, RecordingFrame, RecordingScope
 from openbwc.compliance.matching import Matches, match
 from openbwc.compliance.models import ComplianceRun, RecordingLink
-from openbwc.compliance.repository import PairFrame, PairScope, Raw, RecordingFrame, RecordingScope
+from openbwc.compliance.raw import Raw, chunks
 from openbwc.custody import SYSTEM, Actor
 from openbwc.evidence.models import Category, Recording
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
@@ -237,7 +238,7 @@ def _write_recordings(
     summary.recordings += n
     if n == 0:
         return
-    manual = repo.custodian_links(raw, None if replace_all else recs.id)
+    manual = frames.custodian_links(raw, None if replace_all else recs.id)
     index = {rid: i for i, rid in enumerate(recs.id)} if manual else {}
     has_manual = np.zeros(n, bool)
     manual_rank = np.zeros(n, np.int64)
@@ -246,7 +247,7 @@ def _write_recordings(
         i = index.get(rid)
         if i is not None:
             has_manual[i] = True
-            manual_rank[i] = max(manual_rank[i], int(type_rank[repo.TYPE_INDEX[kind]]))
+            manual_rank[i] = max(manual_rank[i], int(type_rank[frames.TYPE_INDEX[kind]]))
     matched = np.zeros(n, bool)
     matched[found.rec] = True
     linked = matched | has_manual
@@ -255,7 +256,7 @@ def _write_recordings(
     if replace_all:
         raw.execute("DELETE FROM unlinked_recordings")
     else:
-        for part in repo.chunks(recs.id):
+        for part in chunks(recs.id):
             raw.execute(f"DELETE FROM unlinked_recordings WHERE recording_id IN ({', '.join('?' for _ in part)})", part)  # noqa: S608 - placeholders and column names only; values are bound
     alone = np.flatnonzero(~linked).tolist()
     stamp = raw.stamp(now)
@@ -406,7 +407,7 @@ def run(
             _full(session, raw, rules, now, actor, summary, step)
         row.recordings_through = through
     else:
-        pairs = repo.load_pairs(session, PairScope(since=since, until=until, office=office), ordered=True)
+        pairs = frames.load_pairs(session, PairScope(since=since, until=until, office=office), ordered=True)
         where, params = _activity_scope_sql(raw, since, until, office)
         raw.execute(
             f"DELETE FROM compliance_findings WHERE activity_id IN (SELECT a.id FROM activities a WHERE {where})",  # noqa: S608 - placeholders and column names only; values are bound
@@ -429,9 +430,9 @@ def _full(
     session: Session, raw: Raw, rules: RecordingRules, now: datetime, actor: Actor, summary: RunSummary, step: Any
 ) -> None:
     step(0.05, "reading pairs")
-    pairs = repo.load_pairs(session, PairScope(), ordered=False)
+    pairs = frames.load_pairs(session, PairScope(), ordered=False)
     step(0.25, "reading recordings")
-    recs = repo.load_recordings(
+    recs = frames.load_recordings(
         session, RecordingScope(), flag_codes=_flag_codes(rules), tags=rules.first_amendment_tags
     )
     step(0.45, "matching and judging")
@@ -505,10 +506,10 @@ def _reevaluate(
     """Judge ``pairs`` (their old findings already deleted) and refresh the recordings they touch,
     plus the recordings that matched ``earlier`` versions of them."""
     flags, tags = _flag_codes(rules), rules.first_amendment_tags
-    recs = repo.empty_recordings()
+    recs = frames.empty_recordings()
     if len(pairs):
         lo, hi = _window(rules, pairs.start_ms, pairs.end_ms)
-        recs = repo.load_recordings(
+        recs = frames.load_recordings(
             session,
             RecordingScope(officer_ids=sorted(set(pairs.person_id)), since=lo, until=hi),
             flag_codes=flags,
@@ -518,13 +519,13 @@ def _reevaluate(
     _write_findings(raw, rules, joined, now, summary)
     touched = np.zeros(len(recs), bool)
     touched[joined.matches.rec] = True
-    refresh = repo.take_recordings(recs, touched)
+    refresh = frames.take_recordings(recs, touched)
     grace = timedelta(seconds=rules.activation_grace_s)
     for officer, start, end in earlier:
-        before = repo.load_recordings(
+        before = frames.load_recordings(
             session, RecordingScope(officer_ids=[officer], since=start, until=end + grace), flag_codes=flags, tags=tags
         )
-        refresh = repo.union_recordings(refresh, before)
+        refresh = frames.union_recordings(refresh, before)
     _refresh_recordings(session, raw, rules, refresh, now, actor, summary)
 
 
@@ -541,11 +542,11 @@ def _refresh_recordings(
     if not len(recs):
         return
     officers = sorted({o for o in recs.officer_id if o is not None})
-    pairs = repo.pair_frame([])
+    pairs = frames.pair_frame([])
     if officers:
         grace = rules.activation_grace_s * 1000
         lo, hi = _to_dt(int(recs.act_ms.min()) - grace), _to_dt(int(recs.end_ms.max()))
-        pairs = repo.load_pairs(session, PairScope(officer_ids=officers, window=(lo, hi)))
+        pairs = frames.load_pairs(session, PairScope(officer_ids=officers, window=(lo, hi)))
     _write_recordings(session, raw, rules, _join(rules, pairs, recs), now, actor, summary, replace_all=False)
 
 
@@ -556,7 +557,7 @@ def on_recordings(session: Session, recording_ids: list[uuid.UUID], actor: Actor
     row, summary = _start(session, "recording", rules, actor, ",".join(str(r) for r in recording_ids[:5]))
     raw = Raw(session)
     flags, tags = _flag_codes(rules), rules.first_amendment_tags
-    recs = repo.load_recordings(session, RecordingScope(recording_ids=recording_ids), flag_codes=flags, tags=tags)
+    recs = frames.load_recordings(session, RecordingScope(recording_ids=recording_ids), flag_codes=flags, tags=tags)
     if not len(recs):
         raise NotFound(
             "no such recording", code="RECORDING_NOT_FOUND", detail={"recording_ids": [str(r) for r in recording_ids]}
@@ -564,27 +565,27 @@ def on_recordings(session: Session, recording_ids: list[uuid.UUID], actor: Actor
     now = utcnow()
     # Every pair that could match these recordings: the same officers, around the same time.
     officers = sorted({o for o in recs.officer_id if o is not None})
-    candidates = repo.pair_frame([])
+    candidates = frames.pair_frame([])
     if officers:
         grace = rules.activation_grace_s * 1000
         lo, hi = _to_dt(int(recs.act_ms.min()) - grace), _to_dt(int(recs.end_ms.max()))
-        candidates = repo.load_pairs(session, PairScope(officer_ids=officers, window=(lo, hi)))
+        candidates = frames.load_pairs(session, PairScope(officer_ids=officers, window=(lo, hi)))
     joined = _join(rules, candidates, recs)
     touched = np.zeros(len(candidates), bool)
     touched[joined.matches.pair] = True
-    judged = repo.take_pairs(candidates, touched)
+    judged = frames.take_pairs(candidates, touched)
     if len(judged):
         repo.delete_pairs_findings(
             session, [(uuid.UUID(a), uuid.UUID(p)) for a, p in zip(judged.activity_id, judged.person_id, strict=True)]
         )
         lo, hi = _window(rules, judged.start_ms, judged.end_ms)
-        around = repo.load_recordings(
+        around = frames.load_recordings(
             session,
             RecordingScope(officer_ids=sorted(set(judged.person_id)), since=lo, until=hi),
             flag_codes=flags,
             tags=tags,
         )
-        _write_findings(raw, rules, _join(rules, judged, repo.union_recordings(around, recs)), now, summary)
+        _write_findings(raw, rules, _join(rules, judged, frames.union_recordings(around, recs)), now, summary)
     _write_recordings(session, raw, rules, joined, now, actor, summary, replace_all=False)
     return _finish(session, row, summary, t0)
 
@@ -601,9 +602,9 @@ def on_activities(
         return _finish(session, row, summary, t0)
     raw = Raw(session)
     ids = [raw.uid(a) for a in activity_ids]
-    for part in repo.chunks(ids):
+    for part in chunks(ids):
         raw.execute(f"DELETE FROM compliance_findings WHERE activity_id IN ({', '.join('?' for _ in part)})", part)  # noqa: S608 - placeholders and column names only; values are bound
-    pairs = repo.load_pairs(session, PairScope(activity_ids=ids), ordered=True)
+    pairs = frames.load_pairs(session, PairScope(activity_ids=ids), ordered=True)
     _reevaluate(session, raw, rules, pairs, earlier or [], utcnow(), actor, summary)
     return _finish(session, row, summary, t0)
 
@@ -644,7 +645,7 @@ class Link:
 def links_of_recording(session: Session, recording_id: uuid.UUID) -> list[Link]:
     """The activities this recording belongs to: those it matches, and those a custodian linked."""
     rules = policy_service.active(session).rules
-    recs = repo.load_recordings(
+    recs = frames.load_recordings(
         session,
         RecordingScope(recording_ids=[recording_id]),
         flag_codes=_flag_codes(rules),
@@ -654,7 +655,7 @@ def links_of_recording(session: Session, recording_id: uuid.UUID) -> list[Link]:
     if len(recs) and recs.officer_id[0] is not None:
         grace = rules.activation_grace_s * 1000
         window = (_to_dt(int(recs.act_ms[0]) - grace), _to_dt(int(recs.end_ms[0])))
-        pairs = repo.load_pairs(session, PairScope(officer_ids=[recs.officer_id[0]], window=window))
+        pairs = frames.load_pairs(session, PairScope(officer_ids=[recs.officer_id[0]], window=window))
         found = _join(rules, pairs, recs).matches
         out = [Link(uuid.UUID(pairs.activity_id[p]), "matched") for p in sorted(set(found.pair.tolist()))]
     known = {link.activity_id for link in out}
@@ -670,11 +671,11 @@ def evidence_of(
         return {}
     rules = policy_service.active(session).rules
     wanted = set(pairs)
-    frame = repo.load_pairs(session, PairScope(activity_ids=sorted({a for a, _ in pairs})))
+    frame = frames.load_pairs(session, PairScope(activity_ids=sorted({a for a, _ in pairs})))
     keep = np.array(
         [(uuid.UUID(a), uuid.UUID(p)) in wanted for a, p in zip(frame.activity_id, frame.person_id, strict=True)], bool
     )
-    frame = repo.take_pairs(frame, keep)
+    frame = frames.take_pairs(frame, keep)
     if not len(frame):
         return {}
     out: dict[tuple[uuid.UUID, uuid.UUID], list[uuid.UUID]] = {}
@@ -684,9 +685,9 @@ def evidence_of(
         by_officer.setdefault(pid, []).append(i)
     flags, tags = _flag_codes(rules), rules.first_amendment_tags
     for pid, rows in by_officer.items():
-        sub = repo.take_pairs(frame, np.array(rows, np.int64))
+        sub = frames.take_pairs(frame, np.array(rows, np.int64))
         lo, hi = _window(rules, sub.start_ms, sub.end_ms)
-        recs = repo.load_recordings(
+        recs = frames.load_recordings(
             session, RecordingScope(officer_ids=[pid], since=lo, until=hi), flag_codes=flags, tags=tags
         )
         found = _join(rules, sub, recs).matches

@@ -439,13 +439,13 @@ def bare_join(engine) -> tuple[float, float, int]:  # type: ignore[no-untyped-de
 def full_run(engine) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     from sqlalchemy.orm import Session
 
-    from openbwc.compliance import service
+    from openbwc.compliance import runs
     from openbwc.custody import Actor
 
     actor = Actor(id="bench", name="benchmark")
     t0 = time.perf_counter()
     with Session(engine, expire_on_commit=False) as session:
-        summary = service.run(session, actor)
+        summary = runs.run(session, actor)
         session.commit()
     return time.perf_counter() - t0, summary
 
@@ -454,7 +454,7 @@ def incremental(engine, data: dict[str, object], repeats: int = 15) -> list[floa
     """Ingest one recording (as evidence ingest stores it), then time re-evaluation and commit."""
     from sqlalchemy.orm import Session
 
-    from openbwc.compliance import service
+    from openbwc.compliance import runs
     from openbwc.evidence.models import Recording
 
     rng = np.random.default_rng(7)
@@ -482,7 +482,7 @@ def incremental(engine, data: dict[str, object], repeats: int = 15) -> list[floa
             session.add(rec)
             session.commit()
             t0 = time.perf_counter()
-            summary = service.on_recordings(session, [rec.id])
+            summary = runs.on_recordings(session, [rec.id])
             session.commit()
             times.append(time.perf_counter() - t0)
             assert summary.linked == 1, summary

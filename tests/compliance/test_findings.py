@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from openbwc.compliance import service
+from openbwc.compliance import runs
+from openbwc.compliance.links import link_by_hand, links_of_recording
 from openbwc.compliance.models import Finding
 from openbwc.policy import service as policy_service
 from tests.compliance.helpers import T0, officer, put_activity, recording, s, supervisor
@@ -77,7 +78,7 @@ def test_every_finding_at_its_boundary_incremental_and_full(db):
         activity = put_activity(db, ref=f"OP-{name}", officers=[who], **row)
         ids = [recording(db, who, T0 + s(a), T0 + s(e), stop_reason=r, flags=f).id for a, e, r, f in recs]
         if ids:
-            service.on_recordings(db, ids)
+            runs.on_recordings(db, ids)
         made[name] = (activity, who)
     incremental = _findings(db)
     version = policy_service.active(db).version
@@ -89,7 +90,7 @@ def test_every_finding_at_its_boundary_incremental_and_full(db):
             assert pair_status == status, name
             assert policy_version == version
             assert rule == RULE.get(code, {"EXEMPT": "EXC-1"}.get(code)), (name, code, rule)
-    summary = service.run(db, TEST_ACTOR)
+    summary = runs.run(db, TEST_ACTOR)
     assert _findings(db) == {k: (v[0], v[1], v[2], v[3]) for k, v in incremental.items()}
     assert summary.pairs == len(SCENARIOS)
     assert summary.by_status["COMPLIANT"] == sum(1 for v in SCENARIOS.values() if v[3] == "COMPLIANT")
@@ -100,24 +101,24 @@ def test_recordings_are_placed_categorized_and_the_rest_queued(db):
     put_activity(db, ref="OP-ARREST", officers=[who], kind="at_large_arrest")
     inside = recording(db, who, T0 + s(5), T0 + s(1700))
     outside = recording(db, who, T0 + s(7200), T0 + s(7800))
-    summary = service.on_recordings(db, [inside.id, outside.id])
+    summary = runs.on_recordings(db, [inside.id, outside.id])
     assert summary.linked == 1 and summary.unlinked == 1 and summary.categorized == 1
     db.refresh(inside)
     db.refresh(outside)
     assert inside.category_code == "evidentiary" and outside.category_code == "uncategorized"
-    links = service.links_of_recording(db, inside.id)
+    links = links_of_recording(db, inside.id)
     assert [link.how for link in links] == ["matched"]
-    assert service.links_of_recording(db, outside.id) == []
+    assert links_of_recording(db, outside.id) == []
     from openbwc.compliance import repository as repo
     from openbwc.policy import seals
 
     rows, total = repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, False))
     assert [r.id for r in rows] == [outside.id] and total == 1
     # A custodian links it by hand: it leaves the queue, and the link survives a full run.
-    service.link_by_hand(db, TEST_ACTOR, outside.id, "OP-ARREST", "same arrest, transport", may_see_sealed=False)
-    service.run(db, TEST_ACTOR)
+    link_by_hand(db, TEST_ACTOR, outside.id, "OP-ARREST", "same arrest, transport", may_see_sealed=False)
+    runs.run(db, TEST_ACTOR)
     assert repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, False))[1] == 0
-    assert {link.how for link in service.links_of_recording(db, outside.id)} == {"custodian"}
+    assert {link.how for link in links_of_recording(db, outside.id)} == {"custodian"}
 
 
 def test_activation_exactly_at_the_end_of_the_grace_after_a_short_activity(db):
@@ -125,6 +126,6 @@ def test_activation_exactly_at_the_end_of_the_grace_after_a_short_activity(db):
     who = officer(db)
     put_activity(db, ref="OP-SHORT", officers=[who], minutes=0.5)
     rec = recording(db, who, T0 + s(60), T0 + s(300), buffer_s=0)
-    summary = service.on_recordings(db, [rec.id])
+    summary = runs.on_recordings(db, [rec.id])
     assert summary.by_status == {"COMPLIANT": 1}
-    assert service.run(db, TEST_ACTOR).by_status == {"COMPLIANT": 1}
+    assert runs.run(db, TEST_ACTOR).by_status == {"COMPLIANT": 1}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openbwc.compliance import service
+from openbwc.compliance import runs
 from tests.compliance.helpers import T0, officer, put_activity, recording, s
 from tests.factories import TEST_ACTOR, make_account
 from tests.web_helpers import log_on
@@ -12,7 +12,7 @@ def test_dashboard_findings_activities_and_policy_pages(client, db):
     a, b = officer(db), officer(db, office="PHI")
     put_activity(db, ref="PAGE-1", officers=[a, b])
     recording(db, a, T0 + s(90), T0 + s(1800))
-    service.run(db, TEST_ACTOR)
+    runs.run(db, TEST_ACTOR)
     log_on(client, make_account(db, "program_manager"))
     page = client.get("/compliance")
     assert page.status_code == 200

@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from openbwc.compliance import service
+from openbwc.compliance import runs
 from openbwc.custody.models import LedgerEntry
 from openbwc.identity.permissions import BUILTIN_ROLES
 from openbwc.kit.http import api_routes, declared_permission
@@ -30,7 +30,7 @@ def _sealed_setup(db):  # type: ignore[no-untyped-def]
     protest = recording(db, who, T0 + s(30), T0 + s(1500))  # overlaps the march only
     both = recording(db, who, T0 + s(7000), T0 + s(7900))  # overlaps the arrest too
     tagged = recording(db, who, T0 + s(20000), T0 + s(20600), tags=("first_amendment",))  # no activity, tagged
-    summary = service.on_recordings(db, [protest.id, both.id, tagged.id])
+    summary = runs.on_recordings(db, [protest.id, both.id, tagged.id])
     return who, protest, both, tagged, summary
 
 
@@ -47,7 +47,7 @@ def test_first_amendment_footage_is_sealed_and_categorized(db):
     shown = repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, True))[0]
     assert tagged.id not in {r.id for r in hidden} and tagged.id in {r.id for r in shown}
     # A seal is never lifted by re-evaluation.
-    service.run(db, TEST_ACTOR)
+    runs.run(db, TEST_ACTOR)
     assert seals.is_sealed(db, protest.id)
 
 
@@ -109,7 +109,7 @@ def test_findings_hide_sealed_evidence_from_non_oversight(client, db):
     who = officer(db)
     put_activity(db, ref="MIXED-1", officers=[who], kind="public_interaction")
     rec = recording(db, who, T0 + s(10), T0 + s(1790), tags=("first_amendment",))
-    service.on_recordings(db, [rec.id])
+    runs.on_recordings(db, [rec.id])
     # Overlaps enforcement activity: not sealed although tagged.
     assert not seals.is_sealed(db, rec.id)
     r = client.get("/api/v1/compliance/findings?officer=" + who.badge, headers=role_headers(db, "program_manager"))

@@ -86,7 +86,7 @@ def test_activation_is_a_ledger_entry_and_versions_are_unique(db):
 
 
 def test_findings_keep_the_version_they_were_computed_under(db):
-    from openbwc.compliance import service as compliance
+    from openbwc.compliance import runs as compliance
     from openbwc.compliance.models import Finding
     from tests.compliance.helpers import T0, officer, put_activity, recording, s
 

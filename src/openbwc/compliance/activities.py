@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.compliance import repository as repo
-from openbwc.compliance import service
+from openbwc.compliance import runs
 from openbwc.compliance.models import Activity, ActivityOfficer
 from openbwc.custody import Actor
 from openbwc.kit.errors import NotFound, ValidationFailed
@@ -427,7 +427,7 @@ def import_text(
         },
     )
     if evaluate and result.activity_ids:
-        result.evaluation = service.on_activities(session, result.activity_ids, actor, result.earlier).as_dict()
+        result.evaluation = runs.on_activities(session, result.activity_ids, actor, result.earlier).as_dict()
     return result
 
 
@@ -459,7 +459,7 @@ def put_one(session: Session, actor: Actor, payload: dict[str, Any]) -> tuple[Ac
             object_id=activity.ref,
             details={"type": activity.type, "office": activity.office_code, "officers": list(inputs[0].officers)},
         )
-        result.evaluation = service.on_activities(session, result.activity_ids, actor, result.earlier).as_dict()
+        result.evaluation = runs.on_activities(session, result.activity_ids, actor, result.earlier).as_dict()
     return activity, result
 
 

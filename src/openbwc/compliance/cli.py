@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from openbwc.compliance import activities as acts
-from openbwc.compliance import reports, reviews, service, views
+from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.custody.actor import cli_actor
 from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
@@ -117,13 +117,13 @@ def run(since: str = SINCE, until: str = UNTIL, office: str = OFFICE, json_out: 
     with session_scope() as db:
         s, u, o = _scope(db, since, until, office)
         if json_out or not sys.stderr.isatty():
-            summary = service.run(db, cli_actor(), since=s, until=u, office=o)
+            summary = runs.run(db, cli_actor(), since=s, until=u, office=o)
         else:
             with Progress(
                 TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err_console
             ) as bar:
                 task = bar.add_task("starting", total=1.0)
-                summary = service.run(
+                summary = runs.run(
                     db,
                     cli_actor(),
                     since=s,
@@ -222,7 +222,7 @@ def findings(
 def catch_up(json_out: bool = JSON_OPTION) -> None:
     """Evaluate recordings ingested since the last run (the job runtime does this on its own)."""
     with session_scope() as db:
-        summary = service.catch_up(db, cli_actor())
+        summary = runs.catch_up(db, cli_actor())
     data = summary.as_dict() if summary else {"recordings": 0}
     if json_out:
         print_json(data)

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from openbwc.compliance import activities as acts
-from openbwc.compliance import reports, reviews, service, views
+from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
+from openbwc.compliance.links import link_by_hand, links_of_recording
 from openbwc.compliance.schemas import (
     ActivityIn,
     ActivityOut,
@@ -105,7 +106,7 @@ def start_run(
     body: RunIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:runs:write")
 ) -> dict[str, object]:
     """Evaluate every pair, or those in a time range / office (synchronous; the CLI shows progress)."""
-    summary = service.run(
+    summary = runs.run(
         db,
         actor_of(request, caller),
         since=_time(body.since, "since"),
@@ -214,7 +215,7 @@ def recording_placement(
     recording_id: uuid.UUID, db: Session = DB, caller: Principal = requires("compliance:links:read")
 ) -> dict[str, object]:
     """Which activities a recording belongs to, and whether it is sealed (the guard has checked access)."""
-    links = service.links_of_recording(db, recording_id)
+    links = links_of_recording(db, recording_id)
     refs = {a.id: a.ref for a in repo.activities_by_ids(db, [link.activity_id for link in links])}
     return {
         "recording_id": str(recording_id),
@@ -232,7 +233,7 @@ def link_recording(
     db: Session = DB,
     caller: Principal = requires("compliance:links:write"),
 ) -> dict[str, object]:
-    service.link_by_hand(
+    link_by_hand(
         db,
         actor_of(request, caller),
         recording_id,

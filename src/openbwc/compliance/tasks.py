@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from openbwc.compliance import service
+from openbwc.compliance import runs
 from openbwc.custody import Actor
 from openbwc.jobs import periodic, task
 from openbwc.jobs.runtime import JobContext
@@ -23,7 +23,7 @@ ACTOR = Actor(id="system:compliance", name="compliance engine")
 def evaluate_recordings(ctx: JobContext, recording_ids: list[str]) -> dict:
     """Re-evaluate the pairs these recordings touch (they must exist)."""
     with ctx.transaction() as s:
-        summary = service.on_recordings(s, [uuid.UUID(r) for r in recording_ids], ACTOR).as_dict()
+        summary = runs.on_recordings(s, [uuid.UUID(r) for r in recording_ids], ACTOR).as_dict()
         ctx.complete(s, summary)
     return summary
 
@@ -33,7 +33,7 @@ def evaluate_new_recordings(sessions) -> None:  # type: ignore[no-untyped-def]
     """On each tick of the job runtime: recordings ingested since the last watermark."""
     session = sessions()
     try:
-        service.catch_up(session, ACTOR, batch=CATCH_UP_PER_TICK)
+        runs.catch_up(session, ACTOR, batch=CATCH_UP_PER_TICK)
         session.commit()
     finally:
         session.close()

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openbwc.compliance import repository as repo
-from openbwc.compliance import service
+from openbwc.compliance.links import evidence_of
 from openbwc.compliance.models import Activity, Finding
 from openbwc.compliance.schemas import ActivityOut, FindingOut
 from openbwc.policy import seals
@@ -24,7 +24,7 @@ def findings_out(
 ) -> list[FindingOut]:
     """Findings with the officer's badge and the recordings each rests on (sealed ones only for oversight)."""
     pairs = sorted({(f.activity_id, f.person_id) for f, _ in rows})
-    evidence = service.evidence_of(session, pairs)
+    evidence = evidence_of(session, pairs)
     hidden = set() if may_see_sealed else seals.sealed_among(session, {r for ids in evidence.values() for r in ids})
     flagged = _flagged(session, {r for ids in evidence.values() for r in ids})
     rules = policy_service.active(session).rules

@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openbwc.compliance import activities, reviews, service
+from openbwc.compliance import activities, reviews, runs
 from openbwc.compliance.activities import ActivityInput
 from openbwc.custody import Actor
 from openbwc.evidence.models import Recording, RecordingFlag, RecordingTag
@@ -134,7 +134,7 @@ def seed(session: Session) -> DemoCompliance | None:
         _add(session, person, start, start + timedelta(minutes=rng.randint(3, 25)), tags=tags)
         recordings += 1
     session.flush()
-    summary = service.run(session, DEMO_ACTOR)
+    summary = runs.run(session, DEMO_ACTOR)
     drawn = reviews.draw(session, DEMO_ACTOR, reviews.previous_month(now), seed=SEED).drawn
     return DemoCompliance(result.created, recordings, summary.pairs, summary.compliance_rate, summary.sealed, drawn)
 

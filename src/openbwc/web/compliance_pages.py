@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from openbwc.compliance import activities as acts
-from openbwc.compliance import reports, reviews, service, views
+from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.identity.service import Principal
 from openbwc.kit.http import DB, actor_of, requires
@@ -90,7 +90,7 @@ def dashboard(
 
 @router.post("/compliance/run")
 def run_now(request: Request, db: Session = DB, caller: Principal = requires("compliance:runs:write")) -> Response:
-    service.run(db, actor_of(request, caller))
+    runs.run(db, actor_of(request, caller))
     return RedirectResponse("/compliance", status_code=303)
 
 

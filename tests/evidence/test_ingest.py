@@ -12,7 +12,7 @@ from openbwc.custody.models import LedgerEntry
 from openbwc.evidence import manifest as mf
 from openbwc.evidence import quarantine, service
 from openbwc.evidence import repository as repo
-from openbwc.evidence.ingest import Quarantined
+from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.models import QuarantineItem, RecordingFlag
 from openbwc.kit.errors import DomainError
 from openbwc.kit.time import utcnow

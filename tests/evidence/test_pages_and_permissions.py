@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from openbwc.custody.models import LedgerEntry
 from openbwc.evidence import service
+from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.endpoints import router as evidence_router
 from openbwc.evidence.endpoints import tus_router
-from openbwc.evidence.ingest import Quarantined
 from openbwc.evidence.models import QuarantineItem
 from openbwc.identity.permissions import BUILTIN_ROLES
 from openbwc.kit.http import declared_permission

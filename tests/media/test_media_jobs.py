@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from openbwc.custody import Actor
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence.ingest import Context, ingest, stage_path
+from openbwc.evidence.incoming import Context, stage_path
+from openbwc.evidence.ingest import ingest
 from openbwc.jobs.models import Job
 from openbwc.jobs.runtime import Runtime
 from openbwc.kit.errors import DomainError

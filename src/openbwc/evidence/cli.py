@@ -21,7 +21,7 @@ from openbwc.db.session import get_engine, session_factory
 from openbwc.evidence import export as export_module
 from openbwc.evidence import quarantine, service, verification
 from openbwc.evidence import repository as repo
-from openbwc.evidence.ingest import Quarantined
+from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.repository import ALL
 from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table
 from openbwc.kit.errors import DomainError, ValidationFailed

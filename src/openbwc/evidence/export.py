@@ -18,7 +18,7 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.custody.reports import custody_report
 from openbwc.evidence import service
-from openbwc.evidence.ingest import name_problem
+from openbwc.evidence.checks import name_problem
 from openbwc.evidence.repository import Viewer
 from openbwc.kit.errors import Conflict, IntegrityFailure, ValidationFailed
 from openbwc.storage import ObjectStore

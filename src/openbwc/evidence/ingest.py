@@ -13,16 +13,16 @@ The order matters and is the same for the command line and for docks:
 4. otherwise the manifest checks become flags on the recording (never a silent
    accept), new bytes are published, and the recording, its segments, its
    flags and one ledger entry per segment are written in one transaction.
+
+The files on their way in are :mod:`openbwc.evidence.incoming`; the checks and
+the quarantine are :mod:`openbwc.evidence.checks`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -33,145 +33,24 @@ from openbwc.devices.models import Camera
 from openbwc.evidence import manifest as mf
 from openbwc.evidence import objects
 from openbwc.evidence import repository as repo
+from openbwc.evidence.checks import Quarantined, check_file, hold_in_quarantine, printable
+from openbwc.evidence.incoming import Context, Incoming
 from openbwc.evidence.models import (
     FLAG_CODES,
     EvidenceObject,
-    QuarantineItem,
     Recording,
     RecordingFlag,
     Segment,
-    UploadSession,
 )
-from openbwc.evidence.probe import ProbeFailed, ProbeInfo, probe
 from openbwc.jobs import service as jobs
-from openbwc.kit.errors import DomainError, NotFound, ValidationFailed
+from openbwc.kit.errors import NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
 from openbwc.org.models import Person
-from openbwc.storage import ObjectStore, Staged, StoredObject, copy_into
-from openbwc.storage.base import FileTooLarge, Progress
+from openbwc.storage import ObjectStore
 
 # A camera clock a little ahead of the server's is a clock difference, not the future.
 CLOCK_SKEW = timedelta(minutes=5)
-MAX_NAME = 255
-
-
-class Quarantined(DomainError):
-    """One or more files failed their checks and are held in quarantine.
-
-    ``keep_changes``: the quarantine items and their ledger entries are committed
-    even though the ingest as a whole is refused.
-    """
-
-    status = 422
-
-    def __init__(self, items: list[QuarantineItem]) -> None:
-        first = items[0]
-        more = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
-        super().__init__(
-            f"{first.name}: {first.reason}{more}; held in quarantine as {first.id} for a custodian "
-            "(`bwc quarantine list`); nothing was added as evidence",
-            code=first.code,
-            detail={
-                "quarantined": [
-                    {"id": str(i.id), "name": i.name, "code": i.code, "reason": i.reason, "sha256": i.sha256}
-                    for i in items
-                ]
-            },
-            keep_changes=True,
-        )
-        self.items = items
-
-
-def name_problem(name: str) -> str | None:
-    """Why a file name is unsafe to keep and to write back out on export, or None."""
-    if not name:
-        return "the file has no name"
-    if len(name) > MAX_NAME:
-        return f"the name is longer than {MAX_NAME} characters"
-    if "/" in name or "\\" in name:
-        return "the name contains a path separator"
-    if name in (".", "..") or name.startswith("."):
-        return "the name is hidden or relative (starts with a dot)"
-    if name.strip() != name:
-        return "the name starts or ends with white space"
-    for ch in name:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            return f"the name contains the control or invisible character U+{ord(ch):04X}"
-    return None
-
-
-def printable(name: str) -> str:
-    """A name safe to show and store: control characters escaped, length bounded."""
-    out = "".join(ch if unicodedata.category(ch)[0] != "C" else f"\\u{ord(ch):04x}" for ch in name)
-    return out[:300] or "(no name)"
-
-
-@dataclass
-class Incoming:
-    """One file on its way in: its bytes already hashed into a place nobody sees as evidence."""
-
-    name: str
-    size: int
-    sha256: str | None  # None: never read (over the size limit)
-    staged: Staged | None = None
-    upload: UploadSession | None = None
-    staging_path: Path | None = None
-    entry: mf.ManifestFile | None = None
-    problem: tuple[str, str] | None = None
-    info: ProbeInfo | None = None
-    existing: EvidenceObject | None = None
-    quarantined: QuarantineItem | None = None
-
-    def reader(self) -> BinaryIO:
-        if self.staged is not None:
-            return self.staged.reader()
-        assert self.staging_path is not None
-        return open(self.staging_path, "rb")  # noqa: SIM115
-
-    def local_path(self) -> Path | None:
-        """The temporary bytes as a local file, when they are one (filesystem store, tus staging)."""
-        if self.staged is not None:
-            path = getattr(self.staged, "path", None)
-            if path is not None:
-                self.staged.finish()
-            return path
-        return self.staging_path
-
-    @property
-    def has_bytes(self) -> bool:
-        return self.staged is not None or self.staging_path is not None
-
-    def publish(self, store: ObjectStore) -> StoredObject:
-        if self.staged is not None:
-            return self.staged.publish()
-        assert self.staging_path is not None and self.sha256 is not None
-        return store.adopt_file(str(self.staging_path), self.sha256, self.size)
-
-    def discard(self) -> None:
-        """Throw temporary bytes away (an upload's bytes stay with the upload)."""
-        if self.staged is not None:
-            self.staged.abort()
-
-
-@dataclass
-class Context:
-    """What the files came with: a manifest (dock, or ``--manifest``), or operator options."""
-
-    source: str  # dock | cli
-    manifest: mf.Manifest | None = None
-    camera_serial: str | None = None
-    officer_badge: str | None = None
-    recorded_start: datetime | None = None
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "camera_serial": self.manifest.camera_serial if self.manifest else self.camera_serial,
-            "officer_badge": self.manifest.officer_badge if self.manifest else self.officer_badge,
-            "recorded_start": isoformat(self.manifest.recorded_start if self.manifest else self.recorded_start),
-            "manifest": self.manifest.raw if self.manifest else None,
-        }
 
 
 @dataclass
@@ -199,129 +78,6 @@ class Parties:
     officer: Person | None
     holder: Person | None
     badge_unknown: str | None = None
-
-
-# --- staging ----------------------------------------------------------------------------
-
-
-def stage_path(
-    store: ObjectStore, path: Path, *, max_bytes: int, progress: Progress | None = None, name: str | None = None
-) -> Incoming:
-    """Hash a file on disk into a temporary object in one pass (the CLI's way in)."""
-    size = path.stat().st_size
-    display = name if name is not None else path.name
-    if size > max_bytes:
-        return Incoming(
-            name=display,
-            size=size,
-            sha256=None,
-            problem=(
-                "FILE_TOO_LARGE",
-                f"the file has {size} bytes, over the limit of {max_bytes} (BWC_MAX_UPLOAD_BYTES)",
-            ),
-        )
-    staged = store.stage()
-    try:
-        with open(path, "rb", buffering=0) as fh:
-            copy_into(staged, fh, max_bytes=max_bytes, progress=progress)
-        staged.finish()
-    except FileTooLarge as exc:  # it grew while we read it
-        staged.abort()
-        return Incoming(name=display, size=size, sha256=None, problem=(exc.code, exc.message))
-    except BaseException:
-        staged.abort()
-        raise
-    return Incoming(name=display, size=staged.size, sha256=staged.sha256, staged=staged)
-
-
-def from_upload(upload: UploadSession, staging_path: Path) -> Incoming:
-    return Incoming(
-        name=upload.filename or "",
-        size=upload.offset,
-        sha256=upload.sha256,
-        upload=upload,
-        staging_path=staging_path,
-    )
-
-
-# --- checks -----------------------------------------------------------------------------
-
-
-def check_file(session: Session, inc: Incoming) -> None:
-    """Set ``inc.problem`` (code, reason) for the first check that fails, or probe info."""
-    if inc.problem or inc.quarantined:
-        return
-    why = name_problem(inc.name)
-    if why:
-        inc.problem = ("UNSAFE_NAME", f"unsafe file name {printable(inc.name)!r}: {why}")
-        return
-    if inc.size == 0:
-        inc.problem = ("EMPTY_FILE", "the file is empty (0 bytes)")
-        return
-    entry = inc.entry
-    if entry is not None:
-        if inc.size < entry.size:
-            inc.problem = ("TRUNCATED", f"{inc.size} bytes arrived but the manifest says {entry.size}")
-            return
-        if inc.size != entry.size or inc.sha256 != entry.sha256:
-            inc.problem = (
-                "CHECKSUM_MISMATCH",
-                f"the file's SHA-256 is {inc.sha256} ({inc.size} bytes) but the manifest says "
-                f"{entry.sha256} ({entry.size} bytes)",
-            )
-            return
-    assert inc.sha256 is not None
-    inc.existing = repo.object_by_sha256(session, inc.sha256)
-    if inc.existing is not None:
-        return  # the same bytes passed these checks when they first arrived
-    try:
-        local = inc.local_path()
-        if local is not None:
-            inc.info = probe(str(local), inc.size)
-        else:
-            with inc.reader() as reader:
-                inc.info = probe(reader, inc.size)
-    except ProbeFailed as exc:
-        inc.problem = (exc.code, exc.message)
-
-
-def _quarantine(session: Session, store: ObjectStore, actor: Actor, ctx: Context, inc: Incoming) -> QuarantineItem:
-    assert inc.problem is not None
-    code, reason = inc.problem
-    key = inc.publish(store).key if inc.has_bytes else None
-    file_context: dict[str, Any] = {"name": printable(inc.name)}
-    if inc.entry is not None:
-        file_context.update(
-            {"manifest_sha256": inc.entry.sha256, "manifest_size": inc.entry.size, "index": inc.entry.index}
-        )
-    item = QuarantineItem(
-        name=printable(inc.name),
-        sha256=inc.sha256,
-        size=inc.size,
-        storage_key=key,
-        code=code,
-        reason=reason,
-        source=ctx.source,
-        context={**ctx.describe(), "file": file_context},
-        upload_id=inc.upload.id if inc.upload else None,
-        status="held",
-        created_by=actor.id,
-    )
-    session.add(item)
-    session.flush()
-    if inc.upload is not None:
-        inc.upload.status = "quarantined"
-    custody.record(
-        session,
-        actor=actor,
-        action="evidence:quarantine:hold",
-        object_type="quarantine",
-        object_id=str(item.id),
-        evidence_sha256=inc.sha256,
-        reason=code,
-        details={"name": item.name, "size": inc.size, "code": code, "reason": reason, "source": ctx.source},
-    )
-    return item
 
 
 # --- who and when ----------------------------------------------------------------------
@@ -467,7 +223,7 @@ def ingest(
     if bad:
         items = []
         for inc in bad:
-            items.append(inc.quarantined or _quarantine(session, store, actor, ctx, inc))
+            items.append(inc.quarantined or hold_in_quarantine(session, store, actor, ctx, inc))
         raise Quarantined(items)
     if m is None and all(inc.existing is not None for inc in files):
         earlier_recs = repo.recordings_with_object(session, files[0].existing.id)  # type: ignore[union-attr]

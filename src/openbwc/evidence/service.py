@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.devices.models import Camera
+from openbwc.evidence import checks, incoming, uploads
 from openbwc.evidence import ingest as ing
 from openbwc.evidence import manifest as mf
 from openbwc.evidence import repository as repo
-from openbwc.evidence import uploads
 from openbwc.evidence.models import (
     EvidenceObject,
     Recording,
@@ -90,7 +90,7 @@ def submit_manifest(
 ) -> ing.IngestResult:
     """A dock's ``POST /recordings``: the manifest's files must be the caller's finished uploads."""
     m = mf.parse(raw_manifest)
-    ctx = ing.Context(source="dock", manifest=m)
+    ctx = incoming.Context(source="dock", manifest=m)
     duplicate = repo.recording_by_manifest(session, m.sha256) is not None
     files = []
     for f in m.files:
@@ -99,19 +99,19 @@ def submit_manifest(
             if duplicate:
                 continue
             raise NotFound(
-                f"file {ing.printable(f.name)!r} has no finished upload from this account: upload it with tus first",
+                f"file {checks.printable(f.name)!r} has no finished upload from this account: upload it with tus first",
                 code="UPLOAD_NOT_FOUND",
-                detail={"name": ing.printable(f.name)},
+                detail={"name": checks.printable(f.name)},
             )
         if up.status == "receiving":
             raise Conflict(
-                f"the upload of {ing.printable(f.name)!r} is not finished ({up.offset} of {up.length} bytes)",
+                f"the upload of {checks.printable(f.name)!r} is not finished ({up.offset} of {up.length} bytes)",
                 code="UPLOAD_INCOMPLETE",
-                detail={"name": ing.printable(f.name), "offset": up.offset, "length": up.length},
+                detail={"name": checks.printable(f.name), "offset": up.offset, "length": up.length},
             )
         if up.status in ("terminated", "expired") or (up.status == "claimed" and not duplicate):
-            raise Conflict(f"the upload of {ing.printable(f.name)!r} is {up.status}", code="UPLOAD_UNAVAILABLE")
-        inc = ing.from_upload(up, uploads.staging_path(settings, up.id))
+            raise Conflict(f"the upload of {checks.printable(f.name)!r} is {up.status}", code="UPLOAD_UNAVAILABLE")
+        inc = incoming.from_upload(up, uploads.staging_path(settings, up.id))
         inc.entry = f
         if up.status == "quarantined":
             inc.quarantined = repo.quarantine_of_upload(session, up.id)
@@ -180,15 +180,15 @@ def ingest_paths(
     always cleaned up, whatever happens.
     """
     check_paths(paths, manifest)
-    ctx = ing.Context(
+    ctx = incoming.Context(
         source="cli", manifest=manifest, camera_serial=camera, officer_badge=officer, recorded_start=recorded_start
     )
     ing.resolve_parties(session, ctx)
     entries = {f.name: f for f in manifest.files} if manifest else {}
-    files: list[ing.Incoming] = []
+    files: list[incoming.Incoming] = []
     try:
         for path in paths:
-            inc = ing.stage_path(store, path, max_bytes=settings.max_upload_bytes, progress=progress)
+            inc = incoming.stage_path(store, path, max_bytes=settings.max_upload_bytes, progress=progress)
             inc.entry = entries.get(path.name)
             files.append(inc)
         if manifest is not None:

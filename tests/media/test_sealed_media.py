@@ -63,3 +63,19 @@ def test_a_redaction_job_stops_when_its_recording_is_sealed(db, monkeypatch):
     with pytest.raises(PermissionDenied) as err:
         tasks.redact(Ctx(), "00000000-0000-0000-0000-000000000000")
     assert err.value.code == "SEALED_RECORDING"
+
+
+def test_proxies_are_queued_only_for_recordings_with_footage(db):
+    from openbwc.evidence.models import EvidenceObject, Segment
+    from openbwc.media import repository as media_repo
+
+    who = officer(db)
+    bare = recording(db, who, T0, T0 + s(60))  # a row without stored segments: nothing to convert
+    with_footage = recording(db, who, T0 + s(100), T0 + s(160))
+    obj = EvidenceObject(sha256="ab" * 32, size=1, storage_key="k", stored_at=T0)
+    db.add(obj)
+    db.flush()
+    db.add(Segment(recording_id=with_footage.id, index=0, object_id=obj.id, name="a.mp4", prev_sha256=None))
+    db.flush()
+    queued = media_repo.recordings_without_proxy(db, limit=50)
+    assert with_footage.id in queued and bare.id not in queued

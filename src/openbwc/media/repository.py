@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from openbwc.evidence.models import Recording
+from openbwc.evidence.models import Recording, Segment
 from openbwc.media.models import (
     DerivedItem,
     FaceAnalysis,
@@ -83,8 +83,20 @@ def rendition(session: Session, recording_id: uuid.UUID, kind: str, position: in
 
 
 def recordings_without_proxy(session: Session, limit: int) -> list[uuid.UUID]:
+    """Recordings with footage but no proxy yet, newest first.
+
+    Recordings without stored segments (rows imported from elsewhere) have nothing
+    to convert; and newest first means a few that keep failing can never hold up
+    the ones that arrive after them.
+    """
     has = exists().where(Rendition.recording_id == Recording.id, Rendition.kind == "proxy")
-    return list(session.scalars(select(Recording.id).where(~has).order_by(Recording.ingested_at).limit(limit)))
+    stmt = (
+        select(Recording.id)
+        .where(~has, exists().where(Segment.recording_id == Recording.id))
+        .order_by(Recording.ingested_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 def transcript_of(session: Session, recording_id: uuid.UUID, model: str) -> Transcript | None:

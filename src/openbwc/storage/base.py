@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from queue import Queue
@@ -106,7 +107,7 @@ def sha256_of_key(key: str) -> str:
     return key.rsplit("/", 1)[-1]
 
 
-class Staged:
+class Staged(ABC):
     """A temporary object being written: hashed as it grows, invisible until published.
 
     Back ends implement ``write_raw``, ``_finish``, ``reader``, ``publish`` and
@@ -124,8 +125,9 @@ class Staged:
         self.size += len(data)
         self.write_raw(data)
 
+    @abstractmethod
     def write_raw(self, data: memoryview | bytes) -> None:
-        raise NotImplementedError
+        ...
 
     def finish(self) -> None:
         """Flush and make the bytes durable (fsync); fixes ``sha256`` and ``size``."""
@@ -134,20 +136,24 @@ class Staged:
             self.sha256 = self.hasher.hexdigest()
             self.finished = True
 
+    @abstractmethod
     def _finish(self) -> None:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def reader(self) -> BinaryIO:
         """A seekable reader over the finished temporary bytes (for probing before publishing)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def publish(self) -> StoredObject:
         """Move the finished bytes to their content address, atomically."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def abort(self) -> None:
         """Throw the temporary bytes away (safe to call twice, or after publish)."""
-        raise NotImplementedError
+        ...
 
     def __enter__(self) -> Staged:
         return self

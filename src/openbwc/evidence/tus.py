@@ -26,7 +26,7 @@ from openbwc.identity.service import Principal
 from openbwc.kit.errors import Conflict, DomainError, ValidationFailed
 from openbwc.kit.http import DB, actor_of, public, requires
 from openbwc.kit.time import utcnow
-from openbwc.storage.base import CHUNK, FileTooLarge
+from openbwc.storage.base import FileTooLarge
 
 OFFSET_STREAM = "application/offset+octet-stream"
 
@@ -91,6 +91,78 @@ def discover(request: Request) -> Response:
     )
 
 
+# The body arrives in the pieces the ASGI server reads from the socket (uvicorn: about
+# 64 KiB). Hashing and writing each piece would pay Python's and the system call's
+# per-call cost thousands of times per file, so pieces are gathered into large
+# reused buffers first; a full buffer is hashed on one worker thread and written on
+# another at the same time (hashlib and os.write release the GIL), while the event
+# loop fills the next buffer.
+BUFFER = 8 * 1024 * 1024
+_FREE: list[bytearray] = []  # buffers between requests (touched only on the event loop)
+_FREE_MAX = 4
+
+
+class _Pipeline:
+    """Gathers body pieces into a buffer; hashes and writes full buffers off the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, writer: uploads.Writer) -> None:
+        self._loop = loop
+        self._writer = writer
+        self._buf = _FREE.pop() if _FREE else bytearray(BUFFER)
+        self._fill = 0
+        self._spare: bytearray | None = None
+        self._pending: list[asyncio.Future[None]] = []
+
+    async def feed(self, piece: bytes) -> None:
+        n = len(piece)
+        if self._fill + n <= BUFFER:
+            self._buf[self._fill : self._fill + n] = piece
+            self._fill += n
+            if self._fill == BUFFER:
+                await self._submit()
+            return
+        view = memoryview(piece)
+        while view:
+            k = min(len(view), BUFFER - self._fill)
+            self._buf[self._fill : self._fill + k] = view[:k]
+            self._fill += k
+            view = view[k:]
+            if self._fill == BUFFER:
+                await self._submit()
+
+    async def _submit(self) -> None:
+        await self.drain()  # the previous buffer is hashed and written: it may be refilled
+        full, n = self._buf, self._fill
+        data = memoryview(full)[:n]
+        self._pending = [
+            self._loop.run_in_executor(None, self._writer.hash, data),
+            self._loop.run_in_executor(None, self._writer.append, data),
+        ]
+        self._buf = self._spare if self._spare is not None else (_FREE.pop() if _FREE else bytearray(BUFFER))
+        self._spare = full
+        self._fill = 0
+
+    async def flush(self) -> None:
+        """Hash and write what is buffered; returns when every byte so far is written."""
+        if self._fill:
+            await self._submit()
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for the buffer in flight (both threads, even when one failed), then raise its error."""
+        pending, self._pending = self._pending, []
+        if pending:
+            await asyncio.wait(pending)
+            for fut in pending:
+                fut.result()
+
+    def close(self) -> None:
+        for buf in (self._buf, self._spare):
+            if buf is not None and len(_FREE) < _FREE_MAX:
+                _FREE.append(buf)
+        self._spare = None
+
+
 async def _receive(request: Request, db: Session, caller: Principal, upload: UploadSession, claimed_offset: int) -> int:
     """Append the request body at ``claimed_offset``; returns the new committed offset."""
     settings = _settings(request)
@@ -118,41 +190,36 @@ async def _receive(request: Request, db: Session, caller: Principal, upload: Upl
                 f"the request carries {declared} bytes; only {upload.length - upload.offset} remain of Upload-Length",
                 code="UPLOAD_OVERFLOW",
             )
-        await asyncio.get_running_loop().run_in_executor(None, writer.begin, upload, expected_chunk)
         loop = asyncio.get_running_loop()
-        pending: asyncio.Future[None] | None = None
-        buf = bytearray()
-        total = 0
+        await loop.run_in_executor(None, writer.begin, upload, expected_chunk)
         room = upload.length - upload.offset
+        pipe = _Pipeline(loop, writer)
+        total = 0
         disconnected = False
         try:
-            async for chunk in request.stream():
-                total += len(chunk)
-                if total > room:
-                    if pending is not None:
-                        await pending
-                    writer.rollback()
-                    raise FileTooLarge("the body runs past Upload-Length", code="UPLOAD_OVERFLOW")
-                buf += chunk
-                if len(buf) >= CHUNK:
-                    # Hash and write this buffer on a worker thread while the next one arrives.
-                    if pending is not None:
-                        await pending
-                    pending = loop.run_in_executor(None, writer.write, buf)
-                    buf = bytearray()
-        except ClientDisconnect:
-            disconnected = True
-        if pending is not None:
-            await pending
-        if buf:
-            await loop.run_in_executor(None, writer.write, buf)
+            try:
+                async for piece in request.stream():
+                    total += len(piece)
+                    if total > room:
+                        await pipe.drain()
+                        writer.rollback()
+                        raise FileTooLarge("the body runs past Upload-Length", code="UPLOAD_OVERFLOW")
+                    await pipe.feed(piece)
+            except ClientDisconnect:
+                disconnected = True
+            await pipe.flush()  # what arrived before a cut is kept (unless a checksum was promised)
+        finally:
+            try:
+                await pipe.drain()
+            finally:
+                pipe.close()
         if disconnected and expected_chunk is not None:
             writer.rollback()  # a partial chunk cannot match its checksum: keep nothing of it
         elif not writer.checksum_ok():
             writer.rollback()
-            from openbwc.evidence.uploads import ChecksumMismatch
-
-            raise ChecksumMismatch("the chunk's SHA-256 differs from Upload-Checksum; it was discarded, send it again")
+            raise uploads.ChecksumMismatch(
+                "the chunk's SHA-256 differs from Upload-Checksum; it was discarded, send it again"
+            )
         offset = await loop.run_in_executor(None, writer.sync)
         upload.offset = offset
         upload.updated_at = utcnow()

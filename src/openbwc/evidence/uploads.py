@@ -332,17 +332,26 @@ class Writer:
         return self.length - self.start - self.received
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        """Hash and append (runs on a worker thread: hashlib and write release the GIL)."""
-        view = memoryview(data)
-        self.state.update(view)
+        """Hash and append, one after the other (see ``hash`` and ``append`` to overlap them)."""
+        self.hash(data)
+        self.append(data)
+
+    def hash(self, data: bytes | bytearray | memoryview) -> None:
+        """Feed the running hash (and the chunk's, when it differs). Runs on a worker thread:
+        hashlib releases the GIL, so it overlaps ``append`` of the same bytes on another one."""
+        self.state.update(data)
         if self.chunk_hash is not None:
-            self.chunk_hash.update(view)
+            self.chunk_hash.update(data)
+
+    def append(self, data: bytes | bytearray | memoryview) -> None:
+        """Write at the end of the staging file (a worker thread; ``os.write`` releases the GIL)."""
+        view = memoryview(data)
+        fd = self._fh.fileno()
         while view:
-            n = self._fh.write(view)
-            view = view[n:]
+            view = view[os.write(fd, view) :]
         self.received += len(data)
         if self.received - self._flushed >= WRITEBACK_EVERY:
-            start_writeback(self._fh.fileno(), self.start + self._flushed, self.received - self._flushed)
+            start_writeback(fd, self.start + self._flushed, self.received - self._flushed)
             self._flushed = self.received
 
     def rollback(self) -> None:

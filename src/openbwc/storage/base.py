@@ -11,6 +11,7 @@ whole object or none.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import re
 import threading
 from abc import ABC, abstractmethod
@@ -227,14 +228,24 @@ def copy_into(
         writer.close()
 
 
+def aligned_buffer(size: int) -> memoryview:
+    """A writable buffer that starts on a page boundary (anonymous mmap), as O_DIRECT needs."""
+    return memoryview(mmap.mmap(-1, size))
+
+
 class _PipelinedWriter:
-    """Hash on the calling thread, write on a helper thread, buffers recycled through a queue."""
+    """Hash on the calling thread, write on a helper thread, buffers recycled through a queue.
+
+    A staged object whose class sets ``aligned_buffers`` gets page-aligned buffers
+    (it may then write them with O_DIRECT); the others get plain ``bytearray`` ones.
+    """
 
     def __init__(self, staged: Staged, buffers: int = 3) -> None:
         self.staged = staged
         self._free: Queue[memoryview] = Queue()
+        aligned = getattr(staged, "aligned_buffers", False)
         for _ in range(buffers):
-            self._free.put(memoryview(bytearray(CHUNK)))
+            self._free.put(aligned_buffer(CHUNK) if aligned else memoryview(bytearray(CHUNK)))
         self._work: Queue[tuple[memoryview, int] | None] = Queue(maxsize=buffers)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="bwc-store-writer", daemon=True)

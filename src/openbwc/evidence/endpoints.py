@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, FastAPI, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from openbwc.evidence import quarantine, scheduler, service, uploads
+from openbwc.evidence import quarantine, service, uploads
 from openbwc.evidence import tus as tus_module
 from openbwc.evidence.models import UploadSession
 from openbwc.evidence.schemas import (
@@ -27,19 +26,7 @@ from openbwc.kit.pagination import MAX_LIMIT, Page
 from openbwc.kit.time import ensure_utc
 from openbwc.storage import open_store
 
-
-@asynccontextmanager
-async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-    """Start the weekly integrity check with the server (see evidence.scheduler)."""
-    job = scheduler.start(app.state.settings, app.state.session_factory)
-    try:
-        yield
-    finally:
-        if job is not None:
-            job.stop()
-
-
-router = APIRouter(prefix="/api/v1", tags=["evidence"], lifespan=lifespan)
+router = APIRouter(prefix="/api/v1", tags=["evidence"])
 tus_router = tus_module.router
 
 

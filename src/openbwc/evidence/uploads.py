@@ -266,7 +266,7 @@ def terminate(session: Session, settings: Settings, actor: Actor, upload: Upload
 
 
 def expire(session: Session, settings: Settings, now: datetime | None = None) -> int:
-    """Mark unfinished uploads past their expiry and delete their bytes (run by the scheduler)."""
+    """Mark unfinished uploads past their expiry and delete their bytes (evidence.tasks runs it)."""
     now = now or utcnow()
     count = 0
     for upload in repo.expired_uploads(session, now):

@@ -129,7 +129,7 @@ def sample_objects(session: Session, percent: float, rng: random.Random | None =
 def verify_sample(
     session: Session, store: ObjectStore, actor: Actor, percent: float, progress: Progress | None = None
 ) -> VerifyReport:
-    """What the server runs weekly (see :mod:`openbwc.evidence.scheduler`)."""
+    """What the server runs weekly (queued by :mod:`openbwc.evidence.tasks`)."""
     return verify_objects(
         session, store, actor, sample_objects(session, percent), scope=f"sample {percent:g}%", progress=progress
     )

@@ -1,0 +1,86 @@
+"""Evidence jobs: the weekly integrity check and the expiry of unfinished uploads.
+
+The job runtime's tick (in `bwc serve`, or in `bwc worker`) calls the periodic
+hook; when a check is due it queues one `evidence.verify_sample` job, so each
+weekly run is a job row with status, progress and log like any other.
+"Due" is read from the ledger (the last ``evidence:verify:run``), so a server
+restarted daily still checks weekly, and several servers sharing a database
+see each other's runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openbwc.custody import SYSTEM
+from openbwc.custody.models import LedgerEntry
+from openbwc.evidence import uploads, verification
+from openbwc.jobs import periodic, task
+from openbwc.jobs import service as jobs
+from openbwc.jobs.runtime import JobContext
+from openbwc.kit.time import isoformat, utcnow
+from openbwc.settings import Settings, get_settings
+from openbwc.storage import open_store
+
+log = logging.getLogger(__name__)
+
+VERIFY_KIND = "evidence.verify_sample"
+
+
+def last_verify_run(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(LedgerEntry.recorded_at)).where(LedgerEntry.action == "evidence:verify:run"))
+
+
+def due(session: Session, settings: Settings, now: datetime) -> bool:
+    last = last_verify_run(session)
+    return last is None or now - last >= timedelta(hours=settings.verify_interval_hours)
+
+
+@task(VERIFY_KIND, timeout_s=24 * 3600)
+def verify_sample_job(ctx: JobContext, percent: float) -> dict:
+    """Rehash ``percent`` of the stored objects; every mismatch is a ledger entry."""
+    with ctx.transaction() as s:
+        report = verification.verify_sample(s, open_store(ctx.settings), SYSTEM, percent)
+        result = {
+            "checked": report.checked,
+            "bytes": report.bytes,
+            "problems": [{"sha256": p.sha256, "kind": p.kind, "recordings": p.recordings} for p in report.problems],
+        }
+        if not report.ok:
+            log.error("integrity check found %d problem(s): %s", len(report.problems), report.problems)
+        ctx.complete(s, result)
+    return result
+
+
+def schedule(session: Session, settings: Settings, now: datetime | None = None) -> bool:
+    """Expire stale uploads; queue the integrity check if due. True if a check was queued."""
+    now = now or utcnow()
+    expired = uploads.expire(session, settings, now)
+    if expired:
+        log.info("expired %d unfinished upload(s)", expired)
+    if not settings.verify_schedule or not due(session, settings, now):
+        return False
+    last = last_verify_run(session)
+    # One job per period: the key names the run it follows, so ticks until it runs add nothing.
+    jobs.enqueue(
+        session,
+        VERIFY_KIND,
+        {"percent": settings.verify_sample_percent},
+        created_by=SYSTEM.id,
+        idempotency_key=f"{VERIFY_KIND}:after:{isoformat(last) if last else 'never'}",
+    )
+    return True
+
+
+@periodic
+def weekly_verification(sessions) -> None:  # type: ignore[no-untyped-def]
+    session = sessions()
+    try:
+        schedule(session, get_settings())
+        session.commit()
+    finally:
+        session.close()

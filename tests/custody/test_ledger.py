@@ -201,3 +201,16 @@ def test_heads_are_never_signed_over_a_cut_back_log(db, interval):
         service.sign_head(db)
     assert err.value.code == "LEDGER_INCONSISTENT"
     assert db.scalar(select(LedgerHead).where(LedgerHead.number > number)) is None
+
+
+def test_verify_proves_each_head_consistent_with_the_one_before(db, interval, ledger_key):
+    from openbwc.custody.verify import verify_ledger
+
+    interval(3600)
+    for n in (3, 5, 8):
+        append(db, n)
+        service.sign_head(db)
+    db.flush()
+    report = verify_ledger(db, ledger_key)
+    assert report.ok, report.problems
+    assert any("consistency proofs" in line and line.startswith("2 ") for line in report.checked)

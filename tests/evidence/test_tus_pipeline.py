@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import os
 import types
@@ -40,6 +41,13 @@ async def _patches(path: Path, data: bytes, requests: list[list[int]]) -> int:
     return offset
 
 
+def _run(coro):  # type: ignore[no-untyped-def]
+    """Run a coroutine on its own loop in a thread: another test in this worker (the
+    browser tests' sync Playwright) may leave an event loop running on the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.mark.parametrize(
     "requests",
     [
@@ -50,5 +58,5 @@ async def _patches(path: Path, data: bytes, requests: list[list[int]]) -> int:
 )
 def test_pipeline_keeps_every_byte_in_order(tmp_path: Path, requests: list[list[int]]) -> None:
     data = os.urandom(40 << 20)
-    total = asyncio.run(_patches(tmp_path / "a.part", data, requests))
+    total = _run(_patches(tmp_path / "a.part", data, requests))
     assert total == sum(map(sum, requests))

@@ -53,7 +53,9 @@ def test_first_amendment_footage_is_sealed_and_categorized(db):
 
 def _attempts(db, rid):  # type: ignore[no-untyped-def]
     rows = db.scalars(
-        select(LedgerEntry).where(LedgerEntry.action == seals.ACCESS_ACTION, LedgerEntry.object_id == str(rid))
+        select(LedgerEntry)
+        .where(LedgerEntry.action == seals.ACCESS_ACTION, LedgerEntry.object_id == str(rid))
+        .order_by(LedgerEntry.seq)  # without it PostgreSQL may return the newest attempt anywhere
     ).all()
     return [(e.actor_id, e.outcome, json.loads(e.leaf)["details"]["via"]) for e in rows]
 

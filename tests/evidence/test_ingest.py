@@ -75,7 +75,9 @@ def test_the_same_bytes_twice_are_stored_once_and_reported_as_duplicate(db, stor
     assert second.files[0].status == "duplicate"
     after = counts(db)
     assert after == {**before, "ledger": before["ledger"] + 1}
-    logged = db.scalars(select(LedgerEntry).where(LedgerEntry.action == "evidence:recording:duplicate")).all()
+    logged = db.scalars(
+        select(LedgerEntry).where(LedgerEntry.action == "evidence:recording:duplicate").order_by(LedgerEntry.seq)
+    ).all()
     assert logged[-1].evidence_sha256 == sha256_of(copy)
 
 

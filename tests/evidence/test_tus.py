@@ -212,7 +212,9 @@ def test_bad_upload_is_quarantined_once_and_changes_nothing_else(client, db, fle
     # The dock retries: the same answer, nothing new.
     r2 = client.post("/api/v1/recordings", json={"manifest": manifest, "uploads": ids}, headers=h)
     assert r2.status_code == 422 and r2.json()["code"] == "NOT_VIDEO" and counts(db) == after
-    item = db.scalars(select(QuarantineItem).where(QuarantineItem.code == "NOT_VIDEO")).all()[-1]
+    item = db.scalars(
+        select(QuarantineItem).where(QuarantineItem.code == "NOT_VIDEO").order_by(QuarantineItem.created_at)
+    ).all()[-1]
     assert item.source == "dock" and item.context["camera_serial"] == fleet.camera.serial
 
 

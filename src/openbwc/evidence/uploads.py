@@ -38,10 +38,8 @@ from openbwc.evidence.models import UploadSession
 from openbwc.kit.errors import Conflict, DomainError, NotFound, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.settings import Settings
+from openbwc.storage import direct
 from openbwc.storage.base import CHUNK, WRITEBACK_EVERY, FileTooLarge, start_writeback
-
-# O_DIRECT writes need the file offset, the length and the memory address on this boundary.
-DIRECT_ALIGN = 4096
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
@@ -330,11 +328,8 @@ class Writer:
         self.chunk_hash = hashlib.sha256() if expected_chunk is not None and self.start > 0 else None
         self.received = 0
         self._flushed = 0
-        if self.start % DIRECT_ALIGN == 0 and self._direct is None and hasattr(os, "O_DIRECT"):
-            try:
-                self._direct = os.open(self.path, os.O_WRONLY | os.O_DIRECT)
-            except OSError:  # a file system without O_DIRECT (tmpfs): the page cache it is
-                self._direct = None
+        if self.start % direct.DIRECT_ALIGN == 0 and self._direct is None:
+            self._direct = direct.open_direct(self.path)
 
     @property
     def room(self) -> int:
@@ -364,17 +359,10 @@ class Writer:
         view = memoryview(data)
         fd = self._fh.fileno()
         pos = self.start + self.received
-        if aligned and self._direct is not None and pos % DIRECT_ALIGN == 0:
-            whole = len(view) - len(view) % DIRECT_ALIGN
-            done = 0
-            try:
-                while done < whole:
-                    n = os.pwrite(self._direct, view[done:whole], pos + done)
-                    done += n
-                    if n <= 0 or n % DIRECT_ALIGN:
-                        break
-            except OSError:
-                os.close(self._direct)
+        if aligned and self._direct is not None and pos % direct.DIRECT_ALIGN == 0:
+            done, usable = direct.write_blocks(self._direct, view, pos)
+            if not usable:
+                direct.close_direct(self._direct)
                 self._direct = None
             if done:
                 self._fh.seek(pos + done)
@@ -413,8 +401,7 @@ class Writer:
 
     def release(self) -> None:
         with contextlib.suppress(OSError):
-            if self._direct is not None:
-                os.close(self._direct)
-                self._direct = None
+            direct.close_direct(self._direct)
+            self._direct = None
         with contextlib.suppress(OSError):
             self._fh.close()

@@ -9,7 +9,6 @@ publishing cannot lose the name.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import os
@@ -17,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
+from openbwc.storage import direct
 from openbwc.storage.base import (
     CHUNK,
     WRITEBACK_EVERY,
@@ -40,21 +40,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-# O_DIRECT writes need the file offset, the length and the memory address on this boundary.
-DIRECT_ALIGN = 4096
-
-
-def _page_aligned(view: memoryview) -> bool:
-    """Whether a (writable) buffer starts on a DIRECT_ALIGN boundary."""
-    if view.readonly or not view.c_contiguous or not len(view):
-        return False
-    try:
-        address = ctypes.addressof(ctypes.c_char.from_buffer(view))
-    except (TypeError, ValueError):
-        return False
-    return address % DIRECT_ALIGN == 0
-
-
 class FileStaged(Staged):
     # copy_into hands this class page-aligned buffers: whole blocks go out with O_DIRECT.
     aligned_buffers = True
@@ -68,12 +53,7 @@ class FileStaged(Staged):
         self._published = False
         self._written = 0
         self._flushed = 0
-        self._direct: int | None = None
-        if hasattr(os, "O_DIRECT"):
-            try:
-                self._direct = os.open(self.path, os.O_WRONLY | os.O_DIRECT)
-            except OSError:  # a file system without O_DIRECT (tmpfs): the page cache it is
-                self._direct = None
+        self._direct = direct.open_direct(self.path)
 
     def write_raw(self, data: memoryview | bytes) -> None:
         """Write at the end of the temporary file.
@@ -88,18 +68,9 @@ class FileStaged(Staged):
         view = memoryview(data).cast("B")
         total = len(view)
         pos = self._written
-        if self._direct is not None and pos % DIRECT_ALIGN == 0 and _page_aligned(view):
-            whole = total - total % DIRECT_ALIGN
-            done = 0
-            try:
-                while done < whole:
-                    n = os.pwrite(self._direct, view[done:whole], pos + done)
-                    if n <= 0:
-                        break
-                    done += n
-                    if n % DIRECT_ALIGN:
-                        break
-            except OSError:
+        if self._direct is not None and pos % direct.DIRECT_ALIGN == 0 and direct.page_aligned(view):
+            done, usable = direct.write_blocks(self._direct, view, pos)
+            if not usable:
                 self._close_direct()
             if done:
                 if self._flushed == pos:
@@ -117,10 +88,8 @@ class FileStaged(Staged):
             self._flushed = self._written
 
     def _close_direct(self) -> None:
-        if self._direct is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._direct)
-            self._direct = None
+        direct.close_direct(self._direct)
+        self._direct = None
 
     def _finish(self) -> None:
         assert self._fh is not None

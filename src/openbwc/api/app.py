@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session
 
 from openbwc import __version__
@@ -79,7 +79,3 @@ def audit_routes(app: FastAPI) -> None:
     missing = [f"{','.join(sorted(r.methods))} {path}" for path, r in api_routes(app) if not declared_permission(r)[0]]
     if missing:
         raise RuntimeError("routes without a declared permission (use requires() or public()): " + "; ".join(missing))
-
-
-def request_principal(request: Request) -> object:
-    return getattr(request.state, "principal", None)

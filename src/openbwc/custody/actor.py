@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,6 @@ class Actor:
     name: str
     request_id: str | None = None
     client_addr: str | None = None
-
-    def with_request(self, request_id: str | None, client_addr: str | None) -> Actor:
-        return replace(self, request_id=request_id, client_addr=client_addr)
 
 
 SYSTEM = Actor(id="system", name="openbwc")

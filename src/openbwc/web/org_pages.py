@@ -134,7 +134,8 @@ def training_page(request: Request, db: Session = DB, _: Principal = requires("o
     soon = now + timedelta(days=30)
     # Trained now but not any more in 30 days: due for the annual refresher.
     due, total_due = repo.list_people(db, limit=200, offset=0, status="active", trained=False, trained_at=soon)
-    due = [p for p in due if p.id not in {u.id for u in untrained}]
+    untrained_ids = {u.id for u in untrained}
+    due = [p for p in due if p.id not in untrained_ids]
     return render(
         request,
         "training.html",

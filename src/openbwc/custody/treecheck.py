@@ -105,6 +105,15 @@ def _init_worker(url: str) -> None:
     _worker_pg = engine.dialect.name == "postgresql"
     # Keep the pool's proxy, not just the driver connection: dropping it would close the connection.
     _worker_conn = engine.raw_connection()
+    if _worker_pg:
+        # Each chunk is a range of the primary key, which an index scan returns already in
+        # order. Without fresh statistics (a bulk load, a restored dump) the planner picks a
+        # bitmap scan and then sorts the chunk, which spills to disk at the default work_mem
+        # and costs more than the rest of the read. This connection only ever runs _SQL.
+        with _worker_conn.cursor() as cur:
+            cur.execute("SET enable_bitmapscan = off")
+            cur.execute("SET enable_sort = off")
+        _worker_conn.commit()
 
 
 def _run_chunk(task: tuple[int, int, int, list[int]]) -> ChunkResult:

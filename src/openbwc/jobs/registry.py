@@ -15,7 +15,7 @@ from typing import Any
 
 # Modules whose import registers job kinds. Listed by name (not imported here)
 # because they live in higher layers; a worker imports them all at start.
-TASK_MODULES = ["openbwc.evidence.tasks", "openbwc.media.tasks", "openbwc.compliance.tasks"]
+TASK_MODULES = ["openbwc.custody.tasks", "openbwc.evidence.tasks", "openbwc.media.tasks", "openbwc.compliance.tasks"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 

@@ -17,6 +17,12 @@ A signed tree head is an Ed25519 signature over the canonical JSON (RFC 8785)
 of {"key_id", "root_hash", "signature_type": "openbwc-tree-head-v1",
 "timestamp", "tree_size"}. For these values (ASCII strings and one integer)
 RFC 8785 is exactly Python's json.dumps with sorted keys and no spaces.
+
+The agency may retire its signing key. It then appends an entry with the
+action "custody:key:rotate" whose details name the retiring and the new public
+key; a head signed by the retiring key covers that entry, and once the new key
+has signed a head, no head may be signed by the old one. Give this tool any one of the keys you obtained
+from the agency: the keys before and after it are checked through that chain.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ except ImportError:  # pragma: no cover - explained to the user
     sys.exit("this tool needs the 'cryptography' package: pip install cryptography")
 
 SIGNATURE_TYPE = "openbwc-tree-head-v1"
+ROTATE_ACTION = "custody:key:rotate"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
@@ -117,10 +124,7 @@ def head_message(head: dict) -> bytes:
 
 
 def check_head(head: dict, key: Ed25519PublicKey, kid: str, label: str) -> None:
-    for field, kind in (("tree_size", int), ("root_hash", str), ("timestamp", str), ("key_id", str),
-                        ("signature", str)):
-        if not isinstance(head.get(field), kind):
-            raise Failed(f"{label} has no valid '{field}'")
+    check_shape(head, label)
     if head["key_id"] != kid:
         raise Failed(f"{label} was signed with another key ({head['key_id'][:16]}...), not this one ({kid[:16]}...)")
     try:
@@ -162,6 +166,67 @@ class Checker:
         print(f"  [ok]   {text}")
 
 
+def check_shape(head: dict, label: str) -> None:
+    for field, kind in (("tree_size", int), ("root_hash", str), ("timestamp", str), ("key_id", str),
+                        ("signature", str)):
+        if not isinstance(head.get(field), kind):
+            raise Failed(f"{label} has no valid '{field}'")
+
+
+def rotation_keys(body: dict, seq: int) -> tuple[Ed25519PublicKey, Ed25519PublicKey]:
+    """The retiring and the new key a custody:key:rotate entry announces."""
+    try:
+        d = body["details"]
+        old = Ed25519PublicKey.from_public_bytes(bytes.fromhex(d["previous_public_key"]))
+        new = Ed25519PublicKey.from_public_bytes(bytes.fromhex(d["new_public_key"]))
+    except (KeyError, TypeError, ValueError):
+        raise Failed(f"entry {seq} announces a new signing key that cannot be read")
+    if d.get("previous_key_id") != key_id_of(old) or d.get("new_key_id") != key_id_of(new):
+        raise Failed(f"entry {seq} announces a new signing key whose key ids do not match the keys")
+    return old, new
+
+
+def check_signatures(heads: list[dict], rotations: list[tuple[int, Ed25519PublicKey, Ed25519PublicKey]],
+                     trusted: Ed25519PublicKey, c: Checker) -> list[Ed25519PublicKey]:
+    """Each head signed by the key in force for it; returns the keys in the order they came into force.
+
+    Once a head of the key in force covers the entry announcing its successor,
+    the successor's first head retires it: from then on only the successor may
+    sign, and so on down the chain.
+    """
+    keys = [rotations[0][1]] if rotations else [trusted]
+    for (_, _, brought), (seq, retired, _) in zip(rotations, rotations[1:], strict=False):
+        if key_id_of(retired) != key_id_of(brought):
+            raise Failed(f"entry {seq} retires a key that was not in force: the chain of signing keys is broken")
+    keys += [new for _, _, new in rotations]
+    ids = [key_id_of(k) for k in keys]
+    trusted_id = key_id_of(trusted)
+    if trusted_id not in ids:
+        raise Failed(f"the heads were signed with another key ({ids[0][:16]}... and the {len(rotations)} keys that "
+                     f"followed it), not the key you trust ({trusted_id[:16]}...)")
+    in_force, announced, signed_by_trusted = 0, False, False
+    for n, h in enumerate(heads, start=1):
+        if announced and h["key_id"] == ids[in_force + 1]:
+            in_force, announced = in_force + 1, False  # the new key's first head retires the old key
+        if h["key_id"] in ids[:in_force]:
+            raise Failed(f"head {n} (heads.jsonl line {n}) was signed with key {h['key_id'][:16]}... after that key "
+                         "was retired")
+        check_head(h, keys[in_force], ids[in_force], f"head {n} (heads.jsonl line {n})")
+        signed_by_trusted = signed_by_trusted or ids[in_force] == trusted_id
+        if in_force < len(rotations) and h["tree_size"] > rotations[in_force][0]:
+            announced = True  # the key in force has vouched for the entry naming its successor
+    if trusted_id != ids[0] and not signed_by_trusted:
+        raise Failed(f"the key you trust ({trusted_id[:16]}...) has signed no head yet, so nothing it signed vouches "
+                     "for the keys before it")
+    if rotations:
+        c.ok(f"{len(heads):,} signed heads, each valid for the key in force when it was signed: {len(keys)} keys, "
+             f"each later one announced in an entry that a head of the key before it covers; your key "
+             f"{trusted_id[:16]}... is key {ids.index(trusted_id) + 1} of them")
+    else:
+        c.ok(f"{len(heads):,} signed heads: every signature is valid for this key")
+    return keys
+
+
 def verify_export(directory: Path, key_path: Path | None, known_heads: Path | None, c: Checker) -> None:
     key_path = key_path or directory / "public_key.pem"
     key = load_key(key_path)
@@ -175,25 +240,24 @@ def verify_export(directory: Path, key_path: Path | None, known_heads: Path | No
         raise Failed("heads.jsonl holds no signed head, so nothing vouches for the entries")
     prev = None
     for n, h in enumerate(heads, start=1):
-        check_head(h, key, kid, f"head {n} (heads.jsonl line {n})")
+        check_shape(h, f"head {n} (heads.jsonl line {n})")
         if prev is not None and h["tree_size"] < prev["tree_size"]:
             raise Failed(f"head {n} covers {h['tree_size']} entries, fewer than head {n - 1} ({prev['tree_size']}):"
                          " the log was cut back")
         prev = h
-    c.ok(f"{len(heads):,} signed heads: every signature is valid for this key, and no head covers fewer "
-         "entries than the one before it")
 
     wanted: dict[int, list[tuple[str, dict]]] = {}
     for n, h in enumerate(heads, start=1):
         wanted.setdefault(h["tree_size"], []).append((f"head {n}", h))
     extra = read_jsonl(known_heads, str(known_heads)) if known_heads else []
     for n, h in enumerate(extra, start=1):
-        check_head(h, key, kid, f"your kept head {n}")
+        check_shape(h, f"your kept head {n}")
         wanted.setdefault(h["tree_size"], []).append((f"your kept head {n}", h))
 
     tree = Tree()
     checked_heads = 0
     last_ok = 0
+    rotations: list[tuple[int, Ed25519PublicKey, Ed25519PublicKey]] = []
 
     def compare_at(size: int) -> None:
         nonlocal checked_heads, last_ok
@@ -220,6 +284,8 @@ def verify_export(directory: Path, key_path: Path | None, known_heads: Path | No
                 claimed = body.get("seq") if isinstance(body, dict) else None
                 raise Failed(f"line {seq + 1} holds entry {claimed}, not entry {seq}: entries were removed, "
                              "inserted or reordered")
+            if body.get("action") == ROTATE_ACTION:
+                rotations.append((seq, *rotation_keys(body, seq)))
             tree.add(leaf_hash(entry))
             if tree.size in wanted:
                 compare_at(tree.size)
@@ -229,6 +295,8 @@ def verify_export(directory: Path, key_path: Path | None, known_heads: Path | No
         size = min(wanted)
         raise Failed(f"{wanted[size][0][0]} covers {size} entries but the export holds only {n}: entries "
                      "were removed from the end")
+    keys = check_signatures(heads, rotations, key, c)
+    c.ok("no head covers fewer entries than the one before it")
     c.ok(f"the RFC 6962 Merkle root recomputed from the entries matches all {checked_heads:,} heads at their "
          "tree sizes: no entry a head covers was changed, removed, inserted or reordered after it was signed, "
          "so every head is consistent with every earlier one")
@@ -237,7 +305,14 @@ def verify_export(directory: Path, key_path: Path | None, known_heads: Path | No
         print(f"  [note] entries {covered} to {n - 1} are newer than the last signed head: nothing vouches for "
               "them yet")
     if extra:
-        c.ok(f"the {len(extra)} heads you kept earlier (--known-heads) are consistent with this export")
+        by_id = {key_id_of(k): k for k in keys}
+        for i, h in enumerate(extra, start=1):
+            if h["key_id"] not in by_id:
+                raise Failed(f"your kept head {i} was signed with another key ({h['key_id'][:16]}...), not one of "
+                             "the ledger's keys")
+            check_head(h, by_id[h["key_id"]], h["key_id"], f"your kept head {i}")
+        c.ok(f"the {len(extra)} heads you kept earlier (--known-heads) are validly signed and consistent with "
+             "this export")
 
 
 def verify_report(path: Path, key_path: Path | None, c: Checker) -> None:

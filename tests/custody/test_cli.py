@@ -111,3 +111,25 @@ def test_verify_fails_naming_the_bad_entry(cli_db, kind):
     assert "FAIL" in r.output and ("entry 20" in r.output or "entry 21" in r.output), r.output
     r = bwc("ledger", "verify", "--json")
     assert json.loads(r.stdout)["first_bad_entry"] in (20, 21)
+
+
+def test_rotate_key_then_verify_and_export(cli_db, tmp_path, monkeypatch):
+    from openbwc.custody.keys import signing_key_path
+
+    copy = tmp_path / "keys" / "ledger.pem"  # the suite's key must survive: rotate a copy of it
+    copy.parent.mkdir()
+    copy.write_bytes(signing_key_path(get_settings()).read_bytes())
+    monkeypatch.setenv("BWC_LEDGER_SIGNING_KEY_FILE", str(copy))
+    reset_settings_cache()
+    r = bwc("ledger", "rotate-key")
+    assert r.exit_code == 2 and "--reason" in r.output  # a reason is required
+    r = bwc("ledger", "rotate-key", "--reason", "scheduled rotation", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["previous_key_id"] != out["new_key_id"]
+    assert out["first_head_of_new_key"] == out["last_head_of_previous_key"] + 1
+    r = bwc("ledger", "verify", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["keys"] == [out["previous_key_id"], out["new_key_id"]]
+    r = bwc("ledger", "export", str(tmp_path / "exp"))
+    assert r.exit_code == 0 and test_tamper.tool.main([str(tmp_path / "exp")]) == 0

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from openbwc.custody import heads, proofs, reports, service
+from openbwc.custody import heads, proofs, reports, rotation, service
 from openbwc.custody.actor import cli_actor
 from openbwc.custody.verify import verify_ledger
 from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, session_scope
@@ -152,6 +152,34 @@ def verify(
             console.print(f"ledger verified: {report.entries:,} entries, {report.heads:,} signed heads")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@ledger_app.command("rotate-key")
+@handle_errors
+def rotate_key(
+    reason: str = typer.Option(..., "--reason", help="Why the key is retired (kept in the ledger)."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Retire the signing key for a new one, announced in the ledger and signed by both keys."""
+    settings = get_settings()
+    with session_scope() as db:
+        finished = rotation.finish_interrupted(db, settings)
+    if finished:
+        out: dict[str, object] = {"finished_interrupted_rotation": True, "new_key_id": finished}
+    else:
+        with session_scope() as db:  # commits on leaving the block
+            out = rotation.rotate(db, settings, cli_actor(), reason=reason)
+        rotation.install(settings)
+    if json_out:
+        print_json(out)
+        return
+    if finished:
+        typer.echo(f"finished an interrupted rotation: key {finished[:16]}... is now the signing key")
+        return
+    typer.echo(f"entry {out['entry']} retires key {str(out['previous_key_id'])[:16]}...; "
+               f"head {out['last_head_of_previous_key']} is its last, head {out['first_head_of_new_key']} "
+               f"the first of key {str(out['new_key_id'])[:16]}...")
+    typer.echo("publish the new public key beside the old one: /transparency/ledger shows both")
 
 
 @ledger_app.command("export")

@@ -298,11 +298,14 @@ def _sign(session: Session, state: _Writer, key: Any, now: datetime) -> LedgerHe
     return head
 
 
-def sign_head(session: Session) -> heads.Head:
-    """Sign a head over the whole tree now (on demand), in the caller's transaction."""
+def sign_head(session: Session, *, key: Any = None) -> heads.Head:
+    """Sign a head over the whole tree now (on demand), in the caller's transaction.
+
+    ``key`` is for key rotation only (``rotation``); by default the configured key signs.
+    """
     state = _writer(session)
     now = utcnow()
-    return heads.Head.from_row(_sign(session, state, heads.signing_key(get_settings()), now))
+    return heads.Head.from_row(_sign(session, state, key or heads.signing_key(get_settings()), now))
 
 
 def current_head(session: Session, *, max_age_s: float | None = None) -> heads.Head:

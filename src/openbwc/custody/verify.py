@@ -25,8 +25,8 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from openbwc.custody import merkle, proofs, repository, treecheck
-from openbwc.custody.heads import Head, format_timestamp, signature_problem
+from openbwc.custody import merkle, proofs, repository, rotation, treecheck
+from openbwc.custody.heads import Head, format_timestamp
 from openbwc.custody.keys import key_id
 from openbwc.custody.models import ACTOR_ID_LEN, OBJECT_ID_LEN
 from openbwc.custody.service import column_value
@@ -51,6 +51,7 @@ class VerifyReport:
     entries: int = 0
     heads: int = 0
     key_id: str = ""
+    keys: list[str] = field(default_factory=list)  # key ids in the order they came into force
     latest_head: Head | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -71,6 +72,7 @@ class VerifyReport:
             "entries": self.entries,
             "heads": self.heads,
             "key_id": self.key_id,
+            "keys": self.keys,
             "latest_head": self.latest_head.public() if self.latest_head else None,
             "first_bad_entry": self.first_bad_entry,
             "problems": [p.public() for p in self.problems],
@@ -100,7 +102,8 @@ def verify_ledger(
     heads = [Head.from_row(r) for r in repository.heads(session)]
     report.heads = len(heads)
     report.latest_head = heads[-1] if heads else None
-    _check_heads(heads, public_key, report)
+    _check_heads(heads, report)
+    _check_keys(session, heads, public_key, report)
     n = repository.tree_size(session)
     report.entries = n
     for h in heads:
@@ -135,7 +138,8 @@ def verify_ledger(
         ]
     if heads:
         report.checked += [
-            f"{len(heads):,} signed heads, numbered 1 to {len(heads)}, each signed by key {report.key_id[:16]}...",
+            f"{len(heads):,} signed heads, numbered 1 to {len(heads)}, each signed by "
+            + (f"key {report.key_id[:16]}..." if len(report.keys) < 2 else "the key in force when it was signed"),
             "each head's root equals the root recomputed from the first tree_size entries, "
             "so every head is consistent with every earlier one (nothing changed, removed or reordered)",
         ]
@@ -179,17 +183,29 @@ def _check_consistency(session: Session, heads: list[Head], report: VerifyReport
     return proved
 
 
-def _check_heads(heads: list[Head], public_key: Ed25519PublicKey, report: VerifyReport) -> None:
+def _check_keys(session: Session, heads: list[Head], trusted: Ed25519PublicKey, report: VerifyReport) -> None:
+    """Every head signed by the key in force for it, after any key rotations (``rotation``)."""
+    try:
+        chain = rotation.rotations(session)
+    except ValueError as exc:
+        report.problems.append(Problem(str(exc)))
+        return
+    problems, keys = rotation.schedule_problems(heads, chain, trusted)
+    report.problems += [Problem(p.message, head=p.head or None) for p in problems]
+    report.keys = [key_id(k) for k in keys]
+    if chain and not problems:
+        report.checked.append(
+            f"{len(chain)} key rotation(s): each announced in the ledger, covered by a head of the retiring key, "
+            "and no head signed by a key after it was retired"
+        )
+
+
+def _check_heads(heads: list[Head], report: VerifyReport) -> None:
     prev: Head | None = None
     for expected, h in enumerate(heads, start=1):
         if h.number != expected:
             report.problems.append(Problem(
                 f"signed head {expected} is missing (the next is {h.number}): heads were deleted", head=expected
-            ))
-        why = signature_problem(h, public_key)
-        if why:
-            report.problems.append(Problem(
-                f"head {h.number} (tree size {h.tree_size}, signed {h.timestamp}) is refused: {why}", head=h.number
             ))
         if prev is not None and h.tree_size < prev.tree_size:
             report.problems.append(Problem(

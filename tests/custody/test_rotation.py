@@ -174,3 +174,23 @@ def test_the_outside_verifier_refuses_a_head_by_the_retired_key(db, own_key, int
         fh.write(json.dumps(forged) + "\n")
     code, out = run_tool(tmp_path / "x", capsys=capsys)
     assert code == 1 and "after that key was retired" in out, out
+
+
+def test_the_key_history_is_public(rotated, client):
+    db, first, second, out = rotated
+    keys = client.get("/api/v1/ledger/keys").json()
+    assert [k["key_id"] for k in keys] == [key_id(first), key_id(second)]
+    assert keys[0]["retired_by_entry"] == keys[1]["announced_by_entry"] == out["entry"]
+    assert keys[0]["retired_reason"] == "annual rotation" and keys[1]["retired_by_entry"] is None
+    assert keys[1]["public_key_pem"] == public_key_pem(second).decode()
+    assert client.get("/api/v1/ledger/public-key").json()["key_id"] == key_id(second)
+    page = client.get("/transparency/ledger").text
+    assert "Signing keys" in page and key_id(first) in page and "annual rotation" in page
+
+
+def test_without_a_rotation_the_history_is_the_one_key(db, client, ledger_key):
+    if repository.tree_size(db):
+        pytest.skip("needs an empty ledger")
+    keys = client.get("/api/v1/ledger/keys").json()
+    assert [k["key_id"] for k in keys] == [key_id(ledger_key)] and keys[0]["announced_by_entry"] is None
+    assert "Signing keys" not in client.get("/transparency/ledger").text

@@ -13,13 +13,14 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
-from openbwc.custody import heads, proofs, reports, repository, service
+from openbwc.custody import heads, proofs, reports, repository, rotation, service
 from openbwc.custody.keys import key_id, public_key_pem
 from openbwc.custody.schemas import (
     ConsistencyOut,
     EntryOut,
     HeadOut,
     InclusionProofOut,
+    LedgerKeyOut,
     NumberedHeadOut,
     PublicKeyOut,
     ReportOut,
@@ -54,6 +55,12 @@ def ledger_public_key() -> PublicKeyOut:
     return PublicKeyOut(
         key_id=key_id(key), public_key_pem=public_key_pem(key).decode(), signature_type=heads.SIGNATURE_TYPE
     )
+
+
+@router.get("/ledger/keys", response_model=list[LedgerKeyOut], dependencies=[public()])
+def ledger_keys(db: Session = DB) -> list[LedgerKeyOut]:
+    """Every signing key, oldest first: each later key is announced by an entry the key before it signed."""
+    return [LedgerKeyOut(**k) for k in rotation.key_history(db, heads.public_key(get_settings()))]
 
 
 @router.get("/ledger/entries", response_model=Page[EntryOut])

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from openbwc.custody import heads, repository, service
 from openbwc.custody.actor import Actor
-from openbwc.custody.keys import key_id, signing_key_path
+from openbwc.custody.keys import key_id, public_key_pem, signing_key_path
 from openbwc.kit.errors import Conflict, IntegrityFailure
 from openbwc.kit.secrets import write_private_bytes
 from openbwc.settings import Settings
@@ -138,6 +138,22 @@ def schedule_problems(
         problems.append(HeadKeyProblem(0, f"the key you trust ({trusted_id[:16]}...) has not signed a head yet, "
                                           "so nothing it signed vouches for the keys before it"))
     return problems, keys
+
+
+def key_history(session: Session, current: Ed25519PublicKey) -> list[dict[str, object]]:
+    """The signing keys in the order they came into force, oldest first, for publication."""
+    chain = rotations(session)
+    keys = [chain[0].previous, *(r.new for r in chain)] if chain else [current]
+    out: list[dict[str, object]] = []
+    for i, key in enumerate(keys):
+        out.append({
+            "key_id": key_id(key),
+            "public_key_pem": public_key_pem(key).decode(),
+            "announced_by_entry": chain[i - 1].seq if i else None,
+            "retired_by_entry": chain[i].seq if i < len(chain) else None,
+            "retired_reason": chain[i].reason if i < len(chain) else None,
+        })
+    return out
 
 
 # ---- rotating ---------------------------------------------------------------------------------

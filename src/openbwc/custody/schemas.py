@@ -25,6 +25,16 @@ class PublicKeyOut(BaseModel):
     signature_type: str
 
 
+class LedgerKeyOut(BaseModel):
+    """One signing key in the order keys came into force (key rotation)."""
+
+    key_id: str
+    public_key_pem: str
+    announced_by_entry: int | None  # None for the first key
+    retired_by_entry: int | None  # None for the key in force
+    retired_reason: str | None
+
+
 class InclusionProofOut(BaseModel):
     leaf_index: int
     tree_size: int

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from openbwc.custody import heads, reports, repository, service
+from openbwc.custody import heads, reports, repository, rotation, service
 from openbwc.custody.html import report_body
 from openbwc.custody.keys import key_id, public_key_pem
 from openbwc.identity.service import Principal
@@ -39,6 +39,7 @@ def transparency_ledger(request: Request, db: Session = DB, page: int = Query(1,
             "key_id": key_id(key),
             "public_key_pem": public_key_pem(key).decode(),
             "signature_type": heads.SIGNATURE_TYPE,
+            "keys": rotation.key_history(db, key),
         },
     )
 

@@ -19,6 +19,7 @@ from openbwc.compliance.guard import sealed_guard
 from openbwc.custody.endpoints import router as custody_router
 from openbwc.db.session import get_engine, session_factory
 from openbwc.devices.endpoints import router as devices_router
+from openbwc.evidence.classification_endpoints import router as classification_router
 from openbwc.evidence.endpoints import router as evidence_router
 from openbwc.evidence.endpoints import tus_router
 from openbwc.identity.access import IdentityAccess
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
     app.include_router(devices_router)
     app.include_router(program_router)
     app.include_router(evidence_router)
+    app.include_router(classification_router)
     app.include_router(tus_router)
     app.include_router(jobs_router)
     app.include_router(media_router)

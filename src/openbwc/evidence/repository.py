@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from openbwc.evidence.models import (
     Case,
     CaseLink,
+    Category,
     EvidenceObject,
     QuarantineItem,
     Recording,
@@ -261,3 +262,81 @@ def expired_uploads(session: Session, now: datetime, limit: int = 500) -> Sequen
         .limit(limit)
     )
     return session.scalars(stmt).all()
+
+
+# --- categories, tags, cases ------------------------------------------------------------
+
+
+def category(session: Session, code: str) -> Category | None:
+    return session.get(Category, code)
+
+
+def category_codes(session: Session) -> list[str]:
+    return list(session.scalars(select(Category.code).order_by(Category.code)))
+
+
+def first_segment_sha256(session: Session, recording_id: uuid.UUID) -> str | None:
+    """The SHA-256 of a recording's first stored file: what its ledger entries name as the evidence."""
+    stmt = (
+        select(EvidenceObject.sha256)
+        .join(Segment, Segment.object_id == EvidenceObject.id)
+        .where(Segment.recording_id == recording_id)
+        .order_by(Segment.index)
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def recording_tag(session: Session, recording_id: uuid.UUID, tag: str) -> RecordingTag | None:
+    return session.get(RecordingTag, (recording_id, tag))
+
+
+def case_by_number(session: Session, number: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.number == number))
+
+
+def case_link(session: Session, case_id: uuid.UUID, recording_id: uuid.UUID) -> CaseLink | None:
+    return session.get(CaseLink, (case_id, recording_id))
+
+
+def list_cases(session: Session, *, search: str | None, limit: int, offset: int) -> tuple[Sequence[Case], int]:
+    """Cases, newest first; ``search`` matches a part of the number or the title, ignoring case."""
+    stmt = select(Case)
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            func.lower(Case.number).like(pattern, escape="\\") | func.lower(Case.title).like(pattern, escape="\\")
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.number).limit(limit).offset(offset)).all()
+    return rows, total
+
+
+def case_recording_counts(session: Session, viewer: Viewer, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many of each case's recordings the viewer may see (sealed and others' footage left out)."""
+    out = dict.fromkeys(case_ids, 0)
+    if not case_ids:
+        return out
+    stmt = _visible(
+        select(CaseLink.case_id, func.count())
+        .join(Recording, Recording.id == CaseLink.recording_id)
+        .where(CaseLink.case_id.in_(case_ids))
+        .group_by(CaseLink.case_id),
+        viewer,
+    )
+    for case_id, n in session.execute(stmt).all():
+        out[case_id] = n
+    return out
+
+
+def case_recordings(
+    session: Session, viewer: Viewer, case_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[Sequence[Recording], int]:
+    """The recordings linked to a case that the viewer may see, in recording order."""
+    stmt = _visible(
+        select(Recording).join(CaseLink, CaseLink.recording_id == Recording.id).where(CaseLink.case_id == case_id),
+        viewer,
+    )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Recording.recorded_start, Recording.id).limit(limit).offset(offset)).all()
+    return rows, total

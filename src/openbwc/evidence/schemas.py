@@ -110,3 +110,69 @@ class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(min_length=1, max_length=2000)
+
+
+# --- classifying by hand: category, tags, cases -----------------------------------------
+
+
+class CategoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CategoryOut(BaseModel):
+    recording_id: str
+    old: str
+    category: str
+    changed: bool
+    lowered: bool
+
+
+class TagsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tags: list[str] = Field(min_length=1, max_length=100)
+    reason: str | None = Field(None, max_length=2000)
+
+
+class TagsOut(BaseModel):
+    recording_id: str
+    changed: list[str]
+    unchanged: list[str]
+    tags: list[str]
+
+
+class CaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=1, max_length=60)
+    title: str = Field(min_length=1, max_length=200)
+
+
+class CaseOut(BaseModel):
+    id: str
+    number: str
+    title: str
+    created_at: datetime
+    recordings: int
+
+
+class CaseDetailOut(CaseOut):
+    items: list[RecordingOut]
+    limit: int
+    offset: int
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recording_ids: list[str] = Field(min_length=1, max_length=100)
+    reason: str | None = Field(None, max_length=2000)
+
+
+class LinkOut(BaseModel):
+    case: str
+    changed: list[str]
+    unchanged: list[str]

@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, str] = {
     "evidence:recordings:export": "Export recordings with their manifest and custody report",
     "evidence:quarantine:read": "List files held in quarantine",
     "evidence:quarantine:write": "Release or reject files held in quarantine",
+    "evidence:recordings:classify": "Set a recording's retention category (with a reason) and add or remove its tags",
+    "evidence:cases:read": "List and search cases, and view the recordings linked to a case",
+    "evidence:cases:write": "Open cases, and link recordings to a case or take them off it",
     "evidence:sealed:read": "Reach recordings sealed under PRO-1 (First Amendment activity alone): oversight only",
     "policy:policies:read": "View the recording policy in force and its versions; validate policy files",
     "policy:policies:write": "Activate a recording policy file",
@@ -63,6 +66,8 @@ _MEDIA = _MEDIA_READ | {"media:redactions:write", "media:transcripts:write", "me
 _PROGRAM = {"program:rollout:read", "program:rollout:write", "program:forecast:read"}
 _EVIDENCE_ALL = {"evidence:recordings:read", "evidence:recordings:read_all"}
 _POLICY_READ = {"policy:policies:read"}
+# Classifying by hand: a supervisor for the recordings they may see, a custodian for all.
+_CLASSIFY = {"evidence:recordings:classify", "evidence:cases:read", "evidence:cases:write"}
 _COMPLIANCE_READ = {"policy:policies:read", "compliance:activities:read", "compliance:findings:read"}
 _SUPERVISE = _COMPLIANCE_READ | {"compliance:activities:write", "compliance:reviews:read", "compliance:reviews:write"}
 _CUSTODIAN_LINKS = {"policy:policies:read", "compliance:activities:read", "compliance:links:read"}
@@ -81,7 +86,8 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
         "Approves exceptions and stop reasons, reviews sampled footage",
         _SELF | _READ_ORG | {"devices:cameras:read", "devices:malfunctions:write", "evidence:recordings:read"}
         | {"media:proxies:read"}
-        | _SUPERVISE,
+        | _SUPERVISE
+        | _CLASSIFY,
     ),
     "evidence_custodian": (
         "Categories, holds, exports, proposes disposition",
@@ -91,7 +97,8 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
         | _EVIDENCE_ALL
         | {"evidence:recordings:export", "evidence:quarantine:read", "evidence:quarantine:write"}
         | _MEDIA
-        | _CUSTODIAN_LINKS,
+        | _CUSTODIAN_LINKS
+        | _CLASSIFY,
     ),
     "program_manager": (
         "Fleet, training, rollout, cost forecasts, compliance dashboards",
@@ -104,7 +111,7 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
     ),
     "records_officer": (
         "Works access and release requests, redacts, releases",
-        _SELF | _READ_ORG | _EVIDENCE_ALL | _MEDIA | {"policy:policies:read"},
+        _SELF | _READ_ORG | _EVIDENCE_ALL | _MEDIA | {"policy:policies:read", "evidence:cases:read"},
     ),
     "oversight": (
         "Civil rights, privacy, inspector general, counsel: read-only everything, ledger audits",
@@ -113,7 +120,7 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
         | {"custody:ledger:read", "custody:ledger:audit", "identity:accounts:read", "identity:roles:read"}
         | {"devices:cameras:read", "program:rollout:read", "program:forecast:read"}
         | _EVIDENCE_ALL
-        | {"evidence:quarantine:read"}
+        | {"evidence:quarantine:read", "evidence:cases:read"}
         | _MEDIA_READ
         | _COMPLIANCE_READ
         | {"compliance:reviews:read", "compliance:links:read"}

@@ -12,6 +12,7 @@ from openbwc.compliance.cli import app as compliance_app
 from openbwc.custody.cli import custody_app, ledger_app
 from openbwc.db.session import get_engine
 from openbwc.devices.cli import cameras_app, docks_app
+from openbwc.evidence.classification_cli import case_app  # also adds `bwc evidence categorize|tag|untag`
 from openbwc.evidence.cli import evidence_app, ingest_command, quarantine_app, verify_command
 from openbwc.identity.cli import app as users_app
 from openbwc.jobs.cli import app as jobs_app
@@ -37,6 +38,7 @@ app.add_typer(org_app, name="org")
 app.command("ingest")(ingest_command)
 app.command("verify")(verify_command)
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(case_app, name="case")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(sim_app, name="sim")
 app.add_typer(jobs_app, name="jobs")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from openbwc.evidence import quarantine, service
+from openbwc.evidence import classification, quarantine, service
 from openbwc.evidence.models import FLAG_CODES
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import NotFound
@@ -17,6 +17,8 @@ from openbwc.web.console import render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
+CLASSIFY = "evidence:recordings:classify"
+CASES_WRITE = "evidence:cases:write"
 
 
 @router.get("/evidence")
@@ -74,8 +76,71 @@ def recording_page(
             "flag_codes": FLAG_CODES,
             "derived": derived,
             "media": caller.can("media:proxies:read"),
+            "classify": caller.can(CLASSIFY),
+            "categories": classification.selectable_categories(db) if caller.can(CLASSIFY) else [],
+            "link_cases": caller.can(CASES_WRITE),
         },
     )
+
+
+# Small forms on the recording page: category, tags, case links (the same rules as the API).
+
+
+def _back(recording_id: str) -> Response:
+    return RedirectResponse(f"/evidence/{service.parse_recording_id(recording_id)}", status_code=303)
+
+
+@router.post("/evidence/{recording_id}/category")
+def recording_category(
+    recording_id: str,
+    request: Request,
+    code: str = Form(..., min_length=1, max_length=40),
+    reason: str = Form(..., min_length=1, max_length=2000),
+    db: Session = DB,
+    caller: Principal = requires(CLASSIFY),
+) -> Response:
+    viewer = service.viewer_for(db, caller)
+    classification.categorize(db, actor_of(request, caller), viewer, recording_id, code, reason)
+    return _back(recording_id)
+
+
+@router.post("/evidence/{recording_id}/tags")
+def recording_tag(
+    recording_id: str,
+    request: Request,
+    tag: str = Form(..., min_length=1, max_length=200),
+    db: Session = DB,
+    caller: Principal = requires(CLASSIFY),
+) -> Response:
+    tags = [t for t in tag.split(",") if t.strip()] or [tag]
+    classification.add_tags(db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tags)
+    return _back(recording_id)
+
+
+@router.post("/evidence/{recording_id}/untag")
+def recording_untag(
+    recording_id: str,
+    request: Request,
+    tag: str = Form(..., min_length=1, max_length=60),
+    db: Session = DB,
+    caller: Principal = requires(CLASSIFY),
+) -> Response:
+    classification.remove_tag(db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tag)
+    return _back(recording_id)
+
+
+@router.post("/evidence/{recording_id}/cases")
+def recording_link_case(
+    recording_id: str,
+    request: Request,
+    number: str = Form(..., min_length=1, max_length=60),
+    reason: str = Form("", max_length=2000),
+    db: Session = DB,
+    caller: Principal = requires(CASES_WRITE),
+) -> Response:
+    viewer = service.viewer_for(db, caller)
+    classification.link(db, actor_of(request, caller), viewer, number, [recording_id], reason or None)
+    return _back(recording_id)
 
 
 @router.get("/quarantine")

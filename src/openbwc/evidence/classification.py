@@ -135,9 +135,12 @@ def categorize(
 ) -> CategoryChange:
     """Set a recording's retention category (a code of evidence_categories or of the policy in force)."""
     why = _reason(reason, required=True)
-    wanted = str(code).strip().lower()
+    wanted = str(code).strip()
     rec = _recording(session, actor, viewer, recording_id, via="categorize")
     rules = policy_service.active(session).rules
+    if repo.category(session, wanted) is None:
+        # Policy category ids are lowercase; an agency's own code is taken as spelled when it exists.
+        wanted = wanted.lower()
     if wanted == UNCATEGORIZED:
         raise ValidationFailed(
             "a recording cannot be made uncategorized again: choose a category",

@@ -137,3 +137,34 @@ def _flip_one_byte(key: str) -> None:
         body = bytearray(store.client.get_object(Bucket=store.bucket, Key=store._k(key))["Body"].read())
         body[len(body) // 2] ^= 0xFF
         store.client.put_object(Bucket=store.bucket, Key=store._k(key), Body=bytes(body))
+
+
+def test_sealed_footage_is_not_for_the_server_operator(env, clips, tmp_path):
+    """PRO-1 at the shell too: a shell on the server is not oversight. Each refusal is kept in the ledger."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from openbwc.custody import SYSTEM
+    from openbwc.custody.models import LedgerEntry
+    from openbwc.policy import seals
+
+    _, fleet = env
+    out = json.loads(bwc(env, "ingest", clips["seg2.mp4"], "--camera", fleet.camera.serial, "--json").stdout)
+    evidence_id = out[0]["evidence_id"]
+    engine = engine_for(get_settings().database_url)
+    with Session(engine) as db:
+        seals.seal(db, SYSTEM, uuid.UUID(evidence_id), reason="protest footage only", rule_id="PRO-1",
+                   policy_version="test")
+        db.commit()
+    assert evidence_id not in [r["id"] for r in json.loads(bwc(env, "evidence", "list", "--json").stdout)]
+    assert "error RECORDING_NOT_FOUND" in bwc(env, "evidence", "show", evidence_id, code=2).stderr
+    assert "error RECORDING_NOT_FOUND" in bwc(env, "evidence", "export", evidence_id, tmp_path / "x", code=2).stderr
+    assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
+    with Session(engine) as db:
+        denied = db.scalars(
+            select(LedgerEntry).where(LedgerEntry.action == seals.ACCESS_ACTION, LedgerEntry.object_id == evidence_id)
+        ).all()
+    assert [(e.outcome, json.loads(e.leaf)["details"]["via"]) for e in denied] == [
+        ("denied", "cli:evidence:show"), ("denied", "cli:evidence:export")
+    ]

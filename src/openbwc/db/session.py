@@ -55,14 +55,21 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """A session committed once at the end, rolled back on any error."""
+    """A session committed once at the end, rolled back on any error.
+
+    Except what an error says must be kept (``keep_changes``, kit.errors): a
+    refused read of sealed footage, say, whose ledger entry must survive the refusal.
+    """
     factory = session_factory(engine or get_engine())
     session = factory()
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as exc:
+        if getattr(exc, "keep_changes", False):
+            session.commit()
+        else:
+            session.rollback()
         raise
     finally:
         session.close()

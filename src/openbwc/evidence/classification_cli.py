@@ -16,14 +16,12 @@ import typer
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import classification as cls
 from openbwc.evidence.cli import committing_session, evidence_app
-from openbwc.evidence.repository import Viewer
+from openbwc.evidence.repository import OPERATOR
 from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table
 from openbwc.kit.time import isoformat
 
 case_app = typer.Typer(help="Cases: create, list, show, link and unlink recordings.", no_args_is_help=True)
 
-# Every recording, but sealed ones only to oversight, which a shell on the server is not.
-OPERATOR = Viewer(everything=True, sealed=False)
 
 
 def _say(json_out: bool, data: dict[str, Any], text: str) -> None:

@@ -39,6 +39,9 @@ class Viewer:
 
 
 ALL = Viewer(everything=True)
+# The operator at the server's shell (`bwc ...`): every recording, but sealed ones (PRO-1)
+# only to oversight, which a shell account is not. Attempts are ledgered as denied.
+OPERATOR = Viewer(everything=True, sealed=False)
 
 
 def _visible(stmt: Select, viewer: Viewer) -> Select:  # type: ignore[type-arg]

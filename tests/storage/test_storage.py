@@ -98,3 +98,55 @@ def _overwrite(store, key: str, data: bytes) -> None:
         path.write_bytes(data)
     else:
         store.client.put_object(Bucket=store.bucket, Key=store._k(key), Body=data)
+
+
+# --- listing (what the orphan sweep reads) ---------------------------------------------
+
+
+def test_iter_objects_lists_published_objects_with_size_and_time_and_skips_staging(store):
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    blobs = [os.urandom(100 + i) for i in range(3)]
+    stored = [store.put_stream(io.BytesIO(b)) for b in blobs]
+    # A staging object that was written and finished but never published: not an object.
+    unpublished = store.stage()
+    unpublished.write(b"in flight, not yet published")
+    unpublished.finish()
+    try:
+        listed = list(store.iter_objects())
+    finally:
+        unpublished.abort()
+    by_key = {o.key: o for o in listed}
+    assert set(by_key) == {s.key for s in stored}
+    assert [o.key for o in listed] == sorted(by_key)
+    for s, data in zip(stored, blobs, strict=True):
+        o = by_key[s.key]
+        assert o.size == len(data)
+        assert o.modified.tzinfo is not None and before <= o.modified <= datetime.now(UTC) + timedelta(minutes=5)
+        assert store.stat(s.key) == o
+    assert store.stat(key_for("0" * 64)) is None
+
+
+def test_iter_objects_on_an_empty_store_lists_nothing(store):
+    assert list(store.iter_objects()) == []
+
+
+def test_iter_objects_pages_through_more_than_one_listing_page(store):
+    if not hasattr(store, "client"):
+        pytest.skip("paging is an S3 matter")
+    keys = {store.put_stream(io.BytesIO(f"object {i}".encode())).key for i in range(1005)}
+    assert {o.key for o in store.iter_objects()} == keys
+
+
+def test_filesystem_listing_reports_the_files_mtime(tmp_path):
+    from datetime import UTC, datetime
+
+    from openbwc.storage import store_for_url
+
+    store = store_for_url(f"file://{tmp_path / 'objects'}")
+    stored = store.put_stream(io.BytesIO(b"old bytes"))
+    path = store.path_of(stored.key)
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    (listed,) = store.iter_objects()
+    assert listed.modified == datetime.fromtimestamp(1_600_000_000, UTC)

@@ -15,8 +15,9 @@ import mmap
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from queue import Queue
 from typing import BinaryIO, Protocol
 
@@ -96,6 +97,15 @@ class VerifyResult:
         return self.actual_sha256 is None
 
 
+@dataclass(frozen=True)
+class ListedObject:
+    """A published object as the store lists it (staging objects are never listed)."""
+
+    key: str
+    size: int
+    modified: datetime  # timezone-aware UTC: when the bytes were last written
+
+
 def key_for(sha256: str) -> str:
     """The content address of bytes with this SHA-256."""
     digest = sha256.lower()
@@ -106,6 +116,12 @@ def key_for(sha256: str) -> str:
 
 def sha256_of_key(key: str) -> str:
     return key.rsplit("/", 1)[-1]
+
+
+def is_content_key(key: str) -> bool:
+    """True for a well-formed content address (``sha256/ab/cd/abcd...``), False for anything else."""
+    digest = sha256_of_key(key)
+    return bool(SHA256_RE.match(digest)) and key == f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"
 
 
 class Staged(ABC):
@@ -189,6 +205,12 @@ class ObjectStore(Protocol):
     def size(self, key: str) -> int | None: ...
 
     def delete(self, key: str) -> None: ...
+
+    def iter_objects(self) -> Iterator[ListedObject]:
+        """Every published object, streamed (never the whole listing in memory); staging skipped."""
+
+    def stat(self, key: str) -> ListedObject | None:
+        """One object's size and last-modified time, or None when it is not there."""
 
     def verify(self, key: str, progress: Progress | None = None) -> VerifyResult:
         """Rehash the stored bytes and compare with the content address."""

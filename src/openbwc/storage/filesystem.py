@@ -13,6 +13,8 @@ import errno
 import hashlib
 import os
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +22,7 @@ from openbwc.storage import direct
 from openbwc.storage.base import (
     CHUNK,
     WRITEBACK_EVERY,
+    ListedObject,
     ObjectMissing,
     Progress,
     Staged,
@@ -204,6 +207,39 @@ class FilesystemStore:
         path = self.path_of(key)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+    def iter_objects(self) -> Iterator[ListedObject]:
+        """Walk the tree in key order, one directory at a time.
+
+        Names starting with a dot are skipped: ``.tmp`` holds the staging files
+        (``<uuid>.part``), which are not objects until published.
+        """
+        yield from self._walk(self.root, "")
+
+    def _walk(self, directory: Path, prefix: str) -> Iterator[ListedObject]:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except FileNotFoundError:  # removed while we walked
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            key = f"{prefix}{entry.name}"
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    yield from self._walk(Path(entry.path), f"{key}/")
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    yield ListedObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+            except FileNotFoundError:
+                continue
+
+    def stat(self, key: str) -> ListedObject | None:
+        try:
+            st = self.path_of(key).stat()
+        except FileNotFoundError:
+            return None
+        return ListedObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
     def verify(self, key: str, progress: Progress | None = None) -> VerifyResult:
         expected = sha256_of_key(key)

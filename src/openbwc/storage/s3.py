@@ -14,11 +14,14 @@ import base64
 import hashlib
 import io
 import uuid
+from collections.abc import Iterator
+from datetime import UTC
 from typing import Any, BinaryIO
 from urllib.parse import urlparse
 
 from openbwc.storage.base import (
     CHUNK,
+    ListedObject,
     ObjectMissing,
     Progress,
     Staged,
@@ -44,6 +47,10 @@ def _is_missing(exc: Exception) -> bool:
     code = str(response.get("Error", {}).get("Code", ""))
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return code in ("404", "NoSuchKey", "NotFound") or status == 404
+
+
+def _utc(when: Any) -> Any:
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class S3Staged(Staged):
@@ -249,6 +256,32 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._k(key))
+
+    def iter_objects(self) -> Iterator[ListedObject]:
+        """Every object under the prefix, a page (1,000 keys) at a time, in key order.
+
+        Staging objects (``<prefix>tmp/``) are skipped; unfinished multipart uploads
+        are not objects and S3 does not list them.
+        """
+        staging = f"{self.prefix}tmp/"
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix, PaginationConfig={"PageSize": 1000}
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                full = item["Key"]
+                if full.startswith(staging) or full.endswith("/"):
+                    continue
+                yield ListedObject(full[len(self.prefix) :], int(item["Size"]), _utc(item["LastModified"]))
+
+    def stat(self, key: str) -> ListedObject | None:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._k(key))
+        except Exception as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        return ListedObject(key, int(head["ContentLength"]), _utc(head["LastModified"]))
 
     def verify(self, key: str, progress: Progress | None = None) -> VerifyResult:
         expected = sha256_of_key(key)

@@ -440,3 +440,55 @@ def test_cli_categorize_tag_and_cases(cli_env):
         assert db.scalar(select(func.count()).select_from(CaseLink)) == 0
         assert [e.outcome for e in _entries(db, seals.ACCESS_ACTION, str(sealed.id))] == ["denied"]
         assert len(_entries(db, "evidence:case:link")) == 1
+
+
+# --- officers tag their own footage -----------------------------------------------------------
+
+
+def test_officers_tag_their_own_recordings_but_not_with_tags_that_seal(client, db):
+    acct = make_account(db, "officer")
+    me = officer(db)
+    me.account_id = acct.account.id
+    someone = officer(db)
+    db.flush()
+    mine = recording(db, me, T0, T0 + s(60))
+    theirs = recording(db, someone, T0, T0 + s(60))
+    h = bearer(db, acct.account)
+    r = client.post(f"/api/v1/recordings/{mine.id}/tags", json={"tags": ["Traffic stop"]}, headers=h)
+    assert r.status_code == 201 and r.json()["tags"] == ["traffic stop"], r.text
+    r = client.delete(f"/api/v1/recordings/{mine.id}/tags/traffic stop", headers=h)
+    assert r.status_code == 200 and r.json()["tags"] == []
+    r = client.post(f"/api/v1/recordings/{theirs.id}/tags", json={"tags": ["complaint"]}, headers=h)
+    assert r.status_code == 404 and r.json()["code"] == "RECORDING_NOT_FOUND"
+
+    # PRO-1 acts on this tag (it seals footage from supervisors): not the officer's call.
+    before = _changes(db)
+    r = client.post(f"/api/v1/recordings/{mine.id}/tags", json={"tags": ["complaint", "first_amendment"]}, headers=h)
+    assert r.status_code == 403 and r.json()["code"] == "TAG_RESERVED", r.text
+    assert r.json()["detail"]["tags"] == ["first_amendment"]
+    assert _changes(db) == before and db.scalar(select(func.count()).select_from(RecordingTag).where(
+        RecordingTag.recording_id == mine.id)) == 0
+    custodian = role_headers(db, "evidence_custodian")
+    r = client.post(f"/api/v1/recordings/{mine.id}/tags", json={"tags": ["first_amendment"]}, headers=custodian)
+    assert r.status_code == 201
+    r = client.delete(f"/api/v1/recordings/{mine.id}/tags/first_amendment", headers=h)
+    assert r.status_code == 403 and r.json()["code"] == "TAG_RESERVED"
+    r = client.put(f"/api/v1/recordings/{mine.id}/category", json={"code": "evidentiary", "reason": "x"}, headers=h)
+    assert r.status_code == 403  # categories stay with custodians and supervisors
+
+
+def test_the_console_offers_officers_the_tag_form_only(client, db):
+    acct = make_account(db, "officer")
+    me = officer(db)
+    me.account_id = acct.account.id
+    db.flush()
+    mine = recording(db, me, T0, T0 + s(60))
+    log_on(client, acct)
+    html = client.get(f"/evidence/{mine.id}").text
+    assert f'action="/evidence/{mine.id}/tags"' in html and "Set category" not in html and "Link to case" not in html
+    r = post_form(client, f"/evidence/{mine.id}", f"/evidence/{mine.id}/tags", {"tag": "night shift"})
+    assert r.status_code == 303, r.text
+    db.expire_all()
+    assert [t.tag for t in db.scalars(select(RecordingTag).where(RecordingTag.recording_id == mine.id))] == [
+        "night shift"
+    ]

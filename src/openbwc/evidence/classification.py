@@ -38,7 +38,7 @@ from openbwc.evidence import repository as repo
 from openbwc.evidence import service
 from openbwc.evidence.models import UNCATEGORIZED, Case, CaseLink, Category, Recording, RecordingTag
 from openbwc.evidence.repository import Viewer
-from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
+from openbwc.kit.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.policy import seals
 from openbwc.policy import service as policy_service
@@ -186,6 +186,24 @@ class TagChange:
     tags: list[str] = field(default_factory=list)
 
 
+def _check_policy_tags(session: Session, tags: Sequence[str], *, may_use_policy_tags: bool) -> None:
+    """Tags the recording policy acts on (PRO-1 seals footage tagged so) are a classification decision.
+
+    An officer may tag their own footage, but not seal it: a tag that would hide a
+    recording from supervisors needs evidence:recordings:classify.
+    """
+    if may_use_policy_tags:
+        return
+    reserved = sorted(set(tags) & policy_service.active(session).rules.first_amendment_tags)
+    if reserved:
+        raise PermissionDenied(
+            f"the tag(s) {', '.join(reserved)} put footage under the recording policy's seal (PRO-1): "
+            "only a custodian or supervisor may set or remove them",
+            code="TAG_RESERVED",
+            detail={"tags": reserved},
+        )
+
+
 def add_tags(
     session: Session,
     actor: Actor,
@@ -193,6 +211,8 @@ def add_tags(
     recording_id: uuid.UUID | str,
     tags: Sequence[str],
     reason: str | None = None,
+    *,
+    may_use_policy_tags: bool = True,
 ) -> TagChange:
     """Add tags to a recording; tags already there are reported, not added again."""
     if not tags:
@@ -201,6 +221,7 @@ def add_tags(
         raise ValidationFailed(f"at most {MAX_AT_ONCE} tags at once", code="TOO_MANY_TAGS")
     wanted = list(dict.fromkeys(normalise_tag(t) for t in tags))
     why = _reason(reason, required=False)
+    _check_policy_tags(session, wanted, may_use_policy_tags=may_use_policy_tags)
     rec = _recording(session, actor, viewer, recording_id, via="tag")
     out = TagChange(rec)
     now = utcnow()
@@ -218,11 +239,19 @@ def add_tags(
 
 
 def remove_tag(
-    session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str, tag: str, reason: str | None = None
+    session: Session,
+    actor: Actor,
+    viewer: Viewer,
+    recording_id: uuid.UUID | str,
+    tag: str,
+    reason: str | None = None,
+    *,
+    may_use_policy_tags: bool = True,
 ) -> TagChange:
     """Remove a tag; removing one that is not there changes nothing."""
     name = normalise_tag(tag)
     why = _reason(reason, required=False)
+    _check_policy_tags(session, [name], may_use_policy_tags=may_use_policy_tags)
     rec = _recording(session, actor, viewer, recording_id, via="untag")
     out = TagChange(rec)
     row = repo.recording_tag(session, rec.id, name)

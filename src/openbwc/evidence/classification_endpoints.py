@@ -27,6 +27,7 @@ from openbwc.kit.pagination import MAX_LIMIT, Page
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
 CLASSIFY = "evidence:recordings:classify"
+TAG = "evidence:recordings:tag"
 CASES_READ = "evidence:cases:read"
 CASES_WRITE = "evidence:cases:write"
 
@@ -67,11 +68,15 @@ def add_tags(
     request: Request,
     response: Response,
     db: Session = DB,
-    caller: Principal = requires(CLASSIFY),
+    caller: Principal = requires(TAG),
 ) -> TagsOut:
-    """Add tags (201 when one was new, 200 when all were there already)."""
+    """Add tags (201 when one was new, 200 when all were there already).
+
+    Officers tag their own footage; tags the recording policy acts on (PRO-1) need classify.
+    """
     change = cls.add_tags(
-        db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, body.tags, body.reason
+        db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, body.tags, body.reason,
+        may_use_policy_tags=caller.can(CLASSIFY),
     )
     response.status_code = 201 if change.changed else 200
     return _tags_out(change)
@@ -83,10 +88,13 @@ def remove_tag(
     tag: str,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires(CLASSIFY),
+    caller: Principal = requires(TAG),
     reason: str | None = Query(None, max_length=2000),
 ) -> TagsOut:
-    change = cls.remove_tag(db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tag, reason)
+    change = cls.remove_tag(
+        db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tag, reason,
+        may_use_policy_tags=caller.can(CLASSIFY),
+    )
     return _tags_out(change)
 
 

@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, str] = {
     "evidence:quarantine:read": "List files held in quarantine",
     "evidence:quarantine:write": "Release or reject files held in quarantine",
     "evidence:recordings:classify": "Set a recording's retention category (with a reason) and add or remove its tags",
+    "evidence:recordings:tag": "Add or remove tags on the recordings one may see; tags the recording policy acts on "
+    "(PRO-1) need evidence:recordings:classify",
     "evidence:cases:read": "List and search cases, and view the recordings linked to a case",
     "evidence:cases:write": "Open cases, and link recordings to a case or take them off it",
     "evidence:sealed:read": "Reach recordings sealed under PRO-1 (First Amendment activity alone): oversight only",
@@ -67,7 +69,7 @@ _PROGRAM = {"program:rollout:read", "program:rollout:write", "program:forecast:r
 _EVIDENCE_ALL = {"evidence:recordings:read", "evidence:recordings:read_all"}
 _POLICY_READ = {"policy:policies:read"}
 # Classifying by hand: a supervisor for the recordings they may see, a custodian for all.
-_CLASSIFY = {"evidence:recordings:classify", "evidence:cases:read", "evidence:cases:write"}
+_CLASSIFY = {"evidence:recordings:classify", "evidence:recordings:tag", "evidence:cases:read", "evidence:cases:write"}
 _COMPLIANCE_READ = {"policy:policies:read", "compliance:activities:read", "compliance:findings:read"}
 _SUPERVISE = _COMPLIANCE_READ | {"compliance:activities:write", "compliance:reviews:read", "compliance:reviews:write"}
 _CUSTODIAN_LINKS = {"policy:policies:read", "compliance:activities:read", "compliance:links:read"}
@@ -80,7 +82,8 @@ _OVERSIGHT_ONLY = {"evidence:sealed:read"}
 BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
     "officer": (
         "Docks a camera, tags own recordings, files reports",
-        _SELF | {"org:offices:read", "devices:malfunctions:write", "evidence:recordings:read"} | _POLICY_READ,
+        _SELF | {"org:offices:read", "devices:malfunctions:write", "evidence:recordings:read"} | _POLICY_READ
+        | {"evidence:recordings:tag"},
     ),
     "supervisor": (
         "Approves exceptions and stop reasons, reviews sampled footage",

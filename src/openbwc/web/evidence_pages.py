@@ -18,6 +18,7 @@ from openbwc.web.console import render
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 CLASSIFY = "evidence:recordings:classify"
+TAG = "evidence:recordings:tag"
 CASES_WRITE = "evidence:cases:write"
 
 
@@ -77,6 +78,7 @@ def recording_page(
             "derived": derived,
             "media": caller.can("media:proxies:read"),
             "classify": caller.can(CLASSIFY),
+            "tag": caller.can(TAG),
             "categories": classification.selectable_categories(db) if caller.can(CLASSIFY) else [],
             "link_cases": caller.can(CASES_WRITE),
         },
@@ -110,10 +112,13 @@ def recording_tag(
     request: Request,
     tag: str = Form(..., min_length=1, max_length=200),
     db: Session = DB,
-    caller: Principal = requires(CLASSIFY),
+    caller: Principal = requires(TAG),
 ) -> Response:
     tags = [t for t in tag.split(",") if t.strip()] or [tag]
-    classification.add_tags(db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tags)
+    classification.add_tags(
+        db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tags,
+        may_use_policy_tags=caller.can(CLASSIFY),
+    )
     return _back(recording_id)
 
 
@@ -123,9 +128,12 @@ def recording_untag(
     request: Request,
     tag: str = Form(..., min_length=1, max_length=60),
     db: Session = DB,
-    caller: Principal = requires(CLASSIFY),
+    caller: Principal = requires(TAG),
 ) -> Response:
-    classification.remove_tag(db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tag)
+    classification.remove_tag(
+        db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tag,
+        may_use_policy_tags=caller.can(CLASSIFY),
+    )
     return _back(recording_id)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from openbwc import custody
@@ -18,59 +17,11 @@ from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.media import repository as repo
 from openbwc.media import service
 from openbwc.media.models import Redaction
+from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody
 from openbwc.policy import seals
 from openbwc.storage import open_store
 
 router = APIRouter(prefix="/api/v1", tags=["media"])
-
-
-class BoxBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    start_s: float = Field(ge=0)
-    end_s: float = Field(gt=0)
-    x: float = Field(ge=0, le=1)
-    y: float = Field(ge=0, le=1)
-    w: float = Field(gt=0, le=1)
-    h: float = Field(gt=0, le=1)
-    note: str = Field("", max_length=300)
-
-    def to_in(self) -> service.BoxIn:
-        return service.BoxIn(self.start_s, self.end_s, self.x, self.y, self.w, self.h, self.note)
-
-
-class AudioBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    start_s: float = Field(ge=0)
-    end_s: float = Field(gt=0)
-    mode: str = "mute"
-    note: str = Field("", max_length=300)
-
-
-class RedactionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    faces: bool = True
-    style: str = "blur"
-    exemption: str = "7(C)"
-    reason: str = Field("", max_length=2000)
-    keep_tracks: list[int] = Field(default_factory=list, max_length=100)
-    boxes: list[BoxBody] = Field(default_factory=list, max_length=service.MAX_BOXES)
-    audio: list[AudioBody] = Field(default_factory=list, max_length=1000)
-
-
-class KeepBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    keep_tracks: list[int] = Field(max_length=100)
-
-
-class SuggestionsBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kinds: list[str] | None = None
-    mode: str = "bleep"
 
 
 def redaction_out(db: Session, red: Redaction) -> dict[str, Any]:

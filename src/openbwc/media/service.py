@@ -9,10 +9,8 @@ original with the full redaction log. The original's bytes are only ever read
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,8 +34,15 @@ from openbwc.media.redaction.audio import AUDIO_MODES
 from openbwc.media.redaction.detector import DETECTOR_NAME
 from openbwc.media.redaction.render import STYLES
 
-MAX_BOXES = 2000
-
+# The input checks live with the input shapes; named here too, as the CLI and callers know them.
+from openbwc.media.schemas import MAX_BOXES as MAX_BOXES
+from openbwc.media.schemas import BoxIn as BoxIn
+from openbwc.media.schemas import check_box as check_box
+from openbwc.media.schemas import check_box_count
+from openbwc.media.schemas import check_range as check_range
+from openbwc.media.schemas import parse_box_file as parse_box_file
+from openbwc.media.schemas import parse_range as parse_range
+from openbwc.media.schemas import parse_time as parse_time
 
 # --- input checks -----------------------------------------------------------------------------
 
@@ -68,114 +73,15 @@ def segments(session: Session, recording: Recording) -> list[EvidenceObject]:
     return objs
 
 
-_TIME = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d+)?)$")
-
-
-def parse_time(text: str) -> float:
-    """Seconds from ``SS``, ``MM:SS`` or ``HH:MM:SS`` (decimals allowed)."""
-    m = _TIME.match(text.strip())
-    if not m:
-        raise ValidationFailed(
-            f"{text!r} is not a time; use seconds (12.5), MM:SS or HH:MM:SS", code="INVALID_TIME_RANGE"
-        )
-    a, b, c = m.groups()
-    parts = [float(x) for x in (a, b) if x is not None]
-    value = float(c)
-    for i, p in enumerate(reversed(parts)):
-        value += p * (60 ** (i + 1))
-    return value
-
-
-def parse_range(text: str) -> tuple[float, float]:
-    """``FROM-TO`` (e.g. ``5-8.5`` or ``1:02-1:10``), FROM before TO."""
-    if text.count("-") != 1:
-        raise ValidationFailed(
-            f"time range {text!r} must be FROM-TO, e.g. 5-8.5 or 1:02-1:10", code="INVALID_TIME_RANGE"
-        )
-    a, b = text.split("-")
-    return check_range(parse_time(a), parse_time(b))
-
-
-def check_range(start: float, end: float, duration: float | None = None) -> tuple[float, float]:
-    if not (start >= 0 and end > start):
-        raise ValidationFailed(
-            f"time range {start:g}-{end:g} s is empty or backwards; the start must come before the end",
-            code="INVALID_TIME_RANGE",
-            detail={"start_s": start, "end_s": end},
-        )
-    if duration is not None and start >= duration:
-        raise ValidationFailed(
-            f"time range {start:g}-{end:g} s starts after the recording ends ({duration:.1f} s)",
-            code="INVALID_TIME_RANGE",
-            detail={"start_s": start, "end_s": end, "duration_s": duration},
-        )
-    return float(start), float(end)
-
-
-@dataclass(frozen=True)
-class BoxIn:
-    start_s: float
-    end_s: float
-    x: float
-    y: float
-    w: float
-    h: float
-    note: str = ""
-
-
-def check_box(b: BoxIn, duration: float | None) -> BoxIn:
-    check_range(b.start_s, b.end_s, duration)
-    values = (b.x, b.y, b.w, b.h)
-    if (
-        not all(isinstance(v, int | float) for v in values)
-        or b.w <= 0
-        or b.h <= 0
-        or b.x < 0
-        or b.y < 0
-        or b.x + b.w > 1.0001
-        or b.y + b.h > 1.0001
-    ):
-        raise ValidationFailed(
-            "a box is x, y, w, h as fractions of the frame (0..1), with w and h above 0 and the box inside the frame",
-            code="INVALID_BOX",
-            detail={"x": b.x, "y": b.y, "w": b.w, "h": b.h},
-        )
-    return b
-
-
-def parse_box_file(data: Any) -> list[BoxIn]:
-    """A box file: a JSON list of {start, end, x, y, w, h[, note]} (times in seconds or MM:SS,
-    position and size as fractions of the frame)."""
-    if isinstance(data, dict) and "boxes" in data:
-        data = data["boxes"]
-    if not isinstance(data, list):
-        raise ValidationFailed("a box file is a JSON list of boxes", code="INVALID_BOX_FILE")
-    out = []
-    for i, item in enumerate(data):
-        try:
-            start = item["start"] if "start" in item else item["start_s"]
-            end = item["end"] if "end" in item else item["end_s"]
-            box = BoxIn(
-                parse_time(str(start)),
-                parse_time(str(end)),
-                float(item["x"]),
-                float(item["y"]),
-                float(item["w"]),
-                float(item["h"]),
-                str(item.get("note", ""))[:300],
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValidationFailed(
-                f"box {i + 1}: needs start, end, x, y, w, h ({exc})", code="INVALID_BOX_FILE", detail={"box": i + 1}
-            )
-        except ValidationFailed as exc:
-            raise ValidationFailed(f"box {i + 1}: {exc.message}", code="INVALID_BOX_FILE", detail={"box": i + 1})
-        out.append(box)
-    return out
-
-
 def _duration(session: Session, rec: Recording) -> float | None:
     return rec.duration_s
+
+
+def frame_size(session: Session, rec: Recording) -> tuple[int, int] | None:
+    """The source video's (width, height) in pixels, from its first stored segment's probe."""
+    for _seg, obj in evidence_repo.segments_of(session, rec.id):
+        return (obj.width, obj.height) if obj.width and obj.height else None
+    return None
 
 
 def track_numbers(session: Session, recording_id: uuid.UUID) -> list[int] | None:
@@ -254,9 +160,8 @@ def create_redaction(
             f"exemption must be one of {', '.join(EXEMPTIONS)} (FOIA 5 U.S.C. 552(b))", code="INVALID_EXEMPTION"
         )
     duration = _duration(session, rec)
-    if len(boxes) > MAX_BOXES:
-        raise ValidationFailed(f"at most {MAX_BOXES} boxes per redaction", code="TOO_MANY_BOXES")
-    checked_boxes = [check_box(b, duration) for b in boxes]
+    check_box_count(len(boxes))
+    checked_boxes = [check_box(b, duration, n) for n, b in enumerate(boxes, 1)]
     checked_audio = []
     for start, end, mode in audio:
         if mode not in AUDIO_MODES:

@@ -6,12 +6,17 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from openbwc.evidence.models import Recording
 from openbwc.identity.service import Principal
 from openbwc.jobs import service as jobs
+from openbwc.kit.errors import DomainError
 from openbwc.kit.http import DB, actor_of, requires
 from openbwc.media import repository as repo
-from openbwc.media import service
+from openbwc.media import schemas, service
+from openbwc.media.models import EXEMPTIONS
+from openbwc.media.redaction.audio import AUDIO_MODES
 from openbwc.media.redaction.detector import DETECTOR_NAME
+from openbwc.media.redaction.render import STYLES
 from openbwc.web.console import render
 
 router = APIRouter(include_in_schema=False)
@@ -72,17 +77,72 @@ def media_page(
     )
 
 
+def _redact_page(
+    request: Request, db: Session, rec: Recording, form: dict[str, str], error: DomainError | None = None
+) -> Response:
+    proxy = repo.rendition(db, rec.id, "proxy")
+    return render(
+        request,
+        "media_redact.html",
+        {
+            "rec": rec,
+            "proxy": proxy,
+            "frame": service.frame_size(db, rec),
+            "exemptions": EXEMPTIONS,
+            "styles": STYLES,
+            "audio_modes": AUDIO_MODES,
+            "max_boxes": schemas.MAX_BOXES,
+            "form": form,
+            "error": error,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
+# Same permission as the API's POST /recordings/{id}/redactions: the page exists to make one.
+@router.get("/media/{evidence_id}/redact")
+def media_redact_form(
+    evidence_id: str, request: Request, db: Session = DB, _: Principal = requires("media:redactions:write")
+) -> Response:
+    rec = service.get_recording(db, evidence_id)
+    return _redact_page(request, db, rec, {"faces": "on", "exemption": "7(C)", "style": "blur", "audio_mode": "mute"})
+
+
 @router.post("/media/{evidence_id}/redact")
 def media_redact(
     evidence_id: str,
     request: Request,
+    faces: str = Form("", max_length=5),
     exemption: str = Form("7(C)", max_length=10),
     style: str = Form("blur", max_length=10),
     reason: str = Form("", max_length=2000),
+    boxes: str = Form("", max_length=200_000),
+    mute: str = Form("", max_length=20_000),
+    audio_mode: str = Form("mute", max_length=10),
     db: Session = DB,
     caller: Principal = requires("media:redactions:write"),
 ) -> Response:
+    """Create a redaction and queue its rendering: the same two service calls as the API's
+    create and render, so the same checks, the same ledger entries and the same job."""
     actor = actor_of(request, caller)
-    red = service.create_redaction(db, actor, evidence_id, faces=True, style=style, exemption=exemption, reason=reason)
-    service.render(db, actor, red)
+    rec = service.get_recording(db, evidence_id)
+    try:
+        red = service.create_redaction(
+            db,
+            actor,
+            rec.id,
+            faces=bool(faces),
+            style=style,
+            exemption=exemption,
+            reason=reason,
+            boxes=schemas.parse_box_lines(boxes, service.frame_size(db, rec)),
+            audio=[(s, e, audio_mode) for s, e in schemas.parse_ranges(mute)],
+        )
+        service.render(db, actor, red)
+    except DomainError as exc:
+        # Shown on the form with what was typed; nothing of the attempt is kept.
+        db.rollback()
+        form = {"faces": faces, "exemption": exemption, "style": style, "reason": reason}
+        form |= {"boxes": boxes, "mute": mute, "audio_mode": audio_mode}
+        return _redact_page(request, db, rec, form, exc)
     return RedirectResponse(f"/media/{red.recording_id}", status_code=303)

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     verify_interval_hours: float = 168
     verify_sample_percent: float = 10.0
     verify_schedule: bool = True
+    # Orphan sweep: stored objects no row references count only once older than this (BWC_ORPHAN_GRACE_H).
+    orphan_grace_h: float = 24.0
 
     # Jobs (openbwc.jobs): a Redis URL runs them on `bwc worker` processes; without one they
     # run inside `bwc serve`. A running job whose heartbeat is older than the lease is requeued.

@@ -343,3 +343,48 @@ def case_recordings(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Recording.recorded_start, Recording.id).limit(limit).offset(offset)).all()
     return rows, total
+
+
+# --- orphan sweep -----------------------------------------------------------------------
+
+# Tables whose rows point at stored bytes by key. Named, not imported: media sits above
+# evidence, and a table missing from this list would make its blobs look like orphans.
+_KEY_TABLES = ("evidence_objects", "quarantine_items", "media_renditions")
+# A finished tus upload is claimed (its bytes published) before its recording commits.
+_LIVE_UPLOAD_STATUSES = ("receiving", "complete", "claimed")
+
+
+def _key_tables() -> list[str]:
+    from openbwc.db.base import Base
+
+    found = {name for name, t in Base.metadata.tables.items() if "storage_key" in t.c}
+    return sorted(found | set(_KEY_TABLES))
+
+
+def referenced_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` some row points at: an evidence object, a held file, a viewing copy,
+    or the SHA-256 of an upload still on its way in. One IN query per table; pass ~1,000 keys."""
+    from sqlalchemy import column, table
+
+    if not keys:
+        return set()
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for name in _key_tables():
+        t = table(name, column("storage_key"))
+        found.update(session.scalars(select(t.c.storage_key).where(t.c.storage_key.in_(wanted))))
+    by_sha = {k.rsplit("/", 1)[-1]: k for k in wanted}
+    live = select(UploadSession.sha256).where(
+        UploadSession.sha256.in_(list(by_sha)), UploadSession.status.in_(_LIVE_UPLOAD_STATUSES)
+    )
+    found.update(by_sha[d] for d in session.scalars(live) if d in by_sha)
+    # By digest too: a row whose key was spelled otherwise still vouches for these bytes.
+    for col in (EvidenceObject.sha256, QuarantineItem.sha256):
+        found.update(by_sha[d] for d in session.scalars(select(col).where(col.in_(list(by_sha)))) if d in by_sha)
+    return found
+
+
+def last_ledger_entry_at(session: Session, action: str) -> datetime | None:
+    from openbwc.custody.models import LedgerEntry
+
+    return session.scalar(select(func.max(LedgerEntry.recorded_at)).where(LedgerEntry.action == action))

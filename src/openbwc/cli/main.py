@@ -12,6 +12,7 @@ from openbwc.compliance.cli import app as compliance_app
 from openbwc.custody.cli import custody_app, ledger_app
 from openbwc.db.session import get_engine
 from openbwc.devices.cli import cameras_app, docks_app
+from openbwc.evidence import orphans_cli  # noqa: F401  (adds `bwc evidence orphans`)
 from openbwc.evidence.classification_cli import case_app  # also adds `bwc evidence categorize|tag|untag`
 from openbwc.evidence.cli import evidence_app, ingest_command, quarantine_app, verify_command
 from openbwc.identity.cli import app as users_app

@@ -1,11 +1,12 @@
-"""Evidence jobs: the weekly integrity check and the expiry of unfinished uploads.
+"""Evidence jobs: the weekly integrity check, the weekly orphan report, the expiry of unfinished uploads.
 
 The job runtime's tick (in `bwc serve`, or in `bwc worker`) calls the periodic
 hook; when a check is due it queues one `evidence.verify_sample` job, so each
 weekly run is a job row with status, progress and log like any other.
 "Due" is read from the ledger (the last ``evidence:verify:run``), so a server
 restarted daily still checks weekly, and several servers sharing a database
-see each other's runs.
+see each other's runs. The orphan sweep is queued the same way, a week after the
+last ``evidence:orphan:sweep`` of any kind; it only reports, never deletes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from openbwc.custody import SYSTEM
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence import uploads, verification
+from openbwc.evidence import orphans, uploads, verification
+from openbwc.evidence import repository as repo
 from openbwc.jobs import periodic, task
 from openbwc.jobs import service as jobs
 from openbwc.jobs.runtime import JobContext
@@ -81,6 +83,57 @@ def weekly_verification(sessions) -> None:  # type: ignore[no-untyped-def]
     session = sessions()
     try:
         schedule(session, get_settings())
+        session.commit()
+    finally:
+        session.close()
+
+
+ORPHAN_KIND = "evidence.orphan_sweep"
+ORPHAN_INTERVAL = timedelta(days=7)
+
+
+@task(ORPHAN_KIND, timeout_s=24 * 3600)
+def orphan_sweep_job(ctx: JobContext) -> dict:
+    """List the store; count the objects no row references. Report only: deleting is a person's decision."""
+    with ctx.transaction() as s:
+        ctx.progress(0.0, "listing the object store")
+        report = orphans.sweep(s, open_store(ctx.settings), SYSTEM, grace_hours=ctx.settings.orphan_grace_h)
+        result = report.counts()
+        if report.found:
+            log.warning(
+                "orphan sweep: %d stored object(s), %d bytes, referenced by no row (`bwc evidence orphans`)",
+                report.found,
+                report.bytes,
+            )
+        else:
+            log.info("orphan sweep: %d object(s) listed, no orphans", report.listed)
+        ctx.complete(s, result)
+    return result
+
+
+def schedule_orphan_sweep(session: Session, settings: Settings, now: datetime | None = None) -> bool:
+    """Queue the weekly report-only orphan sweep if a week passed since the last sweep. True if queued."""
+    now = now or utcnow()
+    if not settings.verify_schedule:
+        return False
+    last = repo.last_ledger_entry_at(session, orphans.SWEEP_ACTION)
+    if last is not None and now - last < ORPHAN_INTERVAL:
+        return False
+    jobs.enqueue(
+        session,
+        ORPHAN_KIND,
+        {},
+        created_by=SYSTEM.id,
+        idempotency_key=f"{ORPHAN_KIND}:after:{isoformat(last) if last else 'never'}",
+    )
+    return True
+
+
+@periodic
+def weekly_orphan_sweep(sessions) -> None:  # type: ignore[no-untyped-def]
+    session = sessions()
+    try:
+        schedule_orphan_sweep(session, get_settings())
         session.commit()
     finally:
         session.close()

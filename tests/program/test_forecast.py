@@ -10,8 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from openbwc.cli.main import app
-from openbwc.policy.retention import MixEntry, active_retention, load_mix_file, mix_from_policy
+from openbwc.policy.retention import MixEntry, load_mix_file
 from openbwc.program import forecast as fc
+from openbwc.settings import reset_settings_cache
+from tests.conftest import drop_database, fresh_database_url, migrated_engine
 from tests.devices.test_assignments import refused
 from tests.factories import role_headers
 
@@ -46,9 +48,9 @@ def test_figures_match_a_hand_computation():
     assert y1.automatic_hours == pytest.approx(1200 / 1.8) and fc.AUTOMATIC_REDACTION_X_REALTIME == 1.8
 
 
-def test_phase_one_with_the_default_policy_mix():
-    policy = active_retention()
-    mix = mix_from_policy(policy)
+def test_phase_one_with_the_default_policy_mix(db):
+    mix, source = fc.policy_mix(db)
+    assert source.startswith("shipped default")
     assert {m.id for m in mix} >= {"non_evidentiary", "evidentiary", "use_of_force", "first_amendment_sealed"}
     assert sum(m.share for m in mix) == pytest.approx(1)
     by_id = {m.id: m for m in mix}
@@ -106,7 +108,30 @@ def test_retention_mix_files(tmp_path):
     refused("UNREADABLE_FILE", load_mix_file, tmp_path / "missing.yaml")
 
 
-def test_forecast_command_line(tmp_path):
+@pytest.fixture
+def cli_database(monkeypatch):
+    """A migrated database of its own for the forecast command (it reads the policy in force)."""
+    engine = migrated_engine("sqlite", "forecastcli")
+    monkeypatch.setenv("BWC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    reset_settings_cache()
+    yield engine
+    monkeypatch.delenv("BWC_DATABASE_URL")
+    reset_settings_cache()
+    drop_database(engine)
+
+
+def test_a_data_dir_never_initialised_gets_one_clear_line(monkeypatch):
+    monkeypatch.setenv("BWC_DATABASE_URL", fresh_database_url("sqlite", "forecastempty"))
+    reset_settings_cache()
+    try:
+        r = CliRunner().invoke(app, ["program", "forecast"])
+    finally:
+        monkeypatch.delenv("BWC_DATABASE_URL")
+        reset_settings_cache()
+    assert r.exit_code == 2 and "error DATABASE_NOT_INITIALISED" in r.output and "bwc init" in r.output, r.output
+
+
+def test_forecast_command_line(tmp_path, cli_database):
     runner = CliRunner()
     args = [
         "program",
@@ -140,6 +165,8 @@ def test_forecast_command_line(tmp_path):
     assert json.loads(r.stdout)["scenarios"][0]["years"][0]["footage_hours"] == 12000
     r = runner.invoke(app, [*args, "--retention-mix", str(tmp_path / "nope.csv")])
     assert r.exit_code == 2 and "UNREADABLE_FILE" in r.output
+    r = runner.invoke(app, [*args, "--json"])
+    assert json.loads(r.stdout)["retention_source"].startswith("shipped default")
 
 
 def test_forecast_api_permissions(client, db):
@@ -150,3 +177,21 @@ def test_forecast_api_permissions(client, db):
     assert client.get("/api/v1/program/forecast", headers=officer).status_code == 403
     r = client.get("/api/v1/program/forecast", params={"years": 0}, headers=oversight)
     assert r.status_code == 422
+
+
+def test_the_forecast_follows_the_policy_in_force(client, db):
+    """RET-3 periods come from the activated policy, not the shipped file: keep non-evidentiary footage a year."""
+    from openbwc.policy import service as policy_service
+    from tests.factories import TEST_ACTOR, role_headers
+
+    text = policy_service.default_text()
+    assert 'version: "2024.1"' in text and "      period_days: 180\n" in text
+    edited = text.replace('version: "2024.1"', 'version: "2026.2"').replace(
+        "      period_days: 180\n", "      period_days: 365\n", 1
+    )
+    policy_service.activate(db, TEST_ACTOR, edited, "edited.yaml")
+    mix, source = fc.policy_mix(db)
+    assert "2026.2" in source and {m.id: m.days for m in mix}["non_evidentiary"] == 365
+    r = client.get("/api/v1/program/forecast", params={"years": 1}, headers=role_headers(db, "program_manager"))
+    assert r.status_code == 200 and "2026.2" in r.json()["retention_source"]
+    assert {m["id"]: m["days"] for m in r.json()["retention_mix"]}["non_evidentiary"] == 365

@@ -19,6 +19,7 @@ from uuid import UUID
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from openbwc.db.session import get_engine, unit_of_work
@@ -72,8 +73,16 @@ def fail(code: str, message: str, status: int = 2) -> typer.Exit:
     return typer.Exit(status)
 
 
+# What the drivers say when a table is missing: the database was never set up (or is behind).
+_NO_SCHEMA = ("no such table", "does not exist")
+
+
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn domain errors into a coded message and exit status 2; nothing is committed."""
+    """Turn domain errors into a coded message and exit status 2; nothing is committed.
+
+    A database without the schema (a fresh data dir, a new PostgreSQL database)
+    gets one clear line instead of a driver traceback.
+    """
 
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -81,5 +90,14 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except DomainError as exc:
             raise fail(exc.code, exc.message)
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig).lower()
+            if not any(marker in text for marker in _NO_SCHEMA):
+                raise
+            raise fail(
+                "DATABASE_NOT_INITIALISED",
+                f"the database has no openbwc schema yet ({str(exc.orig).splitlines()[0]}): "
+                "run `bwc init` (a new install) or `bwc db upgrade` (after an update)",
+            )
 
     return wrapper

@@ -2,8 +2,8 @@
 
 A *retention mix* says what share of footage falls into each category and how
 long each is kept; the program forecast turns it into stored terabytes. By
-default it comes from the active policy's categories (for now the shipped
-default policy; an "active policy" table arrives with the policy engine).
+default it comes from the categories of the policy in force
+(:func:`openbwc.policy.service.active_retention`).
 """
 
 from __future__ import annotations
@@ -141,12 +141,6 @@ def parse_policy(data: Any, source: str) -> RetentionPolicy:
 def load_default_policy() -> RetentionPolicy:
     text = resources.files("openbwc.policy.defaults").joinpath(DEFAULT_POLICY_FILE).read_text(encoding="utf-8")
     return parse_policy(yaml.safe_load(text), f"default policy {DEFAULT_POLICY_FILE}")
-
-
-def active_retention() -> RetentionPolicy:
-    """The retention categories in force. Until the policy engine's active-policy table exists,
-    the shipped default policy is the active one."""
-    return load_default_policy()
 
 
 def mix_from_policy(policy: RetentionPolicy) -> list[MixEntry]:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import yaml
 from sqlalchemy.orm import Session
 
 from openbwc import custody
@@ -23,7 +24,8 @@ from openbwc.kit.errors import Conflict, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.policy import repository as repo
 from openbwc.policy.models import PolicyVersion
-from openbwc.policy.retention import DEFAULT_POLICY_FILE
+from openbwc.policy.retention import DEFAULT_POLICY_FILE, RetentionPolicy
+from openbwc.policy.retention import parse_policy as parse_retention
 from openbwc.policy.rules import RecordingRules, compile_rules
 from openbwc.policy.schema import PolicyDocument, parse_text
 
@@ -110,6 +112,12 @@ def active(session: Session) -> Policy:
     """The policy in force: the latest activation, else the shipped default."""
     row = repo.latest(session)
     return _from_row(row) if row is not None else shipped_default()
+
+
+def active_retention(session: Session) -> RetentionPolicy:
+    """The retention categories (RET-3) of the policy in force: the forecast's default mix."""
+    policy = active(session)
+    return parse_retention(yaml.safe_load(policy.text), f"{policy.source} (version {policy.version})")
 
 
 def activate(session: Session, actor: Actor, text: str, source: str) -> tuple[Policy, bool]:

@@ -59,8 +59,12 @@ def forecast(
 ) -> None:
     """Stored terabytes and monthly cost per year, and the redaction workload (docs/forecast.md)."""
     inp = fc.ForecastInput(officers, hours_per_officer_month, bitrate_mbps, price_per_tb_month, years, redaction_share)
-    mix = load_mix_file(retention_mix) if retention_mix else None
-    result = fc.run(inp, mix, mix_source=str(retention_mix or ""), compare_scenarios=compare)
+    if retention_mix:
+        mix, source = load_mix_file(retention_mix), str(retention_mix)
+    else:
+        with session_scope() as db:
+            mix, source = fc.policy_mix(db)
+    result = fc.run(inp, mix, mix_source=source, compare_scenarios=compare)
     if json_out:
         print_json(forecast_out(result).model_dump(mode="json"))
         return

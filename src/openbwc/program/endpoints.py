@@ -76,7 +76,9 @@ def forecast(
     years: int = Query(fc.DEFAULT_YEARS, ge=1, le=30),
     redaction_share: float = Query(fc.DEFAULT_REDACTION_SHARE, ge=0, le=1),
     compare: bool = Query(False, description="Phase 1, all ERO and HSI, and a border expansion side by side"),
+    db: Session = DB,
 ) -> ForecastOut:
-    """Stored terabytes, storage cost and redaction hours per year, with the active policy's retention mix."""
+    """Stored terabytes, storage cost and redaction hours per year, with the retention mix of the policy in force."""
     inp = fc.ForecastInput(officers, hours_per_officer_month, bitrate_mbps, price_per_tb_month, years, redaction_share)
-    return forecast_out(fc.run(inp, compare_scenarios=compare))
+    mix, source = fc.policy_mix(db)
+    return forecast_out(fc.run(inp, mix, mix_source=source, compare_scenarios=compare))

@@ -20,8 +20,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from openbwc.kit.errors import ValidationFailed
-from openbwc.policy.retention import MixEntry, active_retention, mix_from_policy
+from openbwc.policy import service as policy_service
+from openbwc.policy.retention import MixEntry, mix_from_policy
 
 DAYS_PER_YEAR = 365
 MONTHS_PER_YEAR = 12
@@ -211,13 +214,16 @@ class ForecastResult:
     scenarios: list[tuple[Scenario, list[YearFigures]]]
 
 
+def policy_mix(session: Session) -> tuple[list[MixEntry], str]:
+    """The retention mix of the policy in force, and where it came from (the forecast's default)."""
+    policy = policy_service.active_retention(session)
+    return mix_from_policy(policy), policy.source
+
+
 def run(
-    inp: ForecastInput, mix: Sequence[MixEntry] | None = None, *, mix_source: str = "", compare_scenarios: bool = False
+    inp: ForecastInput, mix: Sequence[MixEntry], *, mix_source: str = "", compare_scenarios: bool = False
 ) -> ForecastResult:
-    """One forecast, or the `--compare` scenarios; the mix defaults to the active policy's categories."""
-    if mix is None:
-        policy = active_retention()
-        mix, mix_source = mix_from_policy(policy), f"{policy.source}, version {policy.version}"
+    """One forecast, or the `--compare` scenarios, with the given retention mix (see ``policy_mix``)."""
     inp.validate()
     if compare_scenarios:
         results = compare(inp, mix)

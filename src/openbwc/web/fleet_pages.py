@@ -205,12 +205,14 @@ def forecast_page(
     years: int = Query(fc.DEFAULT_YEARS, ge=1, le=30),
     redaction_share_pct: float = Query(fc.DEFAULT_REDACTION_SHARE * 100, ge=0, le=100),
     compare: str | None = Query(None, max_length=3),
+    db: Session = DB,
 ) -> Response:
     inp = fc.ForecastInput(
         officers, hours_per_officer_month, bitrate_mbps, price_per_tb_month, years, redaction_share_pct / 100
     )
     try:
-        result = fc.run(inp, compare_scenarios=compare == "yes")
+        mix, source = fc.policy_mix(db)
+        result = fc.run(inp, mix, mix_source=source, compare_scenarios=compare == "yes")
     except ValidationFailed as exc:
         return render(
             request,

@@ -14,9 +14,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -28,18 +30,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("live")
-    # Cookies stay Secure: browsers treat http://127.0.0.1 as a secure context, as `make demo` relies on.
+def bwc_env(data: Path) -> dict[str, str]:
+    """The environment of a `bwc` subprocess over its own data directory (embedded SQLite)."""
     env = {**os.environ, "BWC_DATA_DIR": str(data)}
     env.pop("BWC_DATABASE_URL", None)
-    bwc = [sys.executable, "-m", "openbwc.cli"]
-    subprocess.run([*bwc, "demo", "--seed-only"], env=env, check=True, capture_output=True)
+    return env
+
+
+BWC = [sys.executable, "-m", "openbwc.cli"]
+
+
+@contextmanager
+def serving(data: Path) -> Iterator[str]:
+    """`bwc serve` over ``data`` on a free port until the block ends; yields its URL once it answers."""
     port = _free_port()
     log = Path(data) / "server.log"
     with open(log, "w") as fh:
-        proc = subprocess.Popen([*bwc, "serve", "--port", str(port)], env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([*BWC, "serve", "--port", str(port)], env=bwc_env(data), stdout=fh,
+                                stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -54,6 +62,27 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def log_on(page, url: str, account, target: str) -> None:  # type: ignore[no-untyped-def]
+    """Ask for ``target``, log on with password and TOTP as a person would, and land on it."""
+    page.goto(url + target)
+    page.fill("#email", account.email)
+    page.fill("#password", account.password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/mfa**")
+    page.fill("#code", pyotp.TOTP(account.totp_secret).now())
+    page.click("button[type=submit]")
+    page.wait_for_url("**" + target)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("live")
+    # Cookies stay Secure: browsers treat http://127.0.0.1 as a secure context, as `make demo` relies on.
+    subprocess.run([*BWC, "demo", "--seed-only"], env=bwc_env(data), check=True, capture_output=True)
+    with serving(data) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pyotp
-
 from openbwc.demo.agency import DEMO_ACCOUNTS
+from tests.browser.conftest import log_on
 
 MANAGER = next(a for a in DEMO_ACCOUNTS if a.role == "program_manager")
 
@@ -13,13 +12,7 @@ def _log_on(page, url, account):
     page.goto(url + "/people")
     assert "/login" in page.url
     assert "System use notification" in page.content()
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/mfa**")
-    page.fill("#code", pyotp.TOTP(account.totp_secret).now())
-    page.click("button[type=submit]")
-    page.wait_for_url("**/people")
+    log_on(page, url, account, "/people")
 
 
 def test_manager_logs_on_with_mfa_and_filters_people(live_server, page, tmp_path):

@@ -7,28 +7,16 @@ box must reach the server in the source's pixels (stored as fractions of it).
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
-import httpx
-import pyotp
 import pytest
 from sqlalchemy import create_engine, text
 
 from openbwc.demo.agency import DEMO_ACCOUNTS
+from tests.browser.conftest import BWC, bwc_env, log_on, serving
 
 RECORDS = next(a for a in DEMO_ACCOUNTS if a.role == "records_officer")
 SRC_W, SRC_H = 1920, 1080
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +25,9 @@ def server_with_footage(tmp_path_factory, browser):
     from openbwc.media.synthetic import astronaut_clip
 
     data = tmp_path_factory.mktemp("redact-live")
-    env = {**os.environ, "BWC_DATA_DIR": str(data)}
-    env.pop("BWC_DATABASE_URL", None)
-    bwc = [sys.executable, "-m", "openbwc.cli"]
 
     def run(*args: str) -> str:
-        done = subprocess.run([*bwc, *args], env=env, check=True, capture_output=True, text=True)
+        done = subprocess.run([*BWC, *args], env=bwc_env(data), check=True, capture_output=True, text=True)
         return done.stdout
 
     run("demo", "--seed-only")
@@ -51,41 +36,14 @@ def server_with_footage(tmp_path_factory, browser):
     out = run("ingest", str(clip), "--camera", "BWC-000001", "--recorded-start", "2026-01-05T10:00:00Z", "--json")
     evidence_id = json.loads(out[out.index("[") :])[0]["evidence_id"]
     run("derivatives", evidence_id, "--json")
-    port = _free_port()
-    log = Path(data) / "server.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen([*bwc, "serve", "--port", str(port)], env=env, stdout=fh, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not start: " + log.read_text()[-2000:])
+    with serving(data) as url:
         yield url, evidence_id, data / "openbwc.sqlite3"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _log_on(page, url, account, target):
-    page.goto(url + target)
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/mfa**")
-    page.fill("#code", pyotp.TOTP(account.totp_secret).now())
-    page.click("button[type=submit]")
-    page.wait_for_url("**" + target)
 
 
 def test_a_box_dragged_on_the_paused_video_is_sent_in_source_pixels(server_with_footage, page, tmp_path):
     url, evidence_id, database = server_with_footage
     page.set_viewport_size({"width": 1400, "height": 1000})
-    _log_on(page, url, RECORDS, f"/media/{evidence_id}/redact")
+    log_on(page, url, RECORDS, f"/media/{evidence_id}/redact")
     page.wait_for_function("document.getElementById('redact-video').readyState >= 1")
     assert page.locator("#redact-stage").is_visible()
     # Pause one second in, where the plate would be.

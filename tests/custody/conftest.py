@@ -51,6 +51,25 @@ def leaves(db: Session) -> list[bytes]:
     return [bytes(x) for x in db.scalars(select(LedgerEntry.leaf).order_by(LedgerEntry.seq))]
 
 
+def insert_head(db: Session, key) -> int:  # type: ignore[no-untyped-def]
+    """Forge a head over the current tree signed with ``key``, written past the service; returns its number."""
+    from openbwc.custody import proofs, repository
+    from openbwc.kit.time import utcnow
+
+    size = repository.tree_size(db)
+    now = utcnow()
+    root = proofs.root_at(db, size)
+    kid, sig = heads.sign(key, tree_size=size, root_hash=root, at=now)
+    number = repository.latest_head(db).number + 1
+    db.execute(
+        text("INSERT INTO ledger_heads (number, tree_size, root_hash, signed_at, key_id, signature) "
+             "VALUES (:n, :s, :r, :t, :k, :g)"),
+        {"n": number, "s": size, "r": root, "t": now.replace(tzinfo=None) if db.get_bind().dialect.name == "sqlite"
+         else now, "k": kid, "g": sig},
+    )
+    return number
+
+
 def drop_triggers(db: Session) -> None:
     """Tampering on purpose: inside the test's transaction, so rolled back with it."""
     if db.get_bind().dialect.name == "postgresql":

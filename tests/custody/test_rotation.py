@@ -6,15 +6,14 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import text
 
-from openbwc.custody import SYSTEM, heads, proofs, reports, repository, rotation
+from openbwc.custody import SYSTEM, heads, reports, repository, rotation
 from openbwc.custody.keys import ensure_signing_key, key_id, public_key_pem
 from openbwc.custody.verify import verify_ledger
 from openbwc.kit.errors import DomainError
 from openbwc.kit.time import utcnow
 from openbwc.settings import get_settings
-from tests.custody.conftest import append
+from tests.custody.conftest import append, insert_head
 from tests.custody.test_tamper import run_tool
 
 
@@ -68,21 +67,6 @@ def test_verify_accepts_the_chain_from_either_key(rotated, trust):
     assert any("key rotation" in line for line in report.checked)
 
 
-def _forge_head(db, key: Ed25519PrivateKey) -> int:
-    size = repository.tree_size(db)
-    now = utcnow()
-    root = proofs.root_at(db, size)
-    kid, sig = heads.sign(key, tree_size=size, root_hash=root, at=now)
-    number = repository.latest_head(db).number + 1
-    db.execute(
-        text("INSERT INTO ledger_heads (number, tree_size, root_hash, signed_at, key_id, signature) "
-             "VALUES (:n, :s, :r, :t, :k, :g)"),
-        {"n": number, "s": size, "r": root, "t": now.replace(tzinfo=None) if db.get_bind().dialect.name == "sqlite"
-         else now, "k": kid, "g": sig},
-    )
-    return number
-
-
 def test_a_head_signed_by_the_retired_key_is_refused(db, own_key, interval):
     if repository.tree_size(db):
         pytest.skip("needs an empty ledger")
@@ -92,7 +76,7 @@ def test_a_head_signed_by_the_retired_key_is_refused(db, own_key, interval):
     rotation.rotate(db, own_key, SYSTEM, reason="suspected exposure")
     rotation.install(own_key)
     append(db, 2)
-    number = _forge_head(db, retired)  # someone kept a copy of the old key
+    number = insert_head(db, retired)  # someone kept a copy of the old key
     report = verify_ledger(db, retired.public_key())
     assert not report.ok
     assert report.problems[0].head == number and "retired by entry 3" in report.problems[0].message

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from openbwc.custody import SYSTEM, heads, merkle, reports, repository, service
 from openbwc.custody.models import LedgerEntry
 from openbwc.custody.verify import verify_ledger
-from tests.custody.conftest import append, drop_triggers
+from tests.custody.conftest import append, drop_triggers, insert_head
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "verify_custody.py"
@@ -158,21 +158,7 @@ def test_entries_removed_from_the_end_are_caught(fresh_ledger, ledger_key):
 
 def test_a_head_signed_with_another_key_is_refused(fresh_ledger, ledger_key):
     db = fresh_ledger
-    size = repository.tree_size(db)
-    other = Ed25519PrivateKey.generate()
-    from openbwc.custody import proofs
-    from openbwc.kit.time import utcnow
-
-    now = utcnow()
-    root = proofs.root_at(db, size)
-    kid, sig = heads.sign(other, tree_size=size, root_hash=root, at=now)
-    number = repository.latest_head(db).number + 1
-    db.execute(
-        text("INSERT INTO ledger_heads (number, tree_size, root_hash, signed_at, key_id, signature) "
-             "VALUES (:n, :s, :r, :t, :k, :g)"),
-        {"n": number, "s": size, "r": root, "t": now.replace(tzinfo=None) if db.get_bind().dialect.name == "sqlite"
-         else now, "k": kid, "g": sig},
-    )
+    number = insert_head(db, Ed25519PrivateKey.generate())
     report = verify_ledger(db, ledger_key)
     assert not report.ok
     assert f"head {number}" in report.problems[0].message and "not the ledger's key" in report.problems[0].message

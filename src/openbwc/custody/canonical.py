@@ -22,15 +22,32 @@ _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", 
 
 
 def _plain(value: Any) -> bool:
-    if value is None or isinstance(value, str | bool):
-        return True
-    if isinstance(value, int):
-        return -_SAFE <= value <= _SAFE
-    if isinstance(value, list | tuple):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
-    return False
+    """True when the standard encoder's bytes are RFC 8785's (module docstring).
+
+    A loop over exact types, not a recursive isinstance walk: it runs on every
+    append. Subclasses (an IntEnum, a str subclass) take the exact path instead.
+    """
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        t = type(v)
+        if t is str or v is None or t is bool:
+            continue
+        if t is int:
+            if -_SAFE <= v <= _SAFE:
+                continue
+            return False
+        if t is dict:
+            for k, item in v.items():
+                if type(k) is not str or not k.isascii():
+                    return False
+                todo.append(item)
+            continue
+        if t is list or t is tuple:
+            todo.extend(v)
+            continue
+        return False
+    return True
 
 
 def dumps(value: Any) -> bytes:

@@ -215,3 +215,20 @@ def test_verify_proves_each_head_consistent_with_the_one_before(db, interval, le
     assert report.ok, report.problems
     proved = [line for line in report.checked if "consistency proofs" in line]
     assert report.heads >= 3 and proved and proved[0].startswith(f"{report.heads - 1} "), report.checked
+
+
+def test_verify_of_entries_no_head_covers_yet_says_so(db, ledger_key, monkeypatch):
+    from openbwc.custody.verify import verify_ledger
+
+    if repository.tree_size(db) or repository.head_count(db):
+        pytest.skip("needs an empty ledger")
+
+    def no_key(settings):
+        raise heads.SigningKeyMissing("no key")
+
+    monkeypatch.setattr(service.heads, "signing_key", no_key)  # appends go on without heads
+    append(db, 3)
+    assert repository.head_count(db) == 0
+    report = verify_ledger(db, ledger_key)
+    assert report.ok and report.warnings == ["no signed head yet: sign one with `bwc ledger head --sign`"]
+    assert not any("signed heads" in line for line in report.checked)

@@ -119,6 +119,8 @@ def test_verify_names_the_first_bad_entry(fresh_ledger, ledger_key, kind):
     TAMPERING[kind][0](db, k)
     report = verify_ledger(db, ledger_key)
     assert not report.ok
+    # Nothing is vouched for as "ok" beside the failure, and no misleading hint either.
+    assert report.checked == [] and report.warnings == []
     problem = report.problems[0]
     assert TAMPERING[kind][1] in problem.message
     if kind == "change_and_rehash":

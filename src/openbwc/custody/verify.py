@@ -136,21 +136,21 @@ def verify_ledger(
             "every entry's content matches its RFC 6962 leaf hash, SHA-256(0x00 || entry)",
             "every stored subtree hash matches the tree recomputed from the entries",
         ]
-    if heads:
+    # A line in `checked` is printed as "ok": only what passed goes there.
+    if heads and walked and report.ok:
         report.checked += [
             f"{len(heads):,} signed heads, numbered 1 to {len(heads)}, each signed by "
             + (f"key {report.key_id[:16]}..." if len(report.keys) < 2 else "the key in force when it was signed"),
             "each head's root equals the root recomputed from the first tree_size entries, "
             "so every head is consistent with every earlier one (nothing changed, removed or reordered)",
         ]
-    if walked and report.ok:
         pairs = _check_consistency(session, pending, report)
         if pairs:
             report.checked.append(
-                f"{pairs:,} RFC 6962 consistency proofs, one between each two successive heads, "
-                "each verified against both signed roots"
+                f"{pairs:,} RFC 6962 consistency proof{'s' if pairs != 1 else ''}, one between each two "
+                "successive heads, each verified against both signed roots"
             )
-    else:
+    if not heads:
         report.warnings.append("no signed head yet: sign one with `bwc ledger head --sign`")
     if deep and report.ok:
         _deep_check(session, report, 1 << chunk_bits)
@@ -195,7 +195,8 @@ def _check_keys(session: Session, heads: list[Head], trusted: Ed25519PublicKey, 
     report.keys = [key_id(k) for k in keys]
     if chain and not problems:
         report.checked.append(
-            f"{len(chain)} key rotation(s): each announced in the ledger, covered by a head of the retiring key, "
+            f"{len(chain)} key rotation{'s' if len(chain) != 1 else ''}: each announced in the ledger, "
+            "covered by a head of the retiring key, "
             "and no head signed by a key after it was retired"
         )
 

@@ -312,3 +312,25 @@ def test_custody_report_proves_each_entry_and_the_verifier_agrees(db, interval, 
     with pytest.raises(NotFound):
         reports.custody_report(db, ACTOR, "no-such-item")
     assert service.current_head(db).tree_size <= repository.tree_size(db)
+
+
+@pytest.mark.parametrize("edit", ["text", "number"])
+def test_values_that_are_not_bytes_are_reported_not_crashed_on(fresh_ledger, ledger_key, tmp_path, capsys, edit):
+    """SQLite stores whatever one writes to the file: text or a number in a BLOB column is tampering too."""
+    db = fresh_ledger
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps a bytea column bytea")
+    k = _target(db)
+    drop_triggers(db)
+    if edit == "text":  # replace() on a BLOB returns TEXT
+        db.execute(text("UPDATE ledger_entries SET leaf = replace(leaf, 'success', 'failure') WHERE seq = :k"), {"k": k})
+        expected = "changed after it was written"
+    else:
+        db.execute(text("UPDATE ledger_entries SET leaf_hash = 7 WHERE seq = :k"), {"k": k})
+        expected = "leaf hash is int, not bytes"
+    report = verify_ledger(db, ledger_key)
+    assert not report.ok and report.first_bad_entry == k and expected in report.problems[0].message, report.problems
+    if edit == "text":
+        reports.export_ledger(db, SYSTEM, tmp_path / "x")
+        code, out = run_tool(tmp_path / "x", capsys=capsys)
+        assert code == 1 and "does not match the entries" in out

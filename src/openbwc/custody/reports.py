@@ -42,8 +42,8 @@ The format is described in docs/ledger.md.
 
 def entry_view(entry: LedgerEntry) -> dict[str, Any]:
     """An entry as signed: the parsed leaf (never the query columns) plus its leaf hash."""
-    body = json.loads(entry.leaf)
-    body["leaf_hash"] = bytes(entry.leaf_hash).hex()
+    body = json.loads(repository.stored_bytes(entry.leaf, entry.seq, "content"))
+    body["leaf_hash"] = repository.stored_bytes(entry.leaf_hash, entry.seq, "leaf hash").hex()
     return body
 
 
@@ -94,8 +94,8 @@ def custody_report(session: Session, actor: Actor, evidence_id: str) -> dict[str
         "entries": [
             {
                 "seq": e.seq,
-                "entry": json.loads(e.leaf),
-                "leaf": bytes(e.leaf).decode(),
+                "entry": json.loads(repository.stored_bytes(e.leaf, e.seq, "content")),
+                "leaf": repository.stored_bytes(e.leaf, e.seq, "content").decode(),
                 "proof": proofs.prove_against(session, e.seq, head).public(),
             }
             for e in entries

@@ -21,6 +21,27 @@ _LOCK_KEY = int.from_bytes(hashlib.sha256(b"openbwc.custody.ledger.append").dige
 _ENTRY_STREAM = (LedgerEntry.seq, LedgerEntry.leaf, LedgerEntry.leaf_hash, LedgerEntry.subtree_hashes)
 
 
+def stored_bytes(value: Any, seq: int, column: str) -> bytes:
+    """A BLOB column's value as bytes, whatever someone with the database file left there.
+
+    SQLite lets text into a BLOB column (``UPDATE ... SET leaf = replace(leaf, ...)``
+    stores text): it is taken as its UTF-8 bytes, what was written, so the hashes
+    judge it like any other edit. Anything else (a number, NULL) is refused.
+    """
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, memoryview | bytearray):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    raise IntegrityFailure(
+        f"entry {seq}: its stored {column} is {type(value).__name__}, not bytes: it was rewritten outside openbwc; "
+        "run `bwc ledger verify`",
+        code="LEDGER_ENTRY_CORRUPT",
+        detail={"seq": seq, "column": column},
+    )
+
+
 def lock_ledger(session: Session) -> None:
     """Hold the ledger's append lock until this transaction ends.
 
@@ -60,9 +81,10 @@ def node_hashes(session: Session, nodes: Iterable[merkle.Node]) -> dict[merkle.N
                 code="LEDGER_ENTRY_MISSING",
             )
         if level == 0:
-            out[node] = bytes(row.leaf_hash)
+            out[node] = stored_bytes(row.leaf_hash, row.seq, "leaf hash")
         else:
-            h = bytes(row.subtree_hashes)[(level - 1) * merkle.HASH_SIZE : level * merkle.HASH_SIZE]
+            hashes = stored_bytes(row.subtree_hashes, row.seq, "subtree hashes")
+            h = hashes[(level - 1) * merkle.HASH_SIZE : level * merkle.HASH_SIZE]
             if len(h) != merkle.HASH_SIZE:
                 raise IntegrityFailure(
                     f"ledger entry {row.seq} lacks its level-{level} subtree hash: run `bwc ledger verify`",
@@ -163,11 +185,11 @@ def stream_full(session: Session, chunk: int, start: int = 0, end: int | None = 
 def stream_leaves(session: Session, end: int, chunk: int = 10_000) -> Iterator[bytes]:
     """Leaf bytes of entries ``0 .. end-1`` in order (the export)."""
     session.flush()  # a Core query on the connection bypasses autoflush
-    stmt = select(LedgerEntry.leaf).where(LedgerEntry.seq < end).order_by(LedgerEntry.seq)
+    stmt = select(LedgerEntry.seq, LedgerEntry.leaf).where(LedgerEntry.seq < end).order_by(LedgerEntry.seq)
     result = session.connection().execute(stmt, execution_options={"stream_results": True, "yield_per": chunk})
     for part in result.partitions(chunk):
-        for (leaf,) in part:
-            yield bytes(leaf)
+        for seq, leaf in part:
+            yield stored_bytes(leaf, seq, "content")
 
 
 def _filters(

@@ -22,9 +22,11 @@ from typing import Any
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from openbwc.custody import merkle
+from openbwc.custody import merkle, repository
+from openbwc.kit.errors import IntegrityFailure
 
 HS = merkle.HASH_SIZE
+_COLUMNS = ("content", "leaf hash", "subtree hashes")
 
 
 @dataclass
@@ -53,7 +55,19 @@ def check_chunk(lo: int, rows: Sequence[Any], bits: int, head_sizes: Sequence[in
     """
     cnt = len(rows)
     out = ChunkResult(lo=lo, count=cnt)
-    computed = [sha256(b"\x00" + r[0]).digest() for r in rows]
+    try:
+        computed = [sha256(b"\x00" + r[0]).digest() for r in rows]
+    except TypeError:  # a value that is not bytes: someone wrote to the database file directly
+        try:
+            rows = [
+                tuple(repository.stored_bytes(v, lo + i, c) for v, c in zip(r, _COLUMNS, strict=True))
+                for i, r in enumerate(rows)
+            ]
+        except IntegrityFailure as exc:
+            seq = exc.detail["seq"]
+            out.failure = (seq, seq + 1, exc.message)
+            return out
+        computed = [sha256(b"\x00" + r[0]).digest() for r in rows]
     if computed != [r[1] for r in rows]:
         i = next(i for i, (a, r) in enumerate(zip(computed, rows, strict=True)) if a != r[1])
         out.failure = (lo + i, lo + i + 1, f"entry {lo + i}: its content does not match its recorded leaf hash")

@@ -30,6 +30,7 @@ from openbwc.custody.heads import Head, format_timestamp
 from openbwc.custody.keys import key_id
 from openbwc.custody.models import ACTOR_ID_LEN, OBJECT_ID_LEN
 from openbwc.custody.service import column_value
+from openbwc.kit.errors import IntegrityFailure
 
 CHUNK_BITS = 14
 
@@ -52,6 +53,7 @@ class VerifyReport:
     heads: int = 0
     key_id: str = ""
     keys: list[str] = field(default_factory=list)  # key ids in the order they came into force
+    rotations: int = 0
     latest_head: Head | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -144,6 +146,11 @@ def verify_ledger(
             "each head's root equals the root recomputed from the first tree_size entries, "
             "so every head is consistent with every earlier one (nothing changed, removed or reordered)",
         ]
+        if report.rotations:
+            report.checked.append(
+                f"{report.rotations} key rotation{'s' if report.rotations != 1 else ''}: each announced in the "
+                "ledger, covered by a head of the retiring key, and no head signed by a key after it was retired"
+            )
         pairs = _check_consistency(session, pending, report)
         if pairs:
             report.checked.append(
@@ -193,12 +200,7 @@ def _check_keys(session: Session, heads: list[Head], trusted: Ed25519PublicKey, 
     problems, keys = rotation.schedule_problems(heads, chain, trusted)
     report.problems += [Problem(p.message, head=p.head or None) for p in problems]
     report.keys = [key_id(k) for k in keys]
-    if chain and not problems:
-        report.checked.append(
-            f"{len(chain)} key rotation{'s' if len(chain) != 1 else ''}: each announced in the ledger, "
-            "covered by a head of the retiring key, "
-            "and no head signed by a key after it was retired"
-        )
+    report.rotations = len(chain)
 
 
 def _check_heads(heads: list[Head], report: VerifyReport) -> None:
@@ -330,8 +332,12 @@ def diagnose(
     """Look entry by entry through ``[start, end)`` for the first one that is plainly wrong."""
     expected = start
     for rows in repository.stream_entries(session, 4096, start, end):
-        for seq, leaf, stored_hash, _ in rows:
-            leaf = bytes(leaf)
+        for seq, raw_leaf, raw_hash, _ in rows:
+            try:
+                leaf = repository.stored_bytes(raw_leaf, seq, "content")
+                stored_hash = repository.stored_bytes(raw_hash, seq, "leaf hash")
+            except IntegrityFailure as exc:
+                return Problem(exc.message, entry=seq, head=head)
             if seq != expected:
                 return Problem(f"entry {expected} is missing (entries were deleted)", entry=expected, head=head)
             expected += 1
@@ -349,7 +355,7 @@ def diagnose(
                 return Problem(
                     f"entry {seq}: its content is not in canonical form (it was edited)", entry=seq, head=head
                 )
-            if merkle.leaf_hash(leaf) != bytes(stored_hash):
+            if merkle.leaf_hash(leaf) != stored_hash:
                 return Problem(
                     f"entry {seq}: its content was changed after it was written (it no longer matches its leaf hash)",
                     entry=seq, head=head,

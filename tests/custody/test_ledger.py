@@ -232,3 +232,21 @@ def test_verify_of_entries_no_head_covers_yet_says_so(db, ledger_key, monkeypatc
     report = verify_ledger(db, ledger_key)
     assert report.ok and report.warnings == ["no signed head yet: sign one with `bwc ledger head --sign`"]
     assert not any("signed heads" in line for line in report.checked)
+
+
+def test_an_unreadable_key_stops_heads_not_appends(db, interval, monkeypatch, tmp_path, caplog):
+    """POLICY SEC-2: the entry matters more than the head. A damaged key file is said plainly, with a code."""
+    from openbwc.settings import get_settings
+
+    garbage = tmp_path / "ledger.pem"
+    garbage.write_text("not a key\n")
+    monkeypatch.setattr(get_settings(), "ledger_signing_key_file", garbage)
+    interval(0)  # every append would sign a head
+    before = repository.head_count(db)
+    with caplog.at_level("ERROR"):
+        seqs = append(db, 2)
+    assert len(seqs) == 2 and repository.head_count(db) == before
+    assert "cannot be read" in caplog.text
+    with pytest.raises(DomainError) as err:
+        service.sign_head(db)
+    assert err.value.code == "LEDGER_KEY_INVALID" and err.value.status == 503

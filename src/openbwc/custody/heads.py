@@ -26,16 +26,14 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from openbwc.custody.keys import key_id, load_signing_key, signing_key_path
-from openbwc.kit.errors import DomainError
+from openbwc.custody.keys import SigningKeyUnusable, key_id, load_signing_key, signing_key_path
 from openbwc.kit.time import ensure_utc
 from openbwc.settings import Settings
 
 SIGNATURE_TYPE = "openbwc-tree-head-v1"
 
 
-class SigningKeyMissing(DomainError):
-    status = 503
+class SigningKeyMissing(SigningKeyUnusable):
     code = "LEDGER_KEY_MISSING"
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from openbwc.kit.errors import DomainError
 from openbwc.kit.secrets import write_private_bytes
 from openbwc.settings import Settings
 
@@ -34,11 +35,25 @@ def ensure_signing_key(settings: Settings) -> bool:
     return True
 
 
+class SigningKeyUnusable(DomainError):
+    """The ledger cannot sign: its key is missing or unreadable. Appends go on; heads wait (SEC-2 alert)."""
+
+    status = 503
+    code = "LEDGER_KEY_INVALID"
+
+
 def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
     path = signing_key_path(settings)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError, OSError) as exc:
+        raise SigningKeyUnusable(
+            f"the ledger signing key {path} cannot be read ({str(exc).split('. ')[0]}): restore it from the "
+            "agency's key backup; heads are not signed until then",
+            detail={"path": str(path)},
+        ) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 private key")
+        raise SigningKeyUnusable(f"{path} is not an Ed25519 private key", detail={"path": str(path)})
     return key
 
 

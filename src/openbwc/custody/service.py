@@ -258,7 +258,7 @@ def _sign_if_due(session: Session, state: _Writer, now: datetime) -> None:
         return
     try:
         _sign(session, state, heads.signing_key(settings), now)
-    except (heads.SigningKeyMissing, IntegrityFailure) as exc:
+    except (heads.SigningKeyUnusable, IntegrityFailure) as exc:
         # The entry matters more than the head: keep appending, and say so loudly
         # (POLICY SEC-2: an alert when audit processing fails). Heads resume once fixed.
         if not state.key_warned:

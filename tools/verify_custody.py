@@ -344,8 +344,10 @@ def verify_report(path: Path, key_path: Path | None, c: Checker) -> None:
         if not verify_inclusion(lh, seq, head["tree_size"], path_, root):
             raise Failed(f"entry {seq}: its inclusion proof does not lead to the signed root: the entry is not "
                          "in the ledger as signed")
-    c.ok(f"all {len(report['entries'])} entries: each one's bytes hash to its leaf hash, and its RFC 6962 audit "
-         "path leads to the signed root, so each is in the ledger exactly as shown")
+    count = len(report["entries"])
+    which = "the one entry" if count == 1 else f"all {count} entries"
+    c.ok(f"{which}: each one's bytes hash to its leaf hash, and its RFC 6962 audit path leads to the signed root, "
+         "so each is in the ledger exactly as shown")
 
 
 def main(argv: list[str] | None = None) -> int:

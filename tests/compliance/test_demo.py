@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from openbwc.compliance.models import Finding
+from openbwc.custody.models import LedgerEntry
 from openbwc.demo import compliance as demo
+from openbwc.evidence.models import Recording
 from tests.compliance.helpers import officer, supervisor
 
 
@@ -30,4 +32,8 @@ def test_demo_seed_makes_every_kind_of_finding_and_is_idempotent(db):
     ):
         assert codes.get(code), code
     assert result.sealed > 0 and result.drawn > 0
+    # Every demo recording's custody starts with its intake, as ingest's does.
+    demo_ids = {str(r) for r in db.scalars(select(Recording.id).where(Recording.source == "demo"))}
+    intake = set(db.scalars(select(LedgerEntry.object_id).where(LedgerEntry.action == "evidence:recording:ingest")))
+    assert len(demo_ids) == result.recordings and demo_ids <= intake
     assert demo.seed(db) is None

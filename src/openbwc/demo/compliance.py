@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from openbwc.compliance import activities, reviews, runs
 from openbwc.compliance.activities import ActivityInput
 from openbwc.custody import Actor
+from openbwc.custody import service as custody_service
 from openbwc.evidence.models import Recording, RecordingFlag, RecordingTag
-from openbwc.kit.time import utcnow
+from openbwc.kit.time import isoformat, utcnow
 from openbwc.org.models import Person
 
 SEED = 20240112  # the ICE policy update of 2024-01-12
@@ -134,9 +135,48 @@ def seed(session: Session) -> DemoCompliance | None:
         _add(session, person, start, start + timedelta(minutes=rng.randint(3, 25)), tags=tags)
         recordings += 1
     session.flush()
+    _ledger_intake(session)
     summary = runs.run(session, DEMO_ACTOR)
     drawn = reviews.draw(session, DEMO_ACTOR, reviews.previous_month(now), seed=SEED).drawn
     return DemoCompliance(result.created, recordings, summary.pairs, summary.compliance_rate, summary.sealed, drawn)
+
+
+def _ledger_intake(session: Session) -> None:
+    """Give each demo recording its intake entry, as ingest would, so its custody report starts there.
+
+    The demo has footage metadata only (no files): the entry says so. One bulk
+    append through the ledger's own tree code, not one record() per recording.
+    """
+    rows = session.execute(
+        select(Recording.id, Recording.ingested_at, Person.badge)
+        .join(Person, Person.id == Recording.officer_id)
+        .where(Recording.source == "demo")
+        .order_by(Recording.ingested_at, Recording.id)
+    ).all()
+    flags: dict[object, list[str]] = {}
+    for rid, code in session.execute(
+        select(RecordingFlag.recording_id, RecordingFlag.code).join(Recording).where(Recording.source == "demo")
+    ):
+        flags.setdefault(rid, []).append(code)
+    custody_service.append_many(
+        session,
+        (
+            custody_service.EntryDraft(
+                actor=DEMO_ACTOR,
+                action="evidence:recording:ingest",
+                object_type="evidence",
+                object_id=str(rid),
+                details={
+                    "source": "demo",
+                    "officer": badge,
+                    "flags": sorted(flags.get(rid, [])),
+                    "note": "demo footage: metadata only, no file",
+                    "ingested_at": isoformat(ingested_at),
+                },
+            )
+            for rid, ingested_at, badge in rows
+        ),
+    )
 
 
 def _footage(session: Session, rng: random.Random, item: ActivityInput, person: Person) -> int:

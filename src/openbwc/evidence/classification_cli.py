@@ -162,7 +162,8 @@ def case_show(
     if json_out:
         print_json(data)
         return
-    console.print(f"case {data['number']}: {data['title']} ({data['recordings']} recordings)", highlight=False)
+    n = data["recordings"]
+    console.print(f"case {data['number']}: {data['title']} ({n} recording{'' if n == 1 else 's'})", highlight=False)
     print_table(
         None,
         ["evidence id", "officer", "started", "category", "tags"],

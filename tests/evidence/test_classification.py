@@ -358,6 +358,8 @@ def test_console_forms_set_category_tags_and_case(client, db):
     page = f"/evidence/{rec.id}"
     html = client.get(page).text
     assert 'action="/evidence/' + str(rec.id) + '/category"' in html and "use_of_force" in html
+    # Not yet categorized: the form says so rather than showing the first category as if chosen.
+    assert '<option value="" selected disabled>uncategorized (choose)</option>' in html
     r = post_form(client, page, f"{page}/category", {"code": "use_of_force", "reason": "force used"})
     assert r.status_code == 303 and r.headers["location"] == page
     assert post_form(client, page, f"{page}/tags", {"tag": "Complaint, foia"}).status_code == 303
@@ -369,6 +371,8 @@ def test_console_forms_set_category_tags_and_case(client, db):
     assert rec.category_code == "use_of_force"
     html = client.get(page).text
     assert "Tags: complaint." in html and "Cases: C-9." in html
+    # The custody table names who acted, as the entry was signed, with the id on hover.
+    assert f'<td title="{custodian.account.id}">{custodian.account.display_name}</td>' in html
 
 
 def test_console_hides_forms_from_those_without_the_permission(client, db):

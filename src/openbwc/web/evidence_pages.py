@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from openbwc.custody import reports as custody_reports
 from openbwc.evidence import classification, quarantine, service
 from openbwc.evidence.models import FLAG_CODES
 from openbwc.identity.service import Principal
@@ -66,6 +67,8 @@ def recording_page(
         db, actor_of(request, caller), service.viewer_for(db, caller), service.parse_recording_id(recording_id)
     )
     entries = service.ledger_of(db, view.recording) if caller.can("custody:ledger:read") else None
+    # Who acted, by the name the entry was signed with (the query column holds only the id).
+    actors = {e.seq: custody_reports.entry_view(e)["actor"]["name"] for e in entries or ()}
     # Derived copies (redactions) are listed with their original; the original never changes.
     derived = media_repo.derived_of_recording(db, view.recording.id) if caller.can("media:redactions:read") else None
     return render(
@@ -74,6 +77,7 @@ def recording_page(
         {
             "v": view,
             "entries": entries,
+            "actors": actors,
             "flag_codes": FLAG_CODES,
             "derived": derived,
             "media": caller.can("media:proxies:read"),

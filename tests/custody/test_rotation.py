@@ -170,6 +170,7 @@ def test_the_key_history_is_public(rotated, client):
     assert client.get("/api/v1/ledger/public-key").json()["key_id"] == key_id(second)
     page = client.get("/transparency/ledger").text
     assert "Signing keys" in page and key_id(first) in page and "annual rotation" in page
+    assert f'<code title="{key_id(first)}">{key_id(first)[:16]}…</code>' in page  # which key signed each head
 
 
 def test_without_a_rotation_the_history_is_the_one_key(db, client, ledger_key):

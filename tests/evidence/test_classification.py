@@ -198,10 +198,10 @@ def test_cases_open_link_show_and_unlink(db):
     cls.unlink(db, TEST_ACTOR, ALL, "2026-BAL-0042", a.id, "wrong incident")
     assert cls.unlink(db, TEST_ACTOR, ALL, "2026-BAL-0042", a.id, "again").changed == []
     assert len(_entries(db, "evidence:case:unlink", str(a.id))) == 1
-    rows, total = cls.list_cases(db, ALL, search="assault", limit=10, offset=0)
+    rows, total = cls.list_cases(db, TEST_ACTOR, ALL, search="assault", limit=10, offset=0)
     assert total == 1 and rows[0][1] == 1
-    assert cls.list_cases(db, ALL, search="0042", limit=10, offset=0)[1] == 1
-    assert cls.list_cases(db, ALL, search="nothing like it", limit=10, offset=0)[1] == 0
+    assert cls.list_cases(db, TEST_ACTOR, ALL, search="0042", limit=10, offset=0)[1] == 1
+    assert cls.list_cases(db, TEST_ACTOR, ALL, search="nothing like it", limit=10, offset=0)[1] == 0
 
 
 def test_bad_case_input_changes_nothing(db):
@@ -255,7 +255,7 @@ def test_sealed_recordings_are_not_found_to_all_but_oversight_and_every_attempt_
     assert cls.link(db, TEST_ACTOR, ALL, "C-7", [rec.id]).changed == [rec.id]
     assert _entries(db, seals.ACCESS_ACTION, str(rec.id))[-1].outcome == "success"
     assert cls.show_case(db, TEST_ACTOR, CUSTODIAN, "C-7").total == 0  # still hidden from non-oversight
-    assert cls.list_cases(db, CUSTODIAN, search="C-7", limit=5, offset=0)[0][0][1] == 0
+    assert cls.list_cases(db, TEST_ACTOR, CUSTODIAN, search="C-7", limit=5, offset=0)[0][0][1] == 0
 
 
 def test_a_supervisor_classifies_only_recordings_they_may_see(client, db):

@@ -314,11 +314,20 @@ def get_case(session: Session, number: str) -> Case:
 
 
 def list_cases(
-    session: Session, viewer: Viewer, *, search: str | None, limit: int, offset: int
+    session: Session, actor: Actor, viewer: Viewer, *, search: str | None, limit: int, offset: int
 ) -> tuple[list[tuple[Case, int]], int]:
-    """Cases with how many of their recordings the caller may see."""
-    rows, total = repo.list_cases(session, search=(search or "").strip() or None, limit=limit, offset=offset)
+    """Cases with how many of their recordings the caller may see; the listing is a custody event."""
+    text = (search or "").strip() or None
+    rows, total = repo.list_cases(session, search=text, limit=limit, offset=offset)
     counts = repo.case_recording_counts(session, viewer, [c.id for c in rows])
+    custody.record(
+        session,
+        actor=actor,
+        action="evidence:case:list",
+        object_type="query",
+        object_id="cases",
+        details={"search": text, "returned": [c.number for c in rows], "total": total},
+    )
     return [(c, counts[c.id]) for c in rows], total
 
 

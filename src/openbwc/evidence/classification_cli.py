@@ -134,7 +134,7 @@ def case_list(
 ) -> None:
     """Cases, newest first."""
     with committing_session() as db:
-        rows, total = cls.list_cases(db, OPERATOR, search=search, limit=limit, offset=offset)
+        rows, total = cls.list_cases(db, cli_actor(), OPERATOR, search=search, limit=limit, offset=offset)
         items = [_case_data(c, n) for c, n in rows]
     if json_out:
         print_json({"items": items, "total": total, "limit": limit, "offset": offset})

@@ -100,13 +100,16 @@ def remove_tag(
 
 @router.get("/cases", response_model=Page[CaseOut])
 def list_cases(
+    request: Request,
     db: Session = DB,
     caller: Principal = requires(CASES_READ),
     q: str | None = Query(None, max_length=200, description="part of the number or the title"),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0),
 ) -> Page[CaseOut]:
-    rows, total = cls.list_cases(db, service.viewer_for(db, caller), search=q, limit=limit, offset=offset)
+    rows, total = cls.list_cases(
+        db, actor_of(request, caller), service.viewer_for(db, caller), search=q, limit=limit, offset=offset
+    )
     return Page(items=[_case_out(c, n) for c, n in rows], total=total, limit=limit, offset=offset)
 
 

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
-from openbwc import custody
 from openbwc.jobs.schemas import JobOut
-from openbwc.kit.errors import NotFound, ValidationFailed
+from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.media import repository as repo
 from openbwc.media import service
@@ -110,44 +109,35 @@ def _ranged(request: Request, key: str, size: int, mime: str) -> Response:
     return StreamingResponse(body(), status_code=status, media_type=mime, headers=headers)
 
 
+def _first_request(request: Request) -> bool:
+    """A playback's first request (no range, or from byte 0): the one that is ledgered."""
+    header = request.headers.get("range", "")
+    return not header.startswith("bytes=") or header.startswith("bytes=0-")
+
+
 @router.get("/recordings/{evidence_id}/proxy")
 def proxy(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
-    rec = service.get_recording(db, evidence_id)
-    r = repo.rendition(db, rec.id, "proxy")
-    if r is None:
-        raise NotFound("this recording has no proxy yet (its derivatives job has not run)", code="PROXY_NOT_READY")
-    if not request.headers.get("range", "").startswith("bytes=") or request.headers.get("range", "").startswith(
-        "bytes=0-"
-    ):
-        # Viewing is a read of evidence: logged once per playback (the first request), not per chunk.
-        custody.record(
-            db,
-            actor=actor_of(request, caller),
-            action="media:proxy:view",
-            object_type="evidence",
-            object_id=str(rec.id),
-            details={"proxy_sha256": r.sha256},
-        )
+    r = service.view_rendition(db, actor_of(request, caller), evidence_id, "proxy", first=_first_request(request))
     return _ranged(request, r.storage_key, r.size, r.mime)
 
 
 @router.get("/recordings/{evidence_id}/thumbnails/{position}")
 def thumbnail(
-    evidence_id: str, position: int, request: Request, db: Session = DB, _: Caller = requires("media:proxies:read")
+    evidence_id: str, position: int, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
-    rec = service.get_recording(db, evidence_id)
-    r = repo.rendition(db, rec.id, "thumbnail", position)
-    if r is None:
-        raise NotFound(f"no thumbnail {position} for this recording", code="THUMBNAIL_NOT_FOUND")
+    r = service.view_rendition(
+        db, actor_of(request, caller), evidence_id, "thumbnail", position, first=_first_request(request)
+    )
     return _ranged(request, r.storage_key, r.size, r.mime)
 
 
 @router.get("/recordings/{evidence_id}/media")
-def media_summary(evidence_id: str, db: Session = DB, _: Caller = requires("media:proxies:read")) -> dict[str, Any]:
-    rec = service.get_recording(db, evidence_id)
-    rends = repo.renditions_of(db, rec.id)
+def media_summary(
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
+) -> dict[str, Any]:
+    rec, rends = service.read_renditions(db, actor_of(request, caller), evidence_id)
     return {
         "evidence_id": str(rec.id),
         "proxy": next(
@@ -183,11 +173,10 @@ def make_derivatives(
 
 
 @router.get("/recordings/{evidence_id}/face-tracks")
-def face_tracks(evidence_id: str, db: Session = DB, _: Caller = requires("media:redactions:read")) -> dict[str, Any]:
-    from openbwc.media.redaction.detector import DETECTOR_NAME
-
-    rec = service.get_recording(db, evidence_id)
-    a = repo.face_analysis(db, rec.id, DETECTOR_NAME)
+def face_tracks(
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+) -> dict[str, Any]:
+    rec, a = service.read_face_tracks(db, actor_of(request, caller), evidence_id)
     if a is None:
         return {"evidence_id": str(rec.id), "analysed": False, "tracks": []}
     return {
@@ -209,10 +198,9 @@ def face_tracks(evidence_id: str, db: Session = DB, _: Caller = requires("media:
 
 @router.get("/recordings/{evidence_id}/redactions")
 def list_redactions(
-    evidence_id: str, db: Session = DB, _: Caller = requires("media:redactions:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> list[dict[str, Any]]:
-    rec = service.get_recording(db, evidence_id)
-    return [redaction_out(db, r) for r in repo.redactions_of(db, rec.id)]
+    return [redaction_out(db, r) for r in service.read_redactions(db, actor_of(request, caller), evidence_id)]
 
 
 @router.post("/recordings/{evidence_id}/redactions", status_code=201)
@@ -239,8 +227,10 @@ def create_redaction(
 
 
 @router.get("/redactions/{redaction_id}")
-def get_redaction(redaction_id: str, db: Session = DB, _: Caller = requires("media:redactions:read")) -> dict[str, Any]:
-    return redaction_out(db, _redaction(db, redaction_id))
+def get_redaction(
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+) -> dict[str, Any]:
+    return redaction_out(db, service.read_redaction(db, actor_of(request, caller), redaction_id))
 
 
 @router.post("/redactions/{redaction_id}/boxes", status_code=201)
@@ -344,8 +334,10 @@ def render(
 
 
 @router.get("/derived/{item_id}")
-def derived(item_id: str, db: Session = DB, _: Caller = requires("media:redactions:read")) -> dict[str, Any]:
-    item = service.get_derived(db, item_id)
+def derived(
+    item_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+) -> dict[str, Any]:
+    item = service.read_derived(db, actor_of(request, caller), item_id)
     return {
         "id": str(item.id),
         "evidence_id": str(item.recording_id),
@@ -362,19 +354,16 @@ def derived(item_id: str, db: Session = DB, _: Caller = requires("media:redactio
 
 @router.get("/recordings/{evidence_id}/transcript")
 def get_transcript(
-    evidence_id: str, db: Session = DB, _: Caller = requires("media:transcripts:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:read")
 ) -> dict[str, Any]:
-    rec = service.get_recording(db, evidence_id)
-    t = service.transcript(db, rec.id)
-    if t is None:
-        raise NotFound("this recording has no transcript yet", code="TRANSCRIPT_NOT_READY")
+    rec, t, suggested = service.read_transcript(db, actor_of(request, caller), evidence_id)
     return {
         "evidence_id": str(rec.id),
         "model": t.model,
         "language": t.language,
         "text": t.text,
         "words": [{"start_s": w[0], "end_s": w[1], "word": w[2], "probability": w[3]} for w in t.words],
-        "suggestions": service.suggestions(db, rec.id),
+        "suggestions": suggested,
     }
 
 
@@ -387,6 +376,7 @@ def request_transcript(
 
 @router.get("/transcripts/search")
 def search(
+    request: Request,
     q: str = Query(..., max_length=200),
     limit: int = Query(50, ge=1, le=500),
     db: Session = DB,
@@ -394,4 +384,6 @@ def search(
 ) -> list[dict[str, Any]]:
     if not q.strip():
         raise ValidationFailed("q must not be empty", code="INVALID_SEARCH")
-    return service.search(db, q, limit, may_see_sealed=caller.can(seals.SEALED_READ))
+    return service.search_transcripts(
+        db, actor_of(request, caller), q, limit, may_see_sealed=caller.can(seals.SEALED_READ)
+    )

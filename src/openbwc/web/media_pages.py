@@ -15,7 +15,6 @@ from openbwc.media import repository as repo
 from openbwc.media import schemas, service
 from openbwc.media.models import EXEMPTIONS
 from openbwc.media.redaction.audio import AUDIO_MODES
-from openbwc.media.redaction.detector import DETECTOR_NAME
 from openbwc.media.redaction.render import STYLES
 from openbwc.web.console import render
 
@@ -55,24 +54,22 @@ def job_retry(
 
 @router.get("/media/{evidence_id}")
 def media_page(
-    evidence_id: str, request: Request, db: Session = DB, _: Principal = requires("media:proxies:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:proxies:read")
 ) -> Response:
-    rec = service.get_recording(db, evidence_id)
-    rends = repo.renditions_of(db, rec.id)
-    analysis = repo.face_analysis(db, rec.id, DETECTOR_NAME)
+    v = service.view_media(db, actor_of(request, caller), evidence_id)
     return render(
         request,
         "media_recording.html",
         {
-            "rec": rec,
-            "proxy": next((r for r in rends if r.kind == "proxy"), None),
-            "thumbs": [r for r in rends if r.kind == "thumbnail"],
-            "tracks": analysis.tracks if analysis else None,
-            "fps": analysis.fps if analysis else None,
-            "redactions": repo.redactions_of(db, rec.id),
-            "derived": repo.derived_of_recording(db, rec.id),
-            "transcript": service.transcript(db, rec.id),
-            "suggestions": service.suggestions(db, rec.id),
+            "rec": v.recording,
+            "proxy": next((r for r in v.renditions if r.kind == "proxy"), None),
+            "thumbs": [r for r in v.renditions if r.kind == "thumbnail"],
+            "tracks": v.analysis.tracks if v.analysis else None,
+            "fps": v.analysis.fps if v.analysis else None,
+            "redactions": v.redactions,
+            "derived": v.derived,
+            "transcript": v.transcript,
+            "suggestions": v.suggestions,
         },
     )
 
@@ -102,9 +99,9 @@ def _redact_page(
 # Same permission as the API's POST /recordings/{id}/redactions: the page exists to make one.
 @router.get("/media/{evidence_id}/redact")
 def media_redact_form(
-    evidence_id: str, request: Request, db: Session = DB, _: Principal = requires("media:redactions:write")
+    evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:redactions:write")
 ) -> Response:
-    rec = service.get_recording(db, evidence_id)
+    rec = service.view_media(db, actor_of(request, caller), evidence_id, purpose="redact").recording
     return _redact_page(request, db, rec, {"faces": "on", "exemption": "7(C)", "style": "blur", "audio_mode": "mute"})
 
 

@@ -323,7 +323,9 @@ def test_values_that_are_not_bytes_are_reported_not_crashed_on(fresh_ledger, led
     k = _target(db)
     drop_triggers(db)
     if edit == "text":  # replace() on a BLOB returns TEXT
-        db.execute(text("UPDATE ledger_entries SET leaf = replace(leaf, 'success', 'failure') WHERE seq = :k"), {"k": k})
+        db.execute(
+            text("UPDATE ledger_entries SET leaf = replace(leaf, 'success', 'failure') WHERE seq = :k"), {"k": k}
+        )
         expected = "changed after it was written"
     else:
         db.execute(text("UPDATE ledger_entries SET leaf_hash = 7 WHERE seq = :k"), {"k": k})

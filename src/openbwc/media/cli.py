@@ -116,7 +116,8 @@ def search(
 ) -> None:
     """Recordings whose transcript says TEXT, and when."""
     with session_scope() as db:
-        found = service.search(db, text, limit)
+        # Ledgered like the API's search; the shell is not oversight, so sealed footage stays out (PRO-1).
+        found = service.search_transcripts(db, cli_actor(), text, limit, may_see_sealed=False)
     if json_out:
         print_json(found)
         return

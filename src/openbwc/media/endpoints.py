@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
+from openbwc.evidence import service as evidence_service
+from openbwc.evidence.repository import Viewer
 from openbwc.jobs.schemas import JobOut
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, Caller, actor_of, requires
@@ -109,6 +111,11 @@ def _ranged(request: Request, key: str, size: int, mime: str) -> Response:
     return StreamingResponse(body(), status_code=status, media_type=mime, headers=headers)
 
 
+def _viewer(db: Session, caller: Caller) -> Viewer:
+    """Whose footage the caller may play: media:proxies:read is also a supervisor's, for their reports only."""
+    return evidence_service.viewer_for(db, caller)  # type: ignore[arg-type]
+
+
 def _first_request(request: Request) -> bool:
     """A playback's first request (no range, or from byte 0): the one that is ledgered."""
     header = request.headers.get("range", "")
@@ -119,7 +126,9 @@ def _first_request(request: Request) -> bool:
 def proxy(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
-    r = service.view_rendition(db, actor_of(request, caller), evidence_id, "proxy", first=_first_request(request))
+    r = service.view_rendition(
+        db, actor_of(request, caller), evidence_id, "proxy", first=_first_request(request), viewer=_viewer(db, caller)
+    )
     return _ranged(request, r.storage_key, r.size, r.mime)
 
 
@@ -128,7 +137,8 @@ def thumbnail(
     evidence_id: str, position: int, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
     r = service.view_rendition(
-        db, actor_of(request, caller), evidence_id, "thumbnail", position, first=_first_request(request)
+        db, actor_of(request, caller), evidence_id, "thumbnail", position, first=_first_request(request),
+        viewer=_viewer(db, caller),
     )
     return _ranged(request, r.storage_key, r.size, r.mime)
 
@@ -137,7 +147,7 @@ def thumbnail(
 def media_summary(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> dict[str, Any]:
-    rec, rends = service.read_renditions(db, actor_of(request, caller), evidence_id)
+    rec, rends = service.read_renditions(db, actor_of(request, caller), evidence_id, viewer=_viewer(db, caller))
     return {
         "evidence_id": str(rec.id),
         "proxy": next(

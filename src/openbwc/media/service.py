@@ -20,6 +20,7 @@ from openbwc import custody, jobs
 from openbwc.custody import Actor
 from openbwc.evidence import repository as evidence_repo
 from openbwc.evidence.models import EvidenceObject, Recording
+from openbwc.evidence.repository import Viewer
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.media import repository as repo
@@ -56,7 +57,9 @@ def parse_uuid(text: str, what: str, code: str) -> uuid.UUID:
         raise ValidationFailed(f"{what} {text!r} is not an id (a UUID)", code=code, detail={what: text})
 
 
-def get_recording(session: Session, recording_id: uuid.UUID | str) -> Recording:
+def get_recording(session: Session, recording_id: uuid.UUID | str, viewer: Viewer | None = None) -> Recording:
+    """The recording; with a ``viewer``, only one the caller may see (a supervisor: their reports'),
+    else "not found" as for one that does not exist."""
     rid = (
         recording_id
         if isinstance(recording_id, uuid.UUID)
@@ -65,6 +68,8 @@ def get_recording(session: Session, recording_id: uuid.UUID | str) -> Recording:
     rec = evidence_repo.recording(session, rid)
     if rec is None:
         raise NotFound(f"no recording with evidence id {rid}", code="EVIDENCE_NOT_FOUND", detail={"evidence": str(rid)})
+    if viewer is not None and not viewer.may_see(rec):
+        raise NotFound(f"no recording {rid}", code="RECORDING_NOT_FOUND", detail={"evidence": str(rid)})
     return rec
 
 
@@ -528,11 +533,18 @@ def _read(
 
 
 def view_rendition(
-    session: Session, actor: Actor, recording_id: uuid.UUID | str, kind: str, position: int = 0, *, first: bool = True
+    session: Session,
+    actor: Actor,
+    recording_id: uuid.UUID | str,
+    kind: str,
+    position: int = 0,
+    *,
+    first: bool = True,
+    viewer: Viewer | None = None,
 ) -> Rendition:
     """A proxy or thumbnail to serve. Viewing is a read of evidence: ledgered once per playback
     (``first``: the request without a range, or from byte 0), not per range a player asks for."""
-    rec = get_recording(session, recording_id)
+    rec = get_recording(session, recording_id, viewer)
     r = repo.rendition(session, rec.id, kind, position)
     if r is None:
         if kind == "proxy":
@@ -546,9 +558,11 @@ def view_rendition(
     return r
 
 
-def read_renditions(session: Session, actor: Actor, recording_id: uuid.UUID | str) -> tuple[Recording, list[Rendition]]:
+def read_renditions(
+    session: Session, actor: Actor, recording_id: uuid.UUID | str, *, viewer: Viewer | None = None
+) -> tuple[Recording, list[Rendition]]:
     """The recording's proxy and thumbnails (what exists, with hashes)."""
-    rec = get_recording(session, recording_id)
+    rec = get_recording(session, recording_id, viewer)
     rends = list(repo.renditions_of(session, rec.id))
     listed = [[r.kind, r.position, r.sha256] for r in rends]
     _read(session, actor, "media:renditions:read", rec.id, {"renditions": listed})
@@ -628,10 +642,13 @@ class MediaView:
     suggestions: list[dict[str, Any]]
 
 
-def view_media(session: Session, actor: Actor, recording_id: uuid.UUID | str, *, purpose: str = "view") -> MediaView:
+def view_media(
+    session: Session, actor: Actor, recording_id: uuid.UUID | str, *, purpose: str = "view",
+    viewer: Viewer | None = None,
+) -> MediaView:
     """Everything the console shows of a recording's media (player, thumbnails, tracks,
     redactions, derived copies, transcript): one ledger entry for the page."""
-    rec = get_recording(session, recording_id)
+    rec = get_recording(session, recording_id, viewer)
     t = transcript(session, rec.id)
     view = MediaView(
         recording=rec,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from openbwc.evidence import service as evidence_service
 from openbwc.evidence.models import Recording
 from openbwc.identity.service import Principal
 from openbwc.jobs import service as jobs
@@ -56,7 +57,9 @@ def job_retry(
 def media_page(
     evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:proxies:read")
 ) -> Response:
-    v = service.view_media(db, actor_of(request, caller), evidence_id)
+    v = service.view_media(
+        db, actor_of(request, caller), evidence_id, viewer=evidence_service.viewer_for(db, caller)
+    )
     return render(
         request,
         "media_recording.html",

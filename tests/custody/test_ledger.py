@@ -250,3 +250,30 @@ def test_an_unreadable_key_stops_heads_not_appends(db, interval, monkeypatch, tm
     with pytest.raises(DomainError) as err:
         service.sign_head(db)
     assert err.value.code == "LEDGER_KEY_INVALID" and err.value.status == 503
+
+
+def test_a_head_from_the_future_does_not_stop_heads(db, interval, ledger_key):
+    """The clock was set back after a head was signed: heads must keep coming, not wait for the clock."""
+    from datetime import timedelta
+
+    from openbwc.custody.verify import verify_ledger
+    from openbwc.kit.time import utcnow
+    from openbwc.settings import get_settings
+
+    interval(3600)
+    append(db, 2)
+    size = repository.tree_size(db)
+    ahead = utcnow() + timedelta(days=1)
+    kid, sig = heads.sign(heads.signing_key(get_settings()), tree_size=size, root_hash=proofs.root_at(db, size),
+                          at=ahead)
+    number = repository.latest_head(db).number + 1 if repository.latest_head(db) else 1
+    db.add(LedgerHead(number=number, tree_size=size, root_hash=proofs.root_at(db, size), signed_at=ahead,
+                      key_id=kid, signature=sig))
+    db.commit()  # (a savepoint here) the next transaction reads the head from tomorrow
+    append(db, 1)  # an hour's interval, but the last head is "from tomorrow": this append signs
+    latest = repository.latest_head(db)
+    assert latest.number == number + 1 and latest.tree_size == repository.tree_size(db)
+    append(db, 1)
+    assert service.current_head(db, max_age_s=0).tree_size == repository.tree_size(db)
+    report = verify_ledger(db, ledger_key)
+    assert report.ok and any("clock set back" in w for w in report.warnings)

@@ -31,7 +31,7 @@ from openbwc.custody.models import (
     LedgerHead,
 )
 from openbwc.kit.errors import IntegrityFailure
-from openbwc.kit.time import utcnow
+from openbwc.kit.time import ensure_utc, utcnow
 from openbwc.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ def append_many(session: Session, drafts: Iterable[EntryDraft], *, batch: int = 
 
 def _sign_if_due(session: Session, state: _Writer, now: datetime) -> None:
     settings = get_settings()
-    if state.head_at is not None and (now - state.head_at).total_seconds() < settings.ledger_head_interval_s:
+    if state.head_at is not None and _within(now, state.head_at, settings.ledger_head_interval_s):
         return
     try:
         _sign(session, state, heads.signing_key(settings), now)
@@ -328,4 +328,14 @@ def current_head(session: Session, *, max_age_s: float | None = None) -> heads.H
 
 
 def _fresh_enough(head: LedgerHead, size: int, max_age_s: float) -> bool:
-    return head.tree_size == size or (utcnow() - head.signed_at).total_seconds() < max_age_s
+    return head.tree_size == size or _within(utcnow(), head.signed_at, max_age_s)
+
+
+def _within(now: datetime, signed_at: datetime, seconds: float) -> bool:
+    """Whether a head signed at ``signed_at`` is less than ``seconds`` old.
+
+    A head from the future (the clock was set back after it was signed) is not
+    fresh: otherwise no head would be signed until the clock caught up again.
+    """
+    age = (now - ensure_utc(signed_at)).total_seconds()
+    return 0 <= age < seconds

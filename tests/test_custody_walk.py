@@ -15,6 +15,7 @@ nor allow-listed with a reason fails the walk.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -430,7 +431,8 @@ def test_every_evidence_route_writes_the_custody_ledger(app, client, db, tmp_pat
                 kwargs["headers"] = tokens[role]
             r = walk.current.request(method, url, follow_redirects=False, **kwargs)
             if not (200 <= r.status_code < 400):
-                problems.append(f"{key} as {role}: {r.status_code} {r.text[:200]}")
+                text = re.sub(r"<[^>]+>", " ", r.text.split("<main", 1)[-1]) if "<html" in r.text else r.text
+                problems.append(f"{key} as {role}: {r.status_code} {' '.join(text.split())[:400]}")
                 continue
             _remember(key, r, ev)
             new = _new_entries(db, before)

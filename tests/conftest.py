@@ -78,6 +78,18 @@ def drop_database(engine: Engine) -> None:
         admin.dispose()
 
 
+@pytest.fixture
+def shell_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A migrated SQLite database of its own that `bwc` commands reach through BWC_DATABASE_URL."""
+    eng = migrated_engine("sqlite", "shell")
+    monkeypatch.setenv("BWC_DATABASE_URL", eng.url.render_as_string(hide_password=False))
+    reset_settings_cache()
+    yield eng
+    monkeypatch.delenv("BWC_DATABASE_URL")
+    reset_settings_cache()
+    drop_database(eng)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     eng = migrated_engine(request.param, "test")

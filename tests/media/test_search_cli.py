@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -14,21 +13,8 @@ from openbwc.custody.models import LedgerEntry
 from openbwc.media.models import Transcript
 from openbwc.media.transcripts import MODEL_NAME
 from openbwc.policy import seals
-from openbwc.settings import reset_settings_cache
 from tests.compliance.helpers import T0, recording, s
-from tests.conftest import drop_database, migrated_engine
 from tests.factories import TEST_ACTOR
-
-
-@pytest.fixture
-def shell_db(monkeypatch):
-    engine = migrated_engine("sqlite", "searchcli")
-    monkeypatch.setenv("BWC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    reset_settings_cache()
-    yield engine
-    monkeypatch.delenv("BWC_DATABASE_URL")
-    reset_settings_cache()
-    drop_database(engine)
 
 
 def _said(db: Session, text: str):  # type: ignore[no-untyped-def]
@@ -39,8 +25,8 @@ def _said(db: Session, text: str):  # type: ignore[no-untyped-def]
     return rec
 
 
-def test_search_from_the_shell_is_ledgered_and_leaves_sealed_footage_out(shell_db):
-    with Session(shell_db) as db:
+def test_search_from_the_shell_is_ledgered_and_leaves_sealed_footage_out(shell_database):
+    with Session(shell_database) as db:
         open_rec = _said(db, "stop right there John Smith")
         sealed_rec = _said(db, "we are John Smith supporters")
         seals.seal(db, TEST_ACTOR, sealed_rec.id, reason="protest", rule_id="PRO-1", policy_version="test")
@@ -49,7 +35,7 @@ def test_search_from_the_shell_is_ledgered_and_leaves_sealed_footage_out(shell_d
     r = CliRunner().invoke(app, ["search", "John Smith", "--json"])
     assert r.exit_code == 0, r.output
     assert [f["evidence_id"] for f in json.loads(r.stdout)] == [open_id]
-    with Session(shell_db) as db:
+    with Session(shell_database) as db:
         entry = db.scalars(select(LedgerEntry).where(LedgerEntry.action == "media:transcript:search")).one()
     details = json.loads(entry.leaf)["details"]
     assert details["text"] == "John Smith" and details["returned"] == [open_id] and sealed_id not in details["returned"]

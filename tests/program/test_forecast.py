@@ -13,7 +13,7 @@ from openbwc.cli.main import app
 from openbwc.policy.retention import MixEntry, load_mix_file
 from openbwc.program import forecast as fc
 from openbwc.settings import reset_settings_cache
-from tests.conftest import drop_database, fresh_database_url, migrated_engine
+from tests.conftest import fresh_database_url
 from tests.devices.test_assignments import refused
 from tests.factories import role_headers
 
@@ -108,18 +108,6 @@ def test_retention_mix_files(tmp_path):
     refused("UNREADABLE_FILE", load_mix_file, tmp_path / "missing.yaml")
 
 
-@pytest.fixture
-def cli_database(monkeypatch):
-    """A migrated database of its own for the forecast command (it reads the policy in force)."""
-    engine = migrated_engine("sqlite", "forecastcli")
-    monkeypatch.setenv("BWC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    reset_settings_cache()
-    yield engine
-    monkeypatch.delenv("BWC_DATABASE_URL")
-    reset_settings_cache()
-    drop_database(engine)
-
-
 def test_a_data_dir_never_initialised_gets_one_clear_line(monkeypatch):
     monkeypatch.setenv("BWC_DATABASE_URL", fresh_database_url("sqlite", "forecastempty"))
     reset_settings_cache()
@@ -131,7 +119,7 @@ def test_a_data_dir_never_initialised_gets_one_clear_line(monkeypatch):
     assert r.exit_code == 2 and "error DATABASE_NOT_INITIALISED" in r.output and "bwc init" in r.output, r.output
 
 
-def test_forecast_command_line(tmp_path, cli_database):
+def test_forecast_command_line(tmp_path, shell_database):
     runner = CliRunner()
     args = [
         "program",

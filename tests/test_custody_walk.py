@@ -14,6 +14,7 @@ nor allow-listed with a reason fails the walk.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import uuid
@@ -76,7 +77,6 @@ ALLOWED_WITHOUT_ENTRY: dict[str, str] = {
     ),
     # Compliance placement of a recording: which activities it belongs to (refs) and whether it is
     # sealed; no footage, transcript or evidence record. Linking by hand ledgers compliance:recording:link.
-    "GET /api/v1/compliance/recordings/{recording_id}": "activity refs and the sealed flag only (compliance)",
     "POST /api/v1/compliance/recordings/{recording_id}/links": (
         "ledgered as compliance:recording:link, proven in tests/compliance"
     ),
@@ -236,6 +236,7 @@ CALLS: dict[str, Call] = {
     # evidence: records, listings, cases
     "GET /api/v1/recordings": _get(lambda ev: "/api/v1/recordings"),
     "GET /api/v1/recordings/{recording_id}": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}"),
+    "GET /api/v1/compliance/recordings/{recording_id}": _get(lambda ev: f"/api/v1/compliance/recordings/{_rec(ev)}"),
     "GET /evidence": _get(lambda ev: "/evidence"),
     "GET /evidence/{recording_id}": _get(lambda ev: f"/evidence/{_rec(ev)}"),
     "GET /api/v1/quarantine": _get(lambda ev: "/api/v1/quarantine"),
@@ -414,10 +415,13 @@ def test_every_evidence_route_writes_the_custody_ledger(app, client, db, tmp_pat
             api = key.split(" ", 1)[1].startswith("/api/")
             walk = Walk(ev, client if api else clients[role])
             try:
-                url, kwargs = call(walk)
+                url, shared = call(walk)
             except KeyError as missing:
                 problems.append(f"{key}: not called, an earlier call did not make {missing}")
                 continue
+            # The call table's dicts are module constants: fill in a copy, or the next backend's
+            # walk would send this one's ids (it did: PostgreSQL asked for SQLite's recording).
+            kwargs = copy.deepcopy(shared)
             if kwargs.get("params") == {"evidence_id": None}:
                 kwargs["params"] = {"evidence_id": ev.recording_id}
             if isinstance(kwargs.get("json"), dict) and kwargs["json"].get("code") == "CATEGORY":

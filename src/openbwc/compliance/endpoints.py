@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from openbwc.compliance import activities as acts
 from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
-from openbwc.compliance.links import link_by_hand, links_of_recording
+from openbwc.compliance.links import link_by_hand, placement
 from openbwc.compliance.schemas import (
     ActivityIn,
     ActivityOut,
@@ -212,17 +212,10 @@ def list_unlinked(
 
 @router.get("/compliance/recordings/{recording_id}")
 def recording_placement(
-    recording_id: uuid.UUID, db: Session = DB, caller: Principal = requires("compliance:links:read")
+    recording_id: uuid.UUID, request: Request, db: Session = DB, caller: Principal = requires("compliance:links:read")
 ) -> dict[str, object]:
     """Which activities a recording belongs to, and whether it is sealed (the guard has checked access)."""
-    links = links_of_recording(db, recording_id)
-    refs = {a.id: a.ref for a in repo.activities_by_ids(db, [link.activity_id for link in links])}
-    return {
-        "recording_id": str(recording_id),
-        "activities": [{"activity_id": refs.get(link.activity_id), "how": link.how} for link in links],
-        "sealed": seals.is_sealed(db, recording_id),
-        "unlinked": not links,
-    }
+    return placement(db, actor_of(request, caller), recording_id)
 
 
 @router.post("/compliance/recordings/{recording_id}/links", status_code=201)

@@ -56,6 +56,28 @@ def links_of_recording(session: Session, recording_id: uuid.UUID) -> list[Link]:
     return out
 
 
+def placement(session: Session, actor: Actor, recording_id: uuid.UUID) -> dict[str, object]:
+    """Which activities a recording belongs to, and whether it is sealed: a read of evidence
+    metadata, so ledgered (the app-wide PRO-1 guard has already checked access)."""
+    links = links_of_recording(session, recording_id)
+    refs = {a.id: a.ref for a in repo.activities_by_ids(session, [link.activity_id for link in links])}
+    out: dict[str, object] = {
+        "recording_id": str(recording_id),
+        "activities": [{"activity_id": refs.get(link.activity_id), "how": link.how} for link in links],
+        "sealed": seals.is_sealed(session, recording_id),
+        "unlinked": not links,
+    }
+    custody.record(
+        session,
+        actor=actor,
+        action="compliance:recording:read",
+        object_type="evidence",
+        object_id=str(recording_id),
+        details={"activities": out["activities"], "sealed": out["sealed"]},
+    )
+    return out
+
+
 def evidence_of(
     session: Session, pairs: list[tuple[uuid.UUID, uuid.UUID]]
 ) -> dict[tuple[uuid.UUID, uuid.UUID], list[uuid.UUID]]:

@@ -17,7 +17,7 @@ from openbwc.custody.actor import cli_actor
 from openbwc.jobs.cli import run_inline
 from openbwc.kit.cli import JSON_OPTION, err_console, fail, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
-from openbwc.media import service
+from openbwc.media import reads, service
 
 
 def _run(job_id, label: str, quiet: bool):  # type: ignore[no-untyped-def]
@@ -117,7 +117,7 @@ def search(
     """Recordings whose transcript says TEXT, and when."""
     with session_scope() as db:
         # Ledgered like the API's search; the shell is not oversight, so sealed footage stays out (PRO-1).
-        found = service.search_transcripts(db, cli_actor(), text, limit, may_see_sealed=False)
+        found = reads.search_transcripts(db, cli_actor(), text, limit, may_see_sealed=False)
     if json_out:
         print_json(found)
         return

@@ -15,8 +15,8 @@ from openbwc.evidence.repository import Viewer
 from openbwc.jobs.schemas import JobOut
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, Caller, actor_of, requires
+from openbwc.media import reads, service
 from openbwc.media import repository as repo
-from openbwc.media import service
 from openbwc.media.models import Redaction
 from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody
 from openbwc.policy import seals
@@ -126,7 +126,7 @@ def _first_request(request: Request) -> bool:
 def proxy(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
-    r = service.view_rendition(
+    r = reads.view_rendition(
         db, actor_of(request, caller), evidence_id, "proxy", first=_first_request(request), viewer=_viewer(db, caller)
     )
     return _ranged(request, r.storage_key, r.size, r.mime)
@@ -136,7 +136,7 @@ def proxy(
 def thumbnail(
     evidence_id: str, position: int, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
-    r = service.view_rendition(
+    r = reads.view_rendition(
         db, actor_of(request, caller), evidence_id, "thumbnail", position, first=_first_request(request),
         viewer=_viewer(db, caller),
     )
@@ -147,7 +147,7 @@ def thumbnail(
 def media_summary(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> dict[str, Any]:
-    rec, rends = service.read_renditions(db, actor_of(request, caller), evidence_id, viewer=_viewer(db, caller))
+    rec, rends = reads.read_renditions(db, actor_of(request, caller), evidence_id, viewer=_viewer(db, caller))
     return {
         "evidence_id": str(rec.id),
         "proxy": next(
@@ -186,7 +186,7 @@ def make_derivatives(
 def face_tracks(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> dict[str, Any]:
-    rec, a = service.read_face_tracks(db, actor_of(request, caller), evidence_id)
+    rec, a = reads.read_face_tracks(db, actor_of(request, caller), evidence_id)
     if a is None:
         return {"evidence_id": str(rec.id), "analysed": False, "tracks": []}
     return {
@@ -210,7 +210,7 @@ def face_tracks(
 def list_redactions(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> list[dict[str, Any]]:
-    return [redaction_out(db, r) for r in service.read_redactions(db, actor_of(request, caller), evidence_id)]
+    return [redaction_out(db, r) for r in reads.read_redactions(db, actor_of(request, caller), evidence_id)]
 
 
 @router.post("/recordings/{evidence_id}/redactions", status_code=201)
@@ -240,7 +240,7 @@ def create_redaction(
 def get_redaction(
     redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> dict[str, Any]:
-    return redaction_out(db, service.read_redaction(db, actor_of(request, caller), redaction_id))
+    return redaction_out(db, reads.read_redaction(db, actor_of(request, caller), redaction_id))
 
 
 @router.post("/redactions/{redaction_id}/boxes", status_code=201)
@@ -347,7 +347,7 @@ def render(
 def derived(
     item_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> dict[str, Any]:
-    item = service.read_derived(db, actor_of(request, caller), item_id)
+    item = reads.read_derived(db, actor_of(request, caller), item_id)
     return {
         "id": str(item.id),
         "evidence_id": str(item.recording_id),
@@ -366,7 +366,7 @@ def derived(
 def get_transcript(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:read")
 ) -> dict[str, Any]:
-    rec, t, suggested = service.read_transcript(db, actor_of(request, caller), evidence_id)
+    rec, t, suggested = reads.read_transcript(db, actor_of(request, caller), evidence_id)
     return {
         "evidence_id": str(rec.id),
         "model": t.model,
@@ -394,6 +394,6 @@ def search(
 ) -> list[dict[str, Any]]:
     if not q.strip():
         raise ValidationFailed("q must not be empty", code="INVALID_SEARCH")
-    return service.search_transcripts(
+    return reads.search_transcripts(
         db, actor_of(request, caller), q, limit, may_see_sealed=caller.can(seals.SEALED_READ)
     )

@@ -12,8 +12,8 @@ from openbwc.identity.service import Principal
 from openbwc.jobs import service as jobs
 from openbwc.kit.errors import DomainError
 from openbwc.kit.http import DB, actor_of, requires
+from openbwc.media import reads, schemas, service
 from openbwc.media import repository as repo
-from openbwc.media import schemas, service
 from openbwc.media.models import EXEMPTIONS
 from openbwc.media.redaction.audio import AUDIO_MODES
 from openbwc.media.redaction.render import STYLES
@@ -57,7 +57,7 @@ def job_retry(
 def media_page(
     evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:proxies:read")
 ) -> Response:
-    v = service.view_media(
+    v = reads.view_media(
         db, actor_of(request, caller), evidence_id, viewer=evidence_service.viewer_for(db, caller)
     )
     return render(
@@ -104,7 +104,7 @@ def _redact_page(
 def media_redact_form(
     evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:redactions:write")
 ) -> Response:
-    rec = service.view_media(db, actor_of(request, caller), evidence_id, purpose="redact").recording
+    rec = reads.view_media(db, actor_of(request, caller), evidence_id, purpose="redact").recording
     return _redact_page(request, db, rec, {"faces": "on", "exemption": "7(C)", "style": "blur", "audio_mode": "mute"})
 
 

@@ -63,6 +63,17 @@ def list_entries(
     return out, total
 
 
+def _proven(session: Session, entry: LedgerEntry, head: heads.Head) -> dict[str, Any]:
+    """One entry of a custody report: its exact bytes, parsed, and its proof against ``head``."""
+    leaf = repository.stored_bytes(entry.leaf, entry.seq, "content")
+    return {
+        "seq": entry.seq,
+        "entry": json.loads(leaf),
+        "leaf": leaf.decode(),
+        "proof": proofs.prove_against(session, entry.seq, head).public(),
+    }
+
+
 def custody_report(session: Session, actor: Actor, evidence_id: str) -> dict[str, Any]:
     """Every entry about one item (by object id or evidence SHA-256), each proven against one signed head.
 
@@ -91,15 +102,7 @@ def custody_report(session: Session, actor: Actor, evidence_id: str) -> dict[str
         "head": head.public(),
         "key_id": key_id(public),
         "public_key_pem": public_key_pem(public).decode(),
-        "entries": [
-            {
-                "seq": e.seq,
-                "entry": json.loads(repository.stored_bytes(e.leaf, e.seq, "content")),
-                "leaf": repository.stored_bytes(e.leaf, e.seq, "content").decode(),
-                "proof": proofs.prove_against(session, e.seq, head).public(),
-            }
-            for e in entries
-        ],
+        "entries": [_proven(session, e, head) for e in entries],
     }
     service.record(
         session, actor=actor, action="custody:report:read", object_type="evidence", object_id=item,

@@ -15,9 +15,9 @@ import typer
 
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import classification as cls
-from openbwc.evidence.cli import committing_session, evidence_app
+from openbwc.evidence.cli import evidence_app
 from openbwc.evidence.repository import OPERATOR
-from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table
+from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.time import isoformat
 
 case_app = typer.Typer(help="Cases: create, list, show, link and unlink recordings.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def categorize_command(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Set a recording's retention category by hand."""
-    with committing_session() as db:
+    with session_scope() as db:
         change = cls.categorize(db, cli_actor(), OPERATOR, evidence_id, code, reason)
         data = {
             "recording_id": str(change.recording.id),
@@ -76,7 +76,7 @@ def tag_command(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Add tags to a recording (tags already there are left as they are)."""
-    with committing_session() as db:
+    with session_scope() as db:
         data = _tag_data(cls.add_tags(db, cli_actor(), OPERATOR, evidence_id, tags, reason))
     text = f"added: {', '.join(data['changed']) or 'none'}"
     if data["unchanged"]:
@@ -93,7 +93,7 @@ def untag_command(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Remove a tag from a recording."""
-    with committing_session() as db:
+    with session_scope() as db:
         data = _tag_data(cls.remove_tag(db, cli_actor(), OPERATOR, evidence_id, tag, reason))
     text = f"removed {tag!r}" if data["changed"] else f"{tag!r} was not there: nothing changed"
     _say(json_out, data, text + f". Tags now: {', '.join(data['tags']) or 'none'}")
@@ -117,7 +117,7 @@ def case_create(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Open a case (the same number and title again changes nothing)."""
-    with committing_session() as db:
+    with session_scope() as db:
         case, created = cls.create_case(db, cli_actor(), number, title)
         data = _case_data(case, 0 if created else cls.recording_count(db, OPERATOR, case))
     data["created"] = created
@@ -133,7 +133,7 @@ def case_list(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Cases, newest first."""
-    with committing_session() as db:
+    with session_scope() as db:
         rows, total = cls.list_cases(db, cli_actor(), OPERATOR, search=search, limit=limit, offset=offset)
         items = [_case_data(c, n) for c, n in rows]
     if json_out:
@@ -155,7 +155,7 @@ def case_show(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """A case and its recordings."""
-    with committing_session() as db:
+    with session_scope() as db:
         view = cls.show_case(db, cli_actor(), OPERATOR, number, limit=limit, offset=offset)
         data = _case_data(view.case, view.total)
         data["items"] = [v.as_dict() for v in view.recordings]
@@ -180,7 +180,7 @@ def case_link(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Link recordings to a case (all or none: every recording is checked first)."""
-    with committing_session() as db:
+    with session_scope() as db:
         change = cls.link(db, cli_actor(), OPERATOR, number, evidence_ids, reason)
         data = {
             "case": change.case.number,
@@ -202,7 +202,7 @@ def case_unlink(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Take a recording off a case."""
-    with committing_session() as db:
+    with session_scope() as db:
         change = cls.unlink(db, cli_actor(), OPERATOR, number, evidence_id, reason)
         data = {
             "case": change.case.number,

@@ -7,23 +7,19 @@ output on stdout stays clean for scripts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-from sqlalchemy.orm import Session
 
 from openbwc.custody.actor import cli_actor
-from openbwc.db.session import get_engine, session_factory
 from openbwc.evidence import export as export_module
 from openbwc.evidence import quarantine, service, verification
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.repository import OPERATOR
-from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table
+from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import isoformat
 from openbwc.policy import seals
@@ -44,26 +40,6 @@ def _progress() -> Progress:
         console=err_console,
         transient=True,
     )
-
-
-@contextmanager
-def committing_session() -> Iterator[Session]:
-    """Commit at the end; on a domain error, commit only what the error says must be kept."""
-    session = session_factory(get_engine())()
-    try:
-        yield session
-        session.commit()
-    except DomainError as exc:
-        if exc.keep_changes:
-            session.commit()
-        else:
-            session.rollback()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 @handle_errors
@@ -100,7 +76,7 @@ def ingest_command(
         for group in groups:
             progress.update(task, description=group[0].name if len(group) == 1 else f"{len(group)} segments")
             try:
-                with committing_session() as db:
+                with session_scope() as db:
                     result = service.ingest_paths(
                         db,
                         store,
@@ -184,7 +160,7 @@ def verify_command(
     if ids and sample is not None:
         raise ValidationFailed("give evidence ids or --sample, not both", code="CONFLICTING_OPTIONS")
     store = open_store(get_settings())
-    with committing_session() as db:
+    with session_scope() as db:
         if ids:
             objects, scope = verification.objects_for(db, ids), f"{len(ids)} named item(s)"
         elif sample is not None:
@@ -230,7 +206,7 @@ def evidence_list(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """List recordings (newest first). The listing is recorded in the custody ledger."""
-    with committing_session() as db:
+    with session_scope() as db:
         filters = service.resolve_filters(db, officer=officer, camera=camera)
         views, total = service.list_recordings(
             db,
@@ -267,7 +243,7 @@ def evidence_list(
 @handle_errors
 def evidence_show(evidence_id: str, json_out: bool = JSON_OPTION) -> None:
     """One recording with its segments and flags (recorded in the ledger as a read)."""
-    with committing_session() as db:
+    with session_scope() as db:
         rid = service.parse_recording_id(evidence_id)
         seals.check_access(db, actor=cli_actor(), may_see_sealed=False, recording_id=rid, via="cli:evidence:show")
         view = service.show(db, cli_actor(), OPERATOR, rid)
@@ -312,7 +288,7 @@ def evidence_show(evidence_id: str, json_out: bool = JSON_OPTION) -> None:
 def evidence_export(evidence_id: str, directory: Path, json_out: bool = JSON_OPTION) -> None:
     """Write the files (re-hashed on the way out), the manifest and the custody report with proofs."""
     store = open_store(get_settings())
-    with committing_session() as db, _progress() as progress:
+    with session_scope() as db, _progress() as progress:
         task = progress.add_task("export", total=None)
         rid = service.parse_recording_id(evidence_id)
         seals.check_access(db, actor=cli_actor(), may_see_sealed=False, recording_id=rid, via="cli:evidence:export")
@@ -337,7 +313,7 @@ def quarantine_list(
     """Files held back from evidence, with the reason and the error code."""
     if status not in ("held", "released", "rejected", "all"):
         raise ValidationFailed("--status is held, released, rejected or all", code="INVALID_STATUS")
-    with committing_session() as db:
+    with session_scope() as db:
         rows, total = quarantine.list_quarantine(
             db, cli_actor(), status=None if status == "all" else status, limit=limit
         )
@@ -378,7 +354,7 @@ def quarantine_release(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Make a held file a recording (flagged RELEASED_FROM_QUARANTINE with the original code)."""
-    with committing_session() as db:
+    with session_scope() as db:
         item = quarantine.get_quarantine(db, item_id)
         rec = quarantine.release(db, open_store(get_settings()), cli_actor(), item, note)
         data = {**_quarantine_dict(item), "evidence_id": str(rec.id)}
@@ -394,7 +370,7 @@ def quarantine_reject(
     item_id: str, note: str = typer.Option(..., "--note", help="Why it is not evidence."), json_out: bool = JSON_OPTION
 ) -> None:
     """Decide a held file is not evidence (its bytes are kept)."""
-    with committing_session() as db:
+    with session_scope() as db:
         item = quarantine.reject(db, cli_actor(), quarantine.get_quarantine(db, item_id), note)
         data = _quarantine_dict(item)
     if json_out:

@@ -15,8 +15,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import orphans
-from openbwc.evidence.cli import committing_session, evidence_app
-from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, print_table
+from openbwc.evidence.cli import evidence_app
+from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat
 from openbwc.settings import get_settings
@@ -52,7 +52,7 @@ def orphans_command(
             if listed % 1000 == 0:
                 bar.update(task, description=f"listed {listed} objects")
 
-        with committing_session() as db:
+        with session_scope() as db:
             report = orphans.sweep(
                 db, store, cli_actor(), grace_hours=grace, action=action, reason=reason, progress=advance
             )

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
+from openbwc.custody.models import LedgerEntry
 from openbwc.evidence.models import (
     Case,
     CaseLink,
@@ -385,6 +386,5 @@ def referenced_keys(session: Session, keys: Sequence[str]) -> set[str]:
 
 
 def last_ledger_entry_at(session: Session, action: str) -> datetime | None:
-    from openbwc.custody.models import LedgerEntry
-
+    """When the ledger last recorded ``action`` (the weekly jobs read their last run from it)."""
     return session.scalar(select(func.max(LedgerEntry.recorded_at)).where(LedgerEntry.action == action))

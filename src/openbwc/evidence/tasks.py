@@ -14,11 +14,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openbwc.custody import SYSTEM
-from openbwc.custody.models import LedgerEntry
 from openbwc.evidence import orphans, uploads, verification
 from openbwc.evidence import repository as repo
 from openbwc.jobs import periodic, task
@@ -34,7 +32,7 @@ VERIFY_KIND = "evidence.verify_sample"
 
 
 def last_verify_run(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(LedgerEntry.recorded_at)).where(LedgerEntry.action == "evidence:verify:run"))
+    return repo.last_ledger_entry_at(session, "evidence:verify:run")
 
 
 def due(session: Session, settings: Settings, now: datetime) -> bool:

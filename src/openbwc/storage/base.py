@@ -121,7 +121,7 @@ def sha256_of_key(key: str) -> str:
 def is_content_key(key: str) -> bool:
     """True for a well-formed content address (``sha256/ab/cd/abcd...``), False for anything else."""
     digest = sha256_of_key(key)
-    return bool(SHA256_RE.match(digest)) and key == f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"
+    return bool(SHA256_RE.match(digest)) and key == key_for(digest)
 
 
 class Staged(ABC):

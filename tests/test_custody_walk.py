@@ -35,7 +35,6 @@ from openbwc.evidence.incoming import Context, stage_path
 from openbwc.evidence.ingest import ingest
 from openbwc.evidence.models import QuarantineItem
 from openbwc.evidence.service import ALL
-from openbwc.identity.permissions import BUILTIN_ROLES
 from openbwc.jobs.runtime import Runtime
 from openbwc.kit.http import api_routes, declared_permission
 from openbwc.kit.time import utcnow
@@ -46,6 +45,7 @@ from openbwc.media.transcripts import MODEL_NAME
 from openbwc.org import service as org
 from openbwc.settings import Settings, get_settings
 from openbwc.storage import open_store
+from tests.conftest import REGISTRY, ROLES, session_on
 from tests.factories import TEST_ACTOR, Person, bearer, make_account
 from tests.media.clips import astronaut
 from tests.web_helpers import csrf_from, log_on
@@ -118,7 +118,8 @@ def _runtime(db: Session) -> Runtime:
     settings = Settings(**{**get_settings().model_dump(), "jobs_lease_s": 3600.0})
     return Runtime(
         settings,
-        lambda: Session(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False),
+        lambda: session_on(db.connection()),
+        REGISTRY,
         use_broker=False,
     )
 
@@ -343,7 +344,7 @@ ROLE_ORDER = ["oversight", "records_officer", "admin"]
 
 def _role_for(permission: str | None) -> str:
     for role in ROLE_ORDER:
-        if role in BUILTIN_ROLES and (permission is None or permission in BUILTIN_ROLES[role][1]):
+        if role in ROLES and (permission is None or permission in ROLES[role]):
             return role
     raise AssertionError(f"no role in {ROLE_ORDER} holds {permission}")
 

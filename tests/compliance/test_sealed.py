@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from openbwc.compliance import runs
 from openbwc.custody.models import LedgerEntry
-from openbwc.identity.permissions import BUILTIN_ROLES
 from openbwc.kit.http import api_routes, declared_permission
 from openbwc.policy import seals
 from tests.compliance.helpers import T0, officer, put_activity, recording, s
+from tests.conftest import ROLES
 from tests.factories import TEST_ACTOR, bearer, make_machine, role_headers
 
 RECORDING_PARAMS = {"recording_id", "evidence_id"}
-OVERSIGHT = {r for r, (_, perms) in BUILTIN_ROLES.items() if seals.SEALED_READ in perms}
+OVERSIGHT = {r for r, perms in ROLES.items() if seals.SEALED_READ in perms}
 
 
 def _sealed_setup(db):  # type: ignore[no-untyped-def]
@@ -68,7 +68,7 @@ def _routes(app):  # type: ignore[no-untyped-def]
                 yield path, route, method
 
 
-@pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))
+@pytest.mark.parametrize("role", sorted(ROLES))
 def test_sealed_recording_is_denied_to_every_non_oversight_role_through_every_route(app, client, db, role):
     _, protest, _, _, _ = _sealed_setup(db)
     headers = role_headers(db, role) if role != "dock" else bearer(db, make_machine(db, "dock"))

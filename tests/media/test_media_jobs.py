@@ -30,7 +30,7 @@ from openbwc.media.models import DerivedItem, Redaction
 from openbwc.org import service as org
 from openbwc.settings import Settings, get_settings
 from openbwc.storage import open_store
-from tests.conftest import BACKENDS, drop_database, migrated_engine
+from tests.conftest import BACKENDS, REGISTRY, drop_database, migrated_engine, session_on
 from tests.media.clips import astronaut
 
 ACTOR = Actor(id="test", name="test suite")
@@ -70,7 +70,8 @@ def test_redaction_job_makes_a_linked_derived_item_and_leaves_the_original(db):
     settings = Settings(**{**get_settings().model_dump(), "jobs_lease_s": 3600.0})
     rt = Runtime(
         settings,
-        lambda: Session(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False),
+        lambda: session_on(db.connection()),
+        REGISTRY,
         use_broker=False,
     )
     assert rt.execute(job.id) == "succeeded"

@@ -7,25 +7,12 @@ from pathlib import Path
 import typer
 
 from openbwc import __version__, bootstrap, migrations
-from openbwc.compliance.cli import activities_app
-from openbwc.compliance.cli import app as compliance_app
-from openbwc.custody.cli import custody_app, ledger_app
 from openbwc.db.session import get_engine
-from openbwc.devices.cli import cameras_app, docks_app
-from openbwc.evidence import orphans_cli  # noqa: F401  (adds `bwc evidence orphans`)
-from openbwc.evidence.classification_cli import case_app  # also adds `bwc evidence categorize|tag|untag`
-from openbwc.evidence.cli import evidence_app, ingest_command, quarantine_app, verify_command
-from openbwc.identity.cli import app as users_app
-from openbwc.jobs.cli import app as jobs_app
-from openbwc.jobs.cli import worker_command
+from openbwc.domains import default_registry
+from openbwc.kit import cli as kit_cli
 from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json
 from openbwc.kit.errors import ValidationFailed
-from openbwc.media import cli as media_cli
-from openbwc.org.cli import app as org_app
-from openbwc.policy.cli import app as policy_app
-from openbwc.program.cli import app as program_app
 from openbwc.settings import get_settings
-from openbwc.simulator import app as sim_app
 
 app = typer.Typer(
     help="openbwc: body-worn-camera program and digital-evidence platform.",
@@ -34,26 +21,15 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
-app.add_typer(org_app, name="org")
-app.command("ingest")(ingest_command)
-app.command("verify")(verify_command)
-app.add_typer(evidence_app, name="evidence")
-app.add_typer(case_app, name="case")
-app.add_typer(quarantine_app, name="quarantine")
-app.add_typer(sim_app, name="sim")
-app.add_typer(jobs_app, name="jobs")
-app.command("worker")(worker_command)
-for _name in ("redact", "transcribe", "search", "derivatives"):
-    app.command(_name)(getattr(media_cli, _name))
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(custody_app, name="custody")
-app.add_typer(cameras_app, name="cameras")
-app.add_typer(docks_app, name="docks")
-app.add_typer(program_app, name="program")
-app.add_typer(policy_app, name="policy")
-app.add_typer(activities_app, name="activities")
-app.add_typer(compliance_app, name="compliance")
+
+# Every domain's commands, as its register() declared them.
+registry = default_registry()
+kit_cli.install(registry)
+for entry in registry.cli:
+    if entry.is_group:
+        app.add_typer(entry.target, name=entry.name)
+    else:
+        app.command(entry.name)(entry.target)
 
 
 def _version(value: bool) -> None:
@@ -83,7 +59,7 @@ def init(
             password = admin_password_file.read_text().strip()
         except OSError as exc:
             raise ValidationFailed(f"cannot read {admin_password_file}: {exc.strerror}", code="UNREADABLE_FILE")
-    result = bootstrap.init(get_settings(), admin_email, password)
+    result = bootstrap.init(get_settings(), registry, admin_email, password)
     if json_out:
         print_json(result.__dict__)
         return
@@ -107,7 +83,8 @@ def serve(
     from openbwc.api.app import create_app
 
     typer.echo(f"openbwc serving on http://{host}:{port}")
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info", proxy_headers=False)
+    app_ = create_app(get_settings(), registry=registry)
+    uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @app.command()
@@ -118,13 +95,14 @@ def demo(
     port: int = typer.Option(8000, "--port", min=1, max=65535),
 ) -> None:
     """Initialise, seed the demo agency (deterministic, idempotent), and serve it."""
-    from openbwc.db.session import unit_of_work
     from openbwc.demo import agency, fleet
     from openbwc.demo import compliance as demo_compliance
 
     settings = get_settings()
-    bootstrap.init(settings, admin_email=agency.DEMO_ACCOUNTS[0].email, admin_password=agency.DEMO_ACCOUNTS[0].password)
-    with unit_of_work(get_engine(settings)) as session:
+    bootstrap.init(
+        settings, registry, admin_email=agency.DEMO_ACCOUNTS[0].email, admin_password=agency.DEMO_ACCOUNTS[0].password
+    )
+    with kit_cli.session_scope() as session:
         created, accounts = agency.seed(session)
         cams = fleet.seed(session)
         comp = demo_compliance.seed(session)

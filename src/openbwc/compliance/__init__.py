@@ -5,3 +5,19 @@ judges every (activity, officer) pair the policy requires recorded; the service
 runs it in full or incrementally, places recordings (unlinked queue, categories,
 PRO-1 seals); reports and supervisor-review draws read what it wrote.
 """
+
+
+def register(registry):  # type: ignore[no-untyped-def]
+    """Activities, findings, seals and reviews: API, ``bwc activities``, ``bwc compliance``, jobs."""
+    from openbwc.compliance import cli, endpoints, models, tasks
+    from openbwc.compliance.permissions import ROLE_GRANTS, CompliancePermissions
+
+    registry.add_models(models)
+    registry.add_permissions(CompliancePermissions)
+    for role, perms in ROLE_GRANTS.items():
+        registry.grant(role, perms)
+    registry.add_api(endpoints.router)
+    registry.add_cli("activities", cli.activities_app)
+    registry.add_cli("compliance", cli.app)
+    registry.add_tasks(tasks)
+    registry.add_nav("Compliance", "/compliance", CompliancePermissions.FINDINGS_READ, order=60)

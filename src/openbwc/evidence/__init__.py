@@ -1,0 +1,29 @@
+"""Evidence: footage taken in (tus uploads, signed manifests, the CLI), stored, checked and classified."""
+
+
+def register(registry):  # type: ignore[no-untyped-def]
+    """Recordings, uploads, quarantine, categories, tags and cases: API, CLI, jobs, permissions."""
+    from openbwc.evidence import (
+        classification_cli,
+        classification_endpoints,
+        cli,
+        endpoints,
+        models,
+        tasks,
+    )
+    from openbwc.evidence.permissions import ROLE_GRANTS, EvidencePermissions
+
+    registry.add_models(models)
+    registry.add_permissions(EvidencePermissions)
+    for role, perms in ROLE_GRANTS.items():
+        registry.grant(role, perms)
+    registry.add_api(endpoints.router)
+    registry.add_api(classification_endpoints.router)
+    registry.add_api(endpoints.tus_router)
+    registry.add_cli("ingest", cli.ingest_command)
+    registry.add_cli("verify", cli.verify_command)
+    registry.add_cli("evidence", cli.evidence_app)
+    registry.add_cli("case", classification_cli.case_app)
+    registry.add_cli("quarantine", cli.quarantine_app)
+    registry.add_tasks(tasks)
+    registry.add_nav("Evidence", "/evidence", EvidencePermissions.RECORDINGS_READ, order=50)

@@ -4,7 +4,7 @@ The operator at the server console sees every recording but is not oversight:
 a recording sealed under PRO-1 is "not found" here too, and the attempt is in
 the custody ledger. Exit status 2 with ``error CODE: message`` on bad input.
 
-Importing this module adds the recording commands to ``bwc evidence``.
+``evidence/cli.py`` puts the recording commands in ``bwc evidence``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import typer
 
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import classification as cls
-from openbwc.evidence.cli import evidence_app
 from openbwc.evidence.repository import OPERATOR
 from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.time import isoformat
@@ -31,7 +30,6 @@ def _say(json_out: bool, data: dict[str, Any], text: str) -> None:
         console.print(text, highlight=False)
 
 
-@evidence_app.command("categorize")
 @handle_errors
 def categorize_command(
     evidence_id: str,
@@ -67,7 +65,6 @@ def _tag_data(change: cls.TagChange) -> dict[str, Any]:
     }
 
 
-@evidence_app.command("tag")
 @handle_errors
 def tag_command(
     evidence_id: str,
@@ -84,7 +81,6 @@ def tag_command(
     _say(json_out, data, text + f". Tags now: {', '.join(data['tags']) or 'none'}")
 
 
-@evidence_app.command("untag")
 @handle_errors
 def untag_command(
     evidence_id: str,

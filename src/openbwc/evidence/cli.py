@@ -14,8 +14,8 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from openbwc.custody.actor import cli_actor
+from openbwc.evidence import classification_cli, orphans_cli, quarantine, service, verification
 from openbwc.evidence import export as export_module
-from openbwc.evidence import quarantine, service, verification
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.repository import OPERATOR
@@ -380,3 +380,10 @@ def quarantine_reject(
 
 
 __all__ = ["evidence_app", "ingest_command", "quarantine_app", "verify_command"]
+
+
+# Sub-commands kept in modules of their own, gathered into ``bwc evidence`` here.
+evidence_app.command("orphans")(orphans_cli.orphans_command)
+evidence_app.command("categorize")(classification_cli.categorize_command)
+evidence_app.command("tag")(classification_cli.tag_command)
+evidence_app.command("untag")(classification_cli.untag_command)

@@ -5,7 +5,7 @@ recording). Report only by default; ``--delete`` and ``--adopt`` need a reason,
 which goes to the custody ledger. Exit status 2 with ``error CODE: message`` on
 bad input, and nothing changed.
 
-Importing this module adds the command to ``bwc evidence``.
+``evidence/cli.py`` puts the command in ``bwc evidence``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import orphans
-from openbwc.evidence.cli import evidence_app
 from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat
@@ -23,7 +22,6 @@ from openbwc.settings import get_settings
 from openbwc.storage import open_store
 
 
-@evidence_app.command("orphans")
 @handle_errors
 def orphans_command(
     delete: bool = typer.Option(False, "--delete", help="Delete the orphans (each re-checked, each ledgered)."),

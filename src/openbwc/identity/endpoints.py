@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from openbwc.identity import repository as repo
 from openbwc.identity import service, tokens
 from openbwc.identity.models import Account
-from openbwc.identity.permissions import PERMISSIONS
 from openbwc.identity.schemas import (
     AccountCreate,
     AccountOut,
@@ -167,8 +166,9 @@ def create_role(
 
 
 @router.get("/permissions", response_model=list[PermissionOut])
-def list_permissions(_: Principal = requires("identity:roles:read")) -> list[PermissionOut]:
-    return [PermissionOut(name=k, description=v) for k, v in sorted(PERMISSIONS.items())]
+def list_permissions(request: Request, _: Principal = requires("identity:roles:read")) -> list[PermissionOut]:
+    catalogue = request.app.state.registry.permissions
+    return [PermissionOut(name=k, description=v) for k, v in sorted(catalogue.items())]
 
 
 @router.get("/tokens", response_model=list[TokenOut])

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
+from openbwc.db.session import registry_of
 from openbwc.identity import repository as repo
 from openbwc.identity.models import ACCOUNT_KINDS, Account, AccountRole, Role
 from openbwc.identity.passwords import check_strength, hash_password
-from openbwc.identity.permissions import BUILTIN_ROLES, PERMISSIONS, is_well_formed
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
+from openbwc.kit.permissions import is_well_formed
+from openbwc.kit.registry import Registry
 from openbwc.kit.time import utcnow
 
 
@@ -58,17 +60,17 @@ def normalise_email(email: str) -> str:
         )
 
 
-def sync_builtin_roles(session: Session) -> None:
-    """Create or refresh the built-in roles from the catalogue (idempotent)."""
-    for name, (description, perms) in BUILTIN_ROLES.items():
-        role = repo.get_role(session, name)
+def sync_builtin_roles(session: Session, registry: Registry) -> None:
+    """Create or refresh the built-in roles from what the domains declared (idempotent)."""
+    for spec in registry.roles.values():
+        role = repo.get_role(session, spec.name)
         if role is None:
-            role = Role(name=name, description=description, builtin=True)
+            role = Role(name=spec.name, description=spec.description, builtin=True)
             session.add(role)
             session.flush()
-        role.description = description
-        if set(repo.role_permissions(session, name)) != perms:
-            repo.set_role_permissions(session, name, perms)
+        role.description = spec.description
+        if set(repo.role_permissions(session, spec.name)) != spec.permissions:
+            repo.set_role_permissions(session, spec.name, spec.permissions)
 
 
 def _require_role(session: Session, name: str) -> Role:
@@ -218,7 +220,8 @@ def create_role(session: Session, actor: Actor, *, name: str, description: str, 
         raise ValidationFailed("role names are lower-case letters, digits and underscores", code="INVALID_ROLE_NAME")
     if repo.get_role(session, name) is not None:
         raise Conflict(f"role {name!r} already exists", code="DUPLICATE_ROLE")
-    unknown = [p for p in permissions if not is_well_formed(p) or p not in PERMISSIONS]
+    catalogue = registry_of(session).permissions
+    unknown = [p for p in permissions if not is_well_formed(p) or p not in catalogue]
     if unknown:
         raise ValidationFailed(
             f"unknown permissions: {', '.join(unknown)}", code="UNKNOWN_PERMISSION", detail={"unknown": unknown}

@@ -10,10 +10,18 @@ from collections.abc import Callable
 
 import typer
 
-from openbwc.db.session import get_engine, session_factory
 from openbwc.jobs import service
 from openbwc.jobs.models import Job
-from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table, session_scope
+from openbwc.kit.cli import (
+    JSON_OPTION,
+    cli_registry,
+    cli_sessions,
+    console,
+    handle_errors,
+    print_json,
+    print_table,
+    session_scope,
+)
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.settings import get_settings
@@ -125,7 +133,7 @@ def worker(
             "BWC_BROKER_URL is not set: without a broker, jobs run inside `bwc serve`",
             code="NO_BROKER",
         )
-    runtime = Runtime(settings, session_factory(get_engine(settings)))
+    runtime = Runtime(settings, cli_sessions(), cli_registry())
     done = threading.Event()
 
     def stop(*_a: object) -> None:
@@ -145,9 +153,7 @@ def run_inline(job_id: uuid.UUID, progress: Callable[[float], None] | None = Non
     it, wait for that worker instead. Returns the job as it ended."""
     from openbwc.jobs.runtime import Runtime
 
-    settings = get_settings()
-    factory = session_factory(get_engine(settings))
-    runtime = Runtime(settings, factory, use_broker=False)
+    runtime = Runtime(get_settings(), cli_sessions(), cli_registry(), use_broker=False)
     runtime.on_progress = progress
     runtime.execute(job_id)
     while True:

@@ -18,6 +18,7 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from openbwc.jobs.models import FINISHED, JOB_STATUSES, MAX_LOG_LINES, Job
+from openbwc.jobs.registry import TaskSpec, spec_of
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.settings import Settings, get_settings
@@ -81,7 +82,7 @@ def append_log(job: Job, line: str, now: datetime | None = None) -> None:
 
 def enqueue(
     session: Session,
-    kind: str,
+    kind: str | Callable[..., Any],
     args: dict[str, Any],
     *,
     created_by: str,
@@ -91,17 +92,18 @@ def enqueue(
 ) -> Job:
     """Add a job in the caller's transaction; it is sent to workers only once that commits.
 
-    With ``idempotency_key``, a second enqueue returns the first job unchanged.
+    ``kind`` is the job function itself (marked with ``@task``), or the name of a
+    kind the session's registry knows. With ``idempotency_key``, a second
+    enqueue returns the first job unchanged.
     """
     settings = settings or get_settings()
+    task = _spec(session, kind)
+    kind = task.name if task is not None else str(kind)
     _plain(args)
     if idempotency_key is not None:
         existing = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
         if existing is not None:
             return existing
-    from openbwc.jobs.registry import spec
-
-    task = spec(kind)
     attempts = max_attempts or (task.max_attempts if task and task.max_attempts else settings.jobs_max_attempts)
     now = utcnow()
     job = Job(
@@ -123,6 +125,13 @@ def enqueue(
     session.flush()
     _send_after_commit(session, job.id, job.kind)
     return job
+
+
+def _spec(session: Session, kind: str | Callable[..., Any]) -> TaskSpec | None:
+    if callable(kind):
+        return spec_of(kind)
+    registry = session.info.get("registry")
+    return registry.tasks.get(kind) if registry is not None else None
 
 
 def get(session: Session, job_id: uuid.UUID) -> Job:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -20,11 +20,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from openbwc.db.session import get_engine, unit_of_work
+from openbwc.db.session import get_engine, session_factory, unit_of_work
 from openbwc.kit.errors import DomainError
+from openbwc.kit.registry import Registry
 from openbwc.kit.time import isoformat
+from openbwc.settings import get_settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -62,10 +64,30 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     console.print(table)
 
 
-@contextmanager
-def session_scope() -> Iterator[Session]:
-    with unit_of_work(get_engine()) as session:
-        yield session
+# The registry of the `bwc` process, installed once by the CLI root (openbwc.cli.main).
+_registry: Registry | None = None
+
+
+def install(registry: Registry) -> None:
+    global _registry
+    _registry = registry
+
+
+def cli_registry() -> Registry:
+    if _registry is None:
+        raise RuntimeError("no registry installed: the `bwc` root (openbwc.cli.main) installs it at start")
+    return _registry
+
+
+def cli_sessions() -> sessionmaker[Session]:
+    """Sessions for this command: the settings of the environment it runs in, the CLI's registry."""
+    settings = get_settings()
+    return session_factory(get_engine(settings), settings=settings, registry=cli_registry())
+
+
+def session_scope() -> AbstractContextManager[Session]:
+    """The command's unit of work (``db.session.unit_of_work``)."""
+    return unit_of_work(cli_sessions())
 
 
 def fail(code: str, message: str, status: int = 2) -> typer.Exit:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from openbwc.db.session import unit_of_work
 from openbwc.kit.errors import DomainError
 
 
@@ -34,22 +35,9 @@ class Access(Protocol):
 
 
 def _db(request: Request) -> Iterator[Session]:
-    """One session per request, committed once at the end (DESIGN.md conventions)."""
-    session: Session = request.app.state.session_factory()
-    try:
+    """One unit of work per request, committed once at the end (DESIGN.md conventions)."""
+    with unit_of_work(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except DomainError as exc:
-        if exc.keep_changes:
-            session.commit()
-        else:
-            session.rollback()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # Function scope: the commit happens before the response is sent, so a client

@@ -12,25 +12,13 @@ from fastapi.templating import Jinja2Templates
 
 from openbwc import __version__
 from openbwc.kit import csrf
+from openbwc.kit.registry import NavEntry, Registry
 from openbwc.kit.time import isoformat
 
 HERE = Path(__file__).parent
 
-# (label, path, permission). A domain appears in the menu once it exists and the
-# user may see it; the ones still to come are listed greyed so people know.
-NAVIGATION: list[tuple[str, str | None, str | None]] = [
-    ("Home", "/", None),
-    ("Offices", "/offices", "org:offices:read"),
-    ("People", "/people", "org:people:read"),
-    ("Training", "/training", "org:training:read"),
-    ("Fleet", "/fleet", "devices:cameras:read"),
-    ("Evidence", "/evidence", "evidence:recordings:read"),
-    ("Compliance", "/compliance", "compliance:findings:read"),
-    ("Jobs", "/jobs", "media:jobs:read"),
-    ("Requests", None, None),
-    ("Custody ledger", "/custody", "custody:ledger:read"),
-    ("Transparency", None, None),
-]
+# The menu: Home, then what each domain declares (registry.add_nav), in their order.
+HOME = NavEntry("Home", "/", None, 0)
 
 
 def build_templates() -> Jinja2Templates:
@@ -46,12 +34,10 @@ def build_templates() -> Jinja2Templates:
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
-    def visible(path: str | None, perm: str | None) -> bool:
-        return path is not None and (principal is None or perm is None or principal.can(perm))
-
     nav = [
-        {"label": label, "path": path, "active": visible(path, perm)}
-        for label, path, perm in request.app.state.navigation
+        {"label": e.label, "path": e.path}
+        for e in request.app.state.navigation
+        if principal is None or e.permission is None or principal.can(e.permission)
     ]
     ctx = {
         "request": request,
@@ -65,7 +51,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
-def mount(app: FastAPI) -> None:
+def mount(app: FastAPI, registry: Registry) -> None:
     from openbwc.web import (
         auth_pages,
         compliance_pages,
@@ -77,7 +63,7 @@ def mount(app: FastAPI) -> None:
     )
 
     app.state.templates = build_templates()
-    app.state.navigation = list(NAVIGATION)
+    app.state.navigation = [HOME, *registry.navigation()]
 
     def render_error(request: Request, status: int, code: str, message: str) -> HTMLResponse:
         return render(request, "error.html", {"status": status, "code": code, "message": message}, status)

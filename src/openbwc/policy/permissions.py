@@ -1,0 +1,25 @@
+"""The permissions of this domain (``scope:resource:action``) and what each built-in role is granted."""
+
+from __future__ import annotations
+
+from openbwc.kit.permissions import Permissions
+
+
+class PolicyPermissions(Permissions):
+    POLICIES_READ = (
+        "policy:policies:read",
+        "View the recording policy in force and its versions; validate policy files",
+    )
+    POLICIES_WRITE = "policy:policies:write", "Activate a recording policy file"
+
+
+# Built-in roles (identity declares them) and what this domain grants each.
+_P = PolicyPermissions
+ROLE_GRANTS: dict[str, set[_P]] = {
+    "officer": {_P.POLICIES_READ},
+    "supervisor": {_P.POLICIES_READ},
+    "evidence_custodian": {_P.POLICIES_READ},
+    "program_manager": {_P.POLICIES_READ, _P.POLICIES_WRITE},
+    "records_officer": {_P.POLICIES_READ},
+    "oversight": {_P.POLICIES_READ},
+}

@@ -14,10 +14,8 @@ from sqlalchemy.orm import Session
 from openbwc import __version__
 from openbwc.api import errors
 from openbwc.api.middleware import install_middleware
-from openbwc.compliance.guard import sealed_guard
 from openbwc.db.session import get_engine, session_factory
 from openbwc.domains import default_registry
-from openbwc.identity.access import IdentityAccess
 from openbwc.jobs import runtime as jobs_runtime
 from openbwc.kit.csrf import csrf_guard
 from openbwc.kit.http import api_routes, declared_permission, public
@@ -44,13 +42,15 @@ def create_app(
         version=__version__,
         description="Body-worn-camera program and digital-evidence platform. "
         "Authenticate with 'Authorization: Bearer <API token>'.",
-        # sealed_guard: no route hands a PRO-1 sealed recording to anyone but oversight.
-        dependencies=[Depends(csrf_guard), Depends(sealed_guard)],
+        # CSRF first; then what the domains require of every route (the PRO-1 sealed guard).
+        dependencies=[Depends(csrf_guard), *(Depends(d) for d in registry.app_dependencies)],
     )
     app.state.settings = settings
     app.state.registry = registry
     app.state.session_factory = sessions or session_factory(get_engine(settings), settings=settings, registry=registry)
-    app.state.access = IdentityAccess()
+    if registry.access is None:
+        raise RuntimeError("no registered domain provides the caller's identity (registry.set_access)")
+    app.state.access = registry.access
     app.state.secret_key = load_secret_key(settings)
 
     @app.get("/healthz", tags=["system"], dependencies=[public()])

@@ -12,24 +12,10 @@ from openbwc.domains import default_registry
 from openbwc.kit import cli as kit_cli
 from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json
 from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.registry import Registry
 from openbwc.settings import get_settings
 
-app = typer.Typer(
-    help="openbwc: body-worn-camera program and digital-evidence platform.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-
-# Every domain's commands, as its register() declared them.
-registry = default_registry()
-kit_cli.install(registry)
-for entry in registry.cli:
-    if entry.is_group:
-        app.add_typer(entry.target, name=entry.name)
-    else:
-        app.command(entry.name)(entry.target)
 
 
 def _version(value: bool) -> None:
@@ -38,14 +24,12 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Settings come from BWC_* environment variables; see README.md."""
 
 
-@app.command()
 @handle_errors
 def init(
     admin_email: str = typer.Option(None, "--admin-email", help="Email of the first administrator."),
@@ -59,7 +43,7 @@ def init(
             password = admin_password_file.read_text().strip()
         except OSError as exc:
             raise ValidationFailed(f"cannot read {admin_password_file}: {exc.strerror}", code="UNREADABLE_FILE")
-    result = bootstrap.init(get_settings(), registry, admin_email, password)
+    result = bootstrap.init(get_settings(), kit_cli.cli_registry(), admin_email, password)
     if json_out:
         print_json(result.__dict__)
         return
@@ -72,63 +56,16 @@ def init(
         typer.echo("                enrol multi-factor authentication at first log-on")
 
 
-@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
 ) -> None:
     """Serve the web console and API."""
-    import uvicorn
+    from openbwc.api.serve import run
 
-    from openbwc.api.app import create_app
-
-    typer.echo(f"openbwc serving on http://{host}:{port}")
-    app_ = create_app(get_settings(), registry=registry)
-    uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False)
+    run(get_settings(), kit_cli.cli_registry(), host=host, port=port)
 
 
-@app.command()
-@handle_errors
-def demo(
-    seed_only: bool = typer.Option(False, "--seed-only", help="Seed the demo agency, do not serve."),
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port", min=1, max=65535),
-) -> None:
-    """Initialise, seed the demo agency (deterministic, idempotent), and serve it."""
-    from openbwc.demo import agency, fleet
-    from openbwc.demo import compliance as demo_compliance
-
-    settings = get_settings()
-    bootstrap.init(
-        settings, registry, admin_email=agency.DEMO_ACCOUNTS[0].email, admin_password=agency.DEMO_ACCOUNTS[0].password
-    )
-    with kit_cli.session_scope() as session:
-        created, accounts = agency.seed(session)
-        cams = fleet.seed(session)
-        comp = demo_compliance.seed(session)
-    typer.echo(f"demo agency ready in {settings.resolved_data_dir} ({created} people created)")
-    if comp is not None:
-        rate = "n/a" if comp.rate is None else f"{comp.rate * 100:.1f}%"
-        typer.echo(
-            f"demo compliance: {comp.activities} activities, {comp.recordings} recordings, {comp.pairs} pairs judged "
-            f"(activation compliance {rate}), {comp.sealed} sealed under PRO-1, {comp.drawn} drawn for review"
-        )
-    states = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(cams.by_status.items()))
-    typer.echo(f"demo fleet: {cams.cameras} cameras ({states}; {cams.silent} silent), {len(cams.docks)} docks")
-    for office, name, token in cams.docks:
-        if token:
-            typer.echo(f"  dock {office} {name!r} API token (shown once): {token}")
-    typer.echo("")
-    typer.echo("Demo accounts (password, then the TOTP secret for your authenticator app):")
-    for a in accounts:
-        typer.echo(f"  {a.role:<19} {a.email:<30} {a.password:<24} {a.totp_secret}")
-    typer.echo("")
-    typer.echo("No authenticator app at hand?  .venv/bin/bwc totp SECRET  prints the current code.")
-    if not seed_only:
-        serve(host=host, port=port)
-
-
-@app.command()
 def totp(secret: str) -> None:
     """Print the current one-time code for a TOTP secret (for demo accounts)."""
     import pyotp
@@ -154,3 +91,26 @@ def db_check() -> None:
             typer.echo(f"drift: {d}", err=True)
         raise typer.Exit(1)
     typer.echo(f"database at revision {migrations.current_revision(engine)}: models and migrations agree")
+
+
+def build_cli(registry: Registry) -> typer.Typer:
+    """The `bwc` command: its own few commands, then every domain's, as each register() declared them."""
+    kit_cli.install(registry)
+    root_app = typer.Typer(
+        help="openbwc: body-worn-camera program and digital-evidence platform.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    root_app.callback()(root)
+    root_app.add_typer(db_app, name="db")
+    for fn in (init, serve, totp):
+        root_app.command()(fn)
+    for entry in registry.cli:
+        if entry.is_group:
+            root_app.add_typer(entry.target, name=entry.name)
+        else:
+            root_app.command(entry.name)(entry.target)
+    return root_app
+
+
+app = build_cli(default_registry())

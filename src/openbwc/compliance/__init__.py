@@ -10,12 +10,15 @@ PRO-1 seals); reports and supervisor-review draws read what it wrote.
 def register(registry):  # type: ignore[no-untyped-def]
     """Activities, findings, seals and reviews: API, ``bwc activities``, ``bwc compliance``, jobs."""
     from openbwc.compliance import cli, endpoints, models, tasks
+    from openbwc.compliance.guard import sealed_guard
     from openbwc.compliance.permissions import ROLE_GRANTS, CompliancePermissions
 
     registry.add_models(models)
     registry.add_permissions(CompliancePermissions)
     for role, perms in ROLE_GRANTS.items():
         registry.grant(role, perms)
+    # PRO-1 at the door: no route hands a sealed recording to anyone but oversight.
+    registry.add_app_dependency(sealed_guard)
     registry.add_api(endpoints.router)
     registry.add_cli("activities", cli.activities_app)
     registry.add_cli("compliance", cli.app)

@@ -2,7 +2,8 @@
 
 
 def register(registry):  # type: ignore[no-untyped-def]
-    """The dock simulator (``bwc sim``); the seed itself runs from ``bwc demo``."""
-    from openbwc import simulator
+    """``bwc demo`` (seed the demo agency and serve it) and the dock simulator (``bwc sim``)."""
+    from openbwc.demo import cli, simulator
 
+    registry.add_cli("demo", cli.demo_command)
     registry.add_cli("sim", simulator.app)

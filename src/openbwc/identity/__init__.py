@@ -4,6 +4,7 @@
 def register(registry):  # type: ignore[no-untyped-def]
     """Accounts, roles (the built-in ones are declared here), log-on and tokens."""
     from openbwc.identity import cli, endpoints, models
+    from openbwc.identity.access import IdentityAccess
     from openbwc.identity.permissions import ADMIN, ADMIN_DESCRIPTION, BUILTIN_ROLES, ROLE_GRANTS, IdentityPermissions
 
     registry.add_models(models)
@@ -13,5 +14,6 @@ def register(registry):  # type: ignore[no-untyped-def]
     registry.add_permissions(IdentityPermissions)
     for role, perms in ROLE_GRANTS.items():
         registry.grant(role, perms)
+    registry.set_access(IdentityAccess())
     registry.add_api(endpoints.router)
     registry.add_cli("users", cli.app)

@@ -85,6 +85,9 @@ class Registry:
         self.roles: dict[str, RoleSpec] = {}
         self.model_modules: list[ModuleType] = []
         self.subscriptions: list[Subscription] = []
+        # App-wide: who the caller is (identity), and dependencies every route runs (the PRO-1 guard).
+        self.access: Any = None
+        self.app_dependencies: list[Callable[..., Any]] = []
         self._current: str | None = None
         self._grants: list[tuple[str, str]] = []
 
@@ -199,6 +202,16 @@ class Registry:
         if any(s.name == name for s in self.subscriptions):
             raise RegistryError(f"two subscriptions named {name!r}")
         self.subscriptions.append(Subscription(event_type, handler, in_transaction, name, max_attempts))
+
+    def set_access(self, access: Any) -> None:
+        """What decides who a caller is (``kit.http.Access``): one domain provides it."""
+        if self.access is not None:
+            raise RegistryError("two domains provide the caller's identity (set_access)")
+        self.access = access
+
+    def add_app_dependency(self, dependency: Callable[..., Any]) -> None:
+        """A FastAPI dependency every route of the app runs (e.g. a guard no route may skip)."""
+        self.app_dependencies.append(dependency)
 
     # -- reading ----------------------------------------------------------------------------
     def subscribers(self, event_type: type, *, in_transaction: bool) -> list[Subscription]:

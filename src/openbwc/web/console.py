@@ -21,8 +21,9 @@ HERE = Path(__file__).parent
 HOME = NavEntry("Home", "/", None, 0)
 
 
-def build_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+def build_templates(domain_folders: list[Path]) -> Jinja2Templates:
+    """The console's own templates (base, error), then each domain's folder, in domain order."""
+    templates = Jinja2Templates(directory=[str(HERE / "templates"), *(str(f) for f in domain_folders)])
     # To the second: nobody reads microseconds on a screen (the JSON keeps them).
     templates.env.filters["when"] = (
         lambda v: "" if v is None else isoformat(v.replace(microsecond=0)).replace("T", " ").replace("Z", " UTC")
@@ -62,7 +63,7 @@ def mount(app: FastAPI, registry: Registry) -> None:
         org_pages,
     )
 
-    app.state.templates = build_templates()
+    app.state.templates = build_templates(registry.template_dirs)
     app.state.navigation = [HOME, *registry.navigation()]
 
     def render_error(request: Request, status: int, code: str, message: str) -> HTMLResponse:
@@ -77,3 +78,5 @@ def mount(app: FastAPI, registry: Registry) -> None:
     app.include_router(fleet_pages.router)
     app.include_router(media_pages.router)
     app.include_router(compliance_pages.router)
+    for router in registry.page_routers:
+        app.include_router(router)

@@ -63,22 +63,33 @@ EVIDENCE_LISTINGS = {
     "/custody/report",
 }
 
-# Evidence routes that legitimately write no entry naming the evidence themselves.
-ALLOWED_WITHOUT_ENTRY: dict[str, str] = {
-    # tus uploads: bytes in flight, not yet evidence; their end is ledgered (evidence:upload:complete
-    # or evidence:upload:terminate) and ingest writes evidence:recording:ingest. Not per chunk, as with proxies.
-    "PATCH /api/v1/uploads/{upload_id}": "a chunk of an upload in flight; completion is ledgered",
-    "DELETE /api/v1/uploads/{upload_id}": "ledgered as evidence:upload:terminate (tests/evidence/test_tus.py)",
-    # Submitting a manifest needs finished tus uploads; its ledger entries are proven by the tus pipeline tests.
-    "POST /api/v1/recordings": "ingest: evidence:recording:ingest, proven in tests/evidence/test_tus_pipeline.py",
-    # Releasing re-ingests the held file (needs a file that passes the checks on a second look).
-    "POST /api/v1/quarantine/{item_id}/release": (
-        "evidence:quarantine:release + evidence:recording:ingest, proven in tests/evidence/test_ingest.py"
+# Evidence routes the walk cannot call on its fixture recording. Each names the test that calls
+# it over HTTP and asserts its ledger entry, and the action that test asserts; the walk checks
+# that the test exists and asserts that action (test_every_exemption_names_a_test_that_asserts_it).
+ALLOWED_WITHOUT_ENTRY: dict[str, tuple[str, str]] = {
+    # A chunk of bytes in flight is not yet evidence; the upload's end is ledgered, and ingest.
+    "PATCH /api/v1/uploads/{upload_id}": (
+        "tests/evidence/test_ledgered_routes.py::test_the_last_chunk_of_an_upload_ledgers_its_completion",
+        "evidence:upload:complete",
     ),
-    # Compliance placement of a recording: which activities it belongs to (refs) and whether it is
-    # sealed; no footage, transcript or evidence record. Linking by hand ledgers compliance:recording:link.
+    "DELETE /api/v1/uploads/{upload_id}": (
+        "tests/evidence/test_ledgered_routes.py::test_terminating_an_upload_is_ledgered",
+        "evidence:upload:terminate",
+    ),
+    # Needs finished tus uploads and a signed manifest of its own.
+    "POST /api/v1/recordings": (
+        "tests/evidence/test_ledgered_routes.py::test_submitting_a_recording_is_ledgered_as_its_ingest",
+        "evidence:recording:ingest",
+    ),
+    # Needs a held file that passes the checks on a second look.
+    "POST /api/v1/quarantine/{item_id}/release": (
+        "tests/evidence/test_ledgered_routes.py::test_releasing_from_quarantine_is_ledgered_with_the_new_recording",
+        "evidence:quarantine:release",
+    ),
+    # Needs an activity to link to.
     "POST /api/v1/compliance/recordings/{recording_id}/links": (
-        "ledgered as compliance:recording:link, proven in tests/compliance"
+        "tests/evidence/test_ledgered_routes.py::test_linking_a_recording_to_an_activity_by_hand_is_ledgered",
+        "compliance:recording:link",
     ),
 }
 
@@ -463,3 +474,17 @@ def test_range_requests_of_one_playback_are_ledgered_once(client, db, tmp_path):
         assert client.get(url, headers={**headers, "Range": f"bytes={start}-"}).status_code == 206
     views = [e for e in _new_entries(db, before) if e.action == "media:proxy:view"]
     assert len(views) == 1 and views[0].object_id == ev.recording_id
+
+
+def test_every_exemption_names_a_test_that_asserts_it():
+    """An allow-list entry is only as good as the test it points to: it must exist and assert the action."""
+    import ast
+
+    root = Path(__file__).parent.parent
+    for route, (node, action) in ALLOWED_WITHOUT_ENTRY.items():
+        path, name = node.split("::")
+        tree = ast.parse((root / path).read_text())
+        functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+        assert name in functions, f"{route}: {node} does not exist"
+        source = ast.get_source_segment((root / path).read_text(), functions[name]) or ""
+        assert f'"{action}"' in source and "assert" in source, f"{route}: {node} does not assert {action}"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from openbwc import __version__
 from openbwc.api import errors
 from openbwc.api.middleware import install_middleware
+from openbwc.compliance import subscribers as compliance_subscribers
 from openbwc.compliance.endpoints import router as compliance_router
 from openbwc.compliance.guard import sealed_guard
 from openbwc.custody.endpoints import router as custody_router
@@ -39,6 +40,8 @@ from openbwc.web import console
 
 def create_app(settings: Settings | None = None, sessions: Callable[[], Session] | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # In-transaction reactions between domains (PRO-1 seals at ingest and tagging).
+    compliance_subscribers.register()
     app = FastAPI(
         title="openbwc",
         version=__version__,

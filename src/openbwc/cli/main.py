@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from openbwc import __version__, bootstrap, migrations
+from openbwc.compliance import subscribers as compliance_subscribers
 from openbwc.compliance.cli import activities_app
 from openbwc.compliance.cli import app as compliance_app
 from openbwc.custody.cli import custody_app, ledger_app
@@ -67,6 +68,9 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Settings come from BWC_* environment variables; see README.md."""
+    # Before any command runs: what it changes reaches the domains that react in the
+    # same transaction (PRO-1 seals at ingest and tagging).
+    compliance_subscribers.register()
 
 
 @app.command()

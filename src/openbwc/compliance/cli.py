@@ -45,7 +45,12 @@ def _problems(exc: DomainError) -> None:
 @handle_errors
 def import_file(
     path: Path = typer.Argument(..., help="CSV (header row) or JSON Lines (.jsonl) file."),
-    evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate", help="Re-evaluate the pairs that changed."),
+    evaluate: bool = typer.Option(
+        True,
+        "--evaluate/--no-evaluate",
+        help="Re-judge the findings of the pairs that changed (without it they wait for a run); "
+        "footage is placed and sealed at once either way (PRO-1).",
+    ),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Import activities; any bad row is reported by line and nothing of the file is stored."""

@@ -36,8 +36,10 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.evidence import repository as repo
 from openbwc.evidence import service
+from openbwc.evidence.events import RecordingClassified, RecordingTagged
 from openbwc.evidence.models import UNCATEGORIZED, Case, CaseLink, Category, Recording, RecordingTag
 from openbwc.evidence.repository import Viewer
+from openbwc.kit import events
 from openbwc.kit.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.policy import seals
@@ -172,6 +174,7 @@ def categorize(
         why,
         {"from": old, "to": wanted, "lowered": lowered, "by": "hand", "policy_version": rules.version},
     )
+    events.publish(session, RecordingClassified(rec.id, old, wanted))
     return CategoryChange(rec, old, wanted, changed=True, lowered=lowered)
 
 
@@ -234,6 +237,8 @@ def add_tags(
     if out.changed:
         session.flush()
         _record(session, actor, "evidence:recording:tag", rec, why, {"added": out.changed})
+        # A policy tag (first_amendment) seals in this same transaction (PRO-1; compliance subscribes).
+        events.publish(session, RecordingTagged(rec.id, added=tuple(out.changed)))
     out.tags = repo.tags_of(session, [rec.id])[rec.id]
     return out
 
@@ -269,6 +274,7 @@ def remove_tag(
             why,
             {"removed": name, "added_by": row.added_by, "added_at": row.added_at.isoformat()},
         )
+        events.publish(session, RecordingTagged(rec.id, removed=(name,)))
     out.tags = repo.tags_of(session, [rec.id])[rec.id]
     return out
 

@@ -7,6 +7,7 @@ recording id are walked too.
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -68,28 +69,46 @@ def _routes(app):  # type: ignore[no-untyped-def]
                 yield path, route, method
 
 
+def _answer(r, asked: str) -> tuple:
+    """What a response tells a caller: the status and the code, the message without the id asked."""
+    if r.headers.get("content-type", "").startswith("application/json"):
+        body = r.json()
+        if isinstance(body, dict) and "code" in body:
+            return r.status_code, body["code"], str(body.get("message", "")).replace(asked, "<id>")
+    return (r.status_code,)
+
+
 @pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))
 def test_sealed_recording_is_denied_to_every_non_oversight_role_through_every_route(app, client, db, role):
     _, protest, _, _, _ = _sealed_setup(db)
     headers = role_headers(db, role) if role != "dock" else bearer(db, make_machine(db, "dock"))
     walked = 0
     for path, route, method in _routes(app):
-        url = path
-        for p in route.dependant.path_params:
-            url = url.replace("{" + p.name + "}", str(protest.id) if p.name in RECORDING_PARAMS else "1")
+        def url_for(rid: str, path=path, route=route) -> str:
+            url = path
+            for p in route.dependant.path_params:
+                url = url.replace("{" + p.name + "}", rid if p.name in RECORDING_PARAMS else "1")
+            return url
+
+        url = url_for(str(protest.id))
+        body = {} if method in ("POST", "PUT", "PATCH") else None
         before = len(_attempts(db, protest.id))
-        r = client.request(method, url, headers=headers, json={} if method in ("POST", "PUT", "PATCH") else None)
+        r = client.request(method, url, headers=headers, json=body)
         after = _attempts(db, protest.id)
         assert len(after) == before + 1, f"{role} {method} {url}: attempt not in the ledger"
         actor, outcome, via = after[-1]
         assert via == f"{method} {url}"
         if role in OVERSIGHT:
             assert outcome == "success", f"{role} {method} {url}"
-            body = r.json() if r.headers.get("content-type", "").startswith("application/json") else None
-            assert not (isinstance(body, dict) and body.get("code") == "RECORDING_NOT_FOUND"), f"{method} {url}"
+            body_out = r.json() if r.headers.get("content-type", "").startswith("application/json") else None
+            assert not (isinstance(body_out, dict) and body_out.get("code") == "RECORDING_NOT_FOUND"), url
         else:
             assert outcome == "denied", f"{role} {method} {url}"
-            assert r.status_code in (403, 404), f"{role} {method} {url}: {r.status_code}"
+            # Whatever the answer, it is the answer for a recording that does not exist.
+            missing = str(uuid.uuid4())
+            other = client.request(method, url_for(missing), headers=headers, json=body)
+            assert _answer(r, str(protest.id)) == _answer(other, missing), f"{role} {method} {url}: {r.text}"
+            assert r.status_code >= 400, f"{role} {method} {url}: {r.status_code}"
         walked += 1
     assert walked >= 10  # evidence, media and compliance routes at least
     if role in OVERSIGHT:
@@ -102,7 +121,7 @@ def test_console_page_and_anonymous_attempts_are_ledgered(app, client, db):
     r = client.get(f"/api/v1/recordings/{protest.id}")
     assert r.status_code == 401
     assert _attempts(db, protest.id)[-1][:2] == ("anonymous", "denied")
-    # An object stored for the recording is reached through another id: still guarded.
+    # Compliance's view of the recording: not found, as for one that does not exist.
     r = client.get(f"/api/v1/compliance/recordings/{protest.id}", headers=role_headers(db, "evidence_custodian"))
     assert r.status_code == 404 and r.json()["code"] == "RECORDING_NOT_FOUND"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from openbwc.compliance import runs, subscribers
+from openbwc.evidence import scope as evidence_scope
 from openbwc.jobs import periodic, task
 from openbwc.jobs.runtime import JobContext
 
@@ -19,8 +20,10 @@ CATCH_UP_PER_TICK = 1_000
 ACTOR = subscribers.ENGINE
 
 # A worker loads this module to run compliance jobs: the work it does (ingests, tags)
-# must seal in the same transaction, as it does in the app and the CLI.
+# must seal in the same transaction, as it does in the app and the CLI; and the row
+# scope is the same everywhere.
 subscribers.register()
+evidence_scope.register()
 
 
 @task("compliance.evaluate_recordings", timeout_s=3600)

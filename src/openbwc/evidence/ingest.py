@@ -329,6 +329,7 @@ def ingest(
         {"recording_id": str(recording.id)},
         created_by=actor.id,
         idempotency_key=f"derivatives:{recording.id}",
+        recordings=[recording.id],
     )
     return IngestResult(recording=recording, status="ingested", files=outcomes, flags=sorted(flags))
 

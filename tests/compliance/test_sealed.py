@@ -144,3 +144,44 @@ def test_sealed_footage_is_left_out_of_evidence_lists_for_non_oversight(client, 
         ids = {i["id"] for i in items}
         assert (str(protest.id) in ids) is sees, role
         assert str(both.id) in ids, role
+
+
+def test_the_guard_ledgers_at_the_door_and_turns_a_leaking_route_into_not_found(app, client, db):
+    """Defence in depth: a route that forgot the row scope still cannot serve sealed footage,
+    and the guard answers only after the route (never before its permission check)."""
+    from openbwc.kit.http import requires
+
+    _, protest, _, _, _ = _sealed_setup(db)
+
+    @app.get("/api/v1/leaky/{recording_id}", dependencies=[requires("evidence:recordings:read")])
+    def leaky(recording_id: str) -> dict:
+        return {"served": recording_id}
+
+    before = len(_attempts(db, protest.id))
+    r = client.get(f"/api/v1/leaky/{protest.id}", headers=role_headers(db, "evidence_custodian"))
+    assert r.status_code == 404 and r.json()["code"] == "RECORDING_NOT_FOUND", r.text
+    assert [o for _, o, _ in _attempts(db, protest.id)[before:]] == ["denied"]
+    # A caller without the route's permission gets the route's 403, exactly as for any other id.
+    r = client.get(f"/api/v1/leaky/{protest.id}", headers=role_headers(db, "program_manager"))
+    gone = client.get(f"/api/v1/leaky/{uuid.uuid4()}", headers=role_headers(db, "program_manager"))
+    assert r.status_code == gone.status_code == 403 and r.json()["code"] == gone.json()["code"]
+    # Oversight is served.
+    r = client.get(f"/api/v1/leaky/{protest.id}", headers=role_headers(db, "oversight"))
+    assert r.status_code == 200 and r.json() == {"served": str(protest.id)}
+
+
+def test_a_review_of_footage_sealed_after_the_draw_leaves_every_list_but_oversights(client, db):
+    from openbwc.compliance import reviews
+    from openbwc.compliance.models import ReviewAssignment
+    from tests.compliance.helpers import supervisor
+
+    who = officer(db, supervisor=supervisor(db))
+    recs = [recording(db, who, T0 + s(3600 * i), T0 + s(3600 * i + 600)) for i in range(5)]
+    reviews.draw(db, TEST_ACTOR, "2024-03", seed=3)
+    drawn = db.scalars(select(ReviewAssignment.recording_id)).all()
+    assert drawn
+    seals.seal(db, TEST_ACTOR, drawn[0], reason="first amendment only", rule_id="PRO-1", policy_version="t")
+    assert drawn[0] in {r.id for r in recs}
+    for role, sees in (("program_manager", False), ("oversight", True)):
+        items = client.get("/api/v1/compliance/reviews?month=2024-03", headers=role_headers(db, role)).json()["items"]
+        assert (str(drawn[0]) in {i["recording_id"] for i in items}) is sees, role

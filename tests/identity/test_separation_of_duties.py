@@ -35,7 +35,7 @@ def admin(db):
 
 
 def test_the_oversight_only_set_is_held_by_oversight_alone():
-    assert {"evidence:sealed:read"} == OVERSIGHT_ONLY
+    assert {"evidence:sealed:read", "custody:ledger:audit"} == OVERSIGHT_ONLY
     holders = {name for name, (_, perms) in BUILTIN_ROLES.items() if perms & OVERSIGHT_ONLY}
     assert holders == {"oversight"}
 

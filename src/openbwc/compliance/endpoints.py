@@ -253,7 +253,13 @@ def list_reviews(
         me = _me(db, caller)
         mine = me.id if me is not None else uuid.UUID(int=0)
     rows, total = repo.review_assignments(
-        db, limit=limit, offset=offset, month=month, supervisor_id=mine, status=status
+        db,
+        visible=every_recording(caller).visible(repo.ReviewAssignment.recording_id),
+        limit=limit,
+        offset=offset,
+        month=month,
+        supervisor_id=mine,
+        status=status,
     )
     badges = repo.badges_of(db, {r.officer_id for r in rows} | {r.supervisor_id for r in rows if r.supervisor_id})
     items = [

@@ -76,10 +76,11 @@ _CUSTODIAN_LINKS = {"policy:policies:read", "compliance:activities:read", "compl
 _CUSTODIAN_LINKS |= {"compliance:links:write"}
 _COMPLIANCE_MANAGE = _COMPLIANCE_READ | {"policy:policies:write", "compliance:activities:write"}
 _COMPLIANCE_MANAGE |= {"compliance:runs:write", "compliance:reviews:read", "compliance:links:read"}
-# PRO-1: sealed footage is for oversight alone, not even for technology administrators.
+# PRO-1: sealed footage is for oversight alone, not even for technology administrators; and
+# so is the full ledger, whose entries name every sealed recording (its seal, every attempt).
 # Separation of duties (identity/duties.py): only a holder of these may grant them,
 # by role or by account, so an administrator cannot hand them to anyone, itself included.
-OVERSIGHT_ONLY: frozenset[str] = frozenset({"evidence:sealed:read"})
+OVERSIGHT_ONLY: frozenset[str] = frozenset({"evidence:sealed:read", "custody:ledger:audit"})
 # The role whose last active holder may not be removed (someone must be able to administer).
 ADMIN_ROLE = "admin"
 

@@ -154,7 +154,10 @@ def get(session: Session, job_id: uuid.UUID, scope: RecordingScope, *, via: str 
     about = recordings_of(session, job.id)
     if about:
         sealed = scope.attempted(session, about, via=via)
-        if session.scalar(select(_hidden(scope).where(Job.id == job.id))):
+        hidden = select(JobRecording.recording_id).where(
+            JobRecording.job_id == job.id, ~scope.visible(JobRecording.recording_id)
+        )
+        if session.scalars(hidden.limit(1)).first() is not None:
             missing.keep_changes = bool(sealed)
             raise missing
     return job

@@ -30,6 +30,13 @@ from openbwc.db.session import engine_for  # noqa: E402
 from openbwc.settings import get_settings, reset_settings_cache  # noqa: E402
 
 reset_settings_cache()
+# The suite is an entry point like the app, the CLI and a worker: domains react to each
+# other's events in every test, not only once some test has built an app.
+from openbwc.compliance import subscribers as _compliance_subscribers  # noqa: E402
+from openbwc.evidence import scope as _evidence_scope  # noqa: E402
+
+_compliance_subscribers.register()
+_evidence_scope.register()
 # The ledger signs tree heads as entries arrive; tests get a key like `bwc init` makes.
 ensure_signing_key(get_settings())
 

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from openbwc import __version__
 from openbwc.api import errors
 from openbwc.api.middleware import install_middleware
+from openbwc.compliance import subscribers as compliance_subscribers
 from openbwc.compliance.endpoints import router as compliance_router
 from openbwc.compliance.guard import sealed_guard
 from openbwc.custody.endpoints import router as custody_router
 from openbwc.db.session import get_engine, session_factory
 from openbwc.devices.endpoints import router as devices_router
+from openbwc.evidence import scope as evidence_scope
 from openbwc.evidence.classification_endpoints import router as classification_router
 from openbwc.evidence.endpoints import router as evidence_router
 from openbwc.evidence.endpoints import tus_router
@@ -39,13 +41,18 @@ from openbwc.web import console
 
 def create_app(settings: Settings | None = None, sessions: Callable[[], Session] | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # In-transaction reactions between domains (PRO-1 seals at ingest and tagging), and the
+    # row scope the layers below evidence (jobs, custody reports) filter with.
+    compliance_subscribers.register()
+    evidence_scope.register()
     app = FastAPI(
         title="openbwc",
         version=__version__,
         description="Body-worn-camera program and digital-evidence platform. "
         "Authenticate with 'Authorization: Bearer <API token>'.",
-        # sealed_guard: no route hands a PRO-1 sealed recording to anyone but oversight.
-        dependencies=[Depends(csrf_guard), Depends(sealed_guard)],
+        # sealed_guard: every attempt on a PRO-1 sealed recording is ledgered (the routes' row
+        # scope refuses it); function scope, so its after-the-route check runs before the answer goes.
+        dependencies=[Depends(csrf_guard), Depends(sealed_guard, scope="function")],
     )
     app.state.settings = settings
     app.state.session_factory = sessions or session_factory(get_engine(settings))

@@ -7,12 +7,14 @@ from pathlib import Path
 import typer
 
 from openbwc import __version__, bootstrap, migrations
+from openbwc.compliance import subscribers as compliance_subscribers
 from openbwc.compliance.cli import activities_app
 from openbwc.compliance.cli import app as compliance_app
 from openbwc.custody.cli import custody_app, ledger_app
 from openbwc.db.session import get_engine
 from openbwc.devices.cli import cameras_app, docks_app
 from openbwc.evidence import orphans_cli  # noqa: F401  (adds `bwc evidence orphans`)
+from openbwc.evidence import scope as evidence_scope
 from openbwc.evidence.classification_cli import case_app  # also adds `bwc evidence categorize|tag|untag`
 from openbwc.evidence.cli import evidence_app, ingest_command, quarantine_app, verify_command
 from openbwc.identity.cli import app as users_app
@@ -67,6 +69,11 @@ def root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Settings come from BWC_* environment variables; see README.md."""
+    # Before any command runs: what it changes reaches the domains that react in the
+    # same transaction (PRO-1 seals at ingest and tagging), and the layers below evidence
+    # (jobs, custody reports) filter with evidence's row scope.
+    compliance_subscribers.register()
+    evidence_scope.register()
 
 
 @app.command()

@@ -1,22 +1,29 @@
-"""Compliance jobs: evaluate new footage without anyone asking.
+"""Compliance jobs: evaluate footage by id, and catch up on what was ingested.
 
-Evidence ingest cannot call compliance (it sits a layer below), so new
-recordings are picked up here: a periodic hook evaluates whatever was
-ingested since the last watermark, and a job kind lets ingest (or anyone)
-ask for specific recordings by id.
+New recordings are evaluated (and sealed, PRO-1) in their ingest transaction by
+compliance's event subscribers (:mod:`openbwc.compliance.subscribers`), which a
+worker registers here as it loads its tasks. The periodic catch-up still goes
+over whatever was ingested since the last watermark; it re-evaluates, but it is
+no longer what seals.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from openbwc.compliance import runs
-from openbwc.custody import Actor
+from openbwc.compliance import runs, subscribers
+from openbwc.evidence import scope as evidence_scope
 from openbwc.jobs import periodic, task
 from openbwc.jobs.runtime import JobContext
 
 CATCH_UP_PER_TICK = 1_000
-ACTOR = Actor(id="system:compliance", name="compliance engine")
+ACTOR = subscribers.ENGINE
+
+# A worker loads this module to run compliance jobs: the work it does (ingests, tags)
+# must seal in the same transaction, as it does in the app and the CLI; and the row
+# scope is the same everywhere.
+subscribers.register()
+evidence_scope.register()
 
 
 @task("compliance.evaluate_recordings", timeout_s=3600)

@@ -34,6 +34,7 @@ from openbwc.evidence import manifest as mf
 from openbwc.evidence import objects
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined, check_file, hold_in_quarantine, printable
+from openbwc.evidence.events import RecordingIngested
 from openbwc.evidence.incoming import Context, Incoming
 from openbwc.evidence.models import (
     FLAG_CODES,
@@ -43,6 +44,7 @@ from openbwc.evidence.models import (
     Segment,
 )
 from openbwc.jobs import service as jobs
+from openbwc.kit import events
 from openbwc.kit.errors import NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
@@ -317,6 +319,9 @@ def ingest(
         last = parties.camera.last_upload_at
         parties.camera.last_upload_at = now if last is None or last < now else last
     session.flush()
+    # In this transaction: footage of First Amendment activity alone is sealed before
+    # anyone can reach it (PRO-1; compliance subscribes).
+    events.publish(session, RecordingIngested(recording.id))
     # Every recording gets a browser proxy and thumbnails; the job is sent once this commits.
     jobs.enqueue(
         session,
@@ -324,6 +329,7 @@ def ingest(
         {"recording_id": str(recording.id)},
         created_by=actor.id,
         idempotency_key=f"derivatives:{recording.id}",
+        recordings=[recording.id],
     )
     return IngestResult(recording=recording, status="ingested", files=outcomes, flags=sorted(flags))
 

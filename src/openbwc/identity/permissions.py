@@ -76,8 +76,13 @@ _CUSTODIAN_LINKS = {"policy:policies:read", "compliance:activities:read", "compl
 _CUSTODIAN_LINKS |= {"compliance:links:write"}
 _COMPLIANCE_MANAGE = _COMPLIANCE_READ | {"policy:policies:write", "compliance:activities:write"}
 _COMPLIANCE_MANAGE |= {"compliance:runs:write", "compliance:reviews:read", "compliance:links:read"}
-# PRO-1: sealed footage is for oversight alone, not even for technology administrators.
-_OVERSIGHT_ONLY = {"evidence:sealed:read"}
+# PRO-1: sealed footage is for oversight alone, not even for technology administrators; and
+# so is the full ledger, whose entries name every sealed recording (its seal, every attempt).
+# Separation of duties (identity/duties.py): only a holder of these may grant them,
+# by role or by account, so an administrator cannot hand them to anyone, itself included.
+OVERSIGHT_ONLY: frozenset[str] = frozenset({"evidence:sealed:read", "custody:ledger:audit"})
+# The role whose last active holder may not be removed (someone must be able to administer).
+ADMIN_ROLE = "admin"
 
 BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
     "officer": (
@@ -127,13 +132,13 @@ BUILTIN_ROLES: dict[str, tuple[str, set[str]]] = {
         | _MEDIA_READ
         | _COMPLIANCE_READ
         | {"compliance:reviews:read", "compliance:links:read"}
-        | _OVERSIGHT_ONLY,
+        | OVERSIGHT_ONLY,
     ),
     "dock": (
         "A docking station (machine client): uploads footage and reports telemetry",
         {"identity:self:read", "devices:telemetry:write", "devices:malfunctions:write", "evidence:uploads:write"},
     ),
-    "admin": ("Technology administrator: accounts, roles and configuration", set(PERMISSIONS) - _OVERSIGHT_ONLY),
+    ADMIN_ROLE: ("Technology administrator: accounts, roles and configuration", set(PERMISSIONS) - OVERSIGHT_ONLY),
 }
 
 

@@ -18,6 +18,7 @@ from openbwc import custody
 from openbwc.custody import SYSTEM, Actor
 from openbwc.evidence import objects as evidence_objects
 from openbwc.evidence.models import EvidenceObject
+from openbwc.evidence.scope import platform
 from openbwc.jobs import periodic, task
 from openbwc.jobs import service as job_service
 from openbwc.jobs.runtime import JobContext
@@ -69,8 +70,8 @@ def redact(ctx: JobContext, redaction_id: str) -> dict:
 
     store = open_store(ctx.settings)
     with ctx.transaction() as s:
-        red = service.get_redaction(s, uuid.UUID(redaction_id))
-        rec = service.get_recording(s, red.recording_id)
+        red = service.get_redaction(s, uuid.UUID(redaction_id), platform())
+        rec = service.scoped_recording(s, red.recording_id, platform())
         if seals.is_sealed(s, rec.id):
             # PRO-1: no face work on sealed footage, also when it was sealed after the job was queued.
             raise PermissionDenied(
@@ -101,7 +102,7 @@ def redact(ctx: JobContext, redaction_id: str) -> dict:
     with open(out, "rb") as fh:
         stored = store.put_stream(fh)
     with ctx.transaction() as s:
-        red = service.get_redaction(s, uuid.UUID(redaction_id))
+        red = service.get_redaction(s, uuid.UUID(redaction_id), platform())
         if red.faces and repo.face_analysis(s, recording_id, DETECTOR_NAME) is None:
             s.add(
                 FaceAnalysis(
@@ -149,7 +150,7 @@ def derivatives(ctx: JobContext, recording_id: str) -> dict:
     store = open_store(ctx.settings)
     rid = uuid.UUID(recording_id)
     with ctx.transaction() as s:
-        rec = service.get_recording(s, rid)
+        rec = service.scoped_recording(s, rid, platform())
         objs = service.segments(s, rec)
         s.expunge_all()
     _note_read(ctx, rid, objs, "proxy and thumbnails")
@@ -220,7 +221,7 @@ def transcribe(ctx: JobContext, recording_id: str) -> dict:
     store = open_store(ctx.settings)
     rid = uuid.UUID(recording_id)
     with ctx.transaction() as s:
-        rec = service.get_recording(s, rid)
+        rec = service.scoped_recording(s, rid, platform())
         objs = service.segments(s, rec)
         s.expunge_all()
     _note_read(ctx, rid, objs, "transcript")
@@ -267,6 +268,7 @@ def derivatives_for_new_recordings(sessions) -> None:  # type: ignore[no-untyped
                 {"recording_id": str(rid)},
                 created_by=SYSTEM.id,
                 idempotency_key=f"derivatives:{rid}",
+                recordings=[rid],
             )
         session.commit()
     finally:

@@ -10,7 +10,7 @@ import pyotp
 from sqlalchemy.orm import Session
 
 from openbwc.custody import Actor
-from openbwc.identity import service, tokens
+from openbwc.identity import duties, service, tokens
 from openbwc.identity.models import Account
 from openbwc.kit.time import utcnow
 
@@ -38,6 +38,7 @@ def make_account(db: Session, *roles: str, email: str | None = None, mfa: bool =
         display_name=email.split("@")[0],
         roles=list(roles) or ["officer"],
         password=PASSWORD,
+        authority=duties.PLATFORM,
     )
     secret = pyotp.random_base32()
     if mfa:
@@ -55,11 +56,12 @@ def make_machine(db: Session, *roles: str) -> Account:
         display_name="dock",
         roles=list(roles) or ["dock"],
         kind="machine",
+        authority=duties.PLATFORM,
     )
 
 
 def bearer(db: Session, account: Account) -> dict[str, str]:
-    plain, _ = tokens.create_token(db, TEST_ACTOR, account, name="test")
+    plain, _ = tokens.create_token(db, TEST_ACTOR, account, name="test", authority=duties.PLATFORM)
     db.flush()
     return {"Authorization": f"Bearer {plain}"}
 

@@ -34,7 +34,7 @@ from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.incoming import Context, stage_path
 from openbwc.evidence.ingest import ingest
 from openbwc.evidence.models import QuarantineItem
-from openbwc.evidence.service import ALL
+from openbwc.evidence.scope import Viewer
 from openbwc.jobs.runtime import Runtime
 from openbwc.kit.http import api_routes, declared_permission
 from openbwc.kit.time import utcnow
@@ -92,6 +92,9 @@ ALLOWED_WITHOUT_ENTRY: dict[str, tuple[str, str]] = {
         "compliance:recording:link",
     ),
 }
+
+# The suite's own setup sees every recording (sealed ones too).
+ALL = Viewer(TEST_ACTOR, everything=True, sealed=True)
 
 
 # --- the fixture recording ----------------------------------------------------------------------
@@ -164,7 +167,7 @@ def build_evidence(db: Session, tmp_path: Path) -> Evidence:
     db.flush()
     runtime = _runtime(db)
     # Proxy and thumbnails, made by the real job run inline.
-    assert runtime.execute(media.enqueue_derivatives(db, TEST_ACTOR, rec.id).id) == "succeeded"
+    assert runtime.execute(media.enqueue_derivatives(db, TEST_ACTOR, ALL, rec.id).id) == "succeeded"
     # A transcript (the speech model is tested elsewhere): a name, so there is a PII suggestion.
     words = [[0.2, 0.5, " My", 0.9], [0.5, 0.8, " name", 0.9], [0.8, 1.0, " is", 0.9]]
     words += [[1.0, 1.3, " John", 0.9], [1.3, 1.7, " Smith.", 0.9]]
@@ -176,7 +179,7 @@ def build_evidence(db: Session, tmp_path: Path) -> Evidence:
     )
     db.flush()
     # A rendered redaction and its derived item.
-    red = media.create_redaction(db, TEST_ACTOR, rec.id, faces=True, reason="third parties", exemption="6")
+    red = media.create_redaction(db, TEST_ACTOR, ALL, rec.id, faces=True, reason="third parties", exemption="6")
     assert runtime.execute(media.render(db, TEST_ACTOR, red).id) == "succeeded"
     db.expire_all()
     (item,) = media_repo.derived_of_recording(db, rec.id)

@@ -17,6 +17,7 @@ from openbwc import migrations
 from openbwc.custody.actor import cli_actor
 from openbwc.custody.keys import ensure_signing_key
 from openbwc.db.session import get_engine, registry_of, session_factory, unit_of_work
+from openbwc.identity import duties
 from openbwc.identity import repository as identity_repo
 from openbwc.identity import service as identity
 from openbwc.kit.registry import Registry
@@ -76,12 +77,19 @@ def init(
                     display_name="Administrator",
                     roles=["admin"],
                     password=admin_password,
+                    authority=duties.SHELL,
                 )
         elif not has_admin:
             email_out = DEFAULT_ADMIN
             generated = secrets.token_urlsafe(15)
             identity.create_account(
-                session, actor, email=DEFAULT_ADMIN, display_name="Administrator", roles=["admin"], password=generated
+                session,
+                actor,
+                email=DEFAULT_ADMIN,
+                display_name="Administrator",
+                roles=["admin"],
+                password=generated,
+                authority=duties.SHELL,
             )
     return InitResult(
         data_dir=str(settings.resolved_data_dir),

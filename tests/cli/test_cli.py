@@ -62,8 +62,21 @@ def test_init_without_admin_prints_generated_credentials(bwc):
 def test_users_and_org_commands(bwc):
     bwc("init", "--json")
     bwc("users", "create", "--email", "sup@example.gov", "--role", "supervisor", "--name", "Sam Sup")
-    bwc("users", "grant", "sup@example.gov", "oversight")
-    bwc("users", "revoke", "sup@example.gov", "oversight")
+    bwc("users", "grant", "sup@example.gov", "records_officer")
+    bwc("users", "revoke", "sup@example.gov", "records_officer")
+    # The shell is not oversight: it appoints the first oversight account (nobody else could),
+    # and after that neither grants nor takes back oversight-only permissions.
+    bwc("users", "create", "--email", "ig@example.gov", "--role", "oversight", "--name", "Inspector")
+    r = bwc("users", "grant", "sup@example.gov", "oversight", code=2)
+    assert "OVERSIGHT_GRANT_REQUIRED" in r.output
+    r = bwc("users", "revoke", "ig@example.gov", "oversight", code=2)
+    assert "OVERSIGHT_GRANT_REQUIRED" in r.output
+    r = bwc("users", "create-role", "peeker", "--permission", "evidence:sealed:read", code=2)
+    assert "OVERSIGHT_GRANT_REQUIRED" in r.output
+    r = bwc("users", "token", "ig@example.gov", "--name", "borrowed", code=2)
+    assert "OVERSIGHT_GRANT_REQUIRED" in r.output
+    r = bwc("users", "disable", "admin@openbwc.org", code=2)
+    assert "LAST_ADMIN" in r.output
     r = bwc("users", "create", "--email", "bad", "--role", "supervisor", code=2)
     assert "INVALID_EMAIL" in r.output
     r = bwc("users", "create", "--email", "x@example.gov", "--role", "nope", code=2)

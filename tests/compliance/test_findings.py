@@ -11,6 +11,7 @@ from sqlalchemy import select
 from openbwc.compliance import runs
 from openbwc.compliance.links import link_by_hand, links_of_recording
 from openbwc.compliance.models import Finding
+from openbwc.evidence.scope import Viewer
 from openbwc.policy import service as policy_service
 from tests.compliance.helpers import T0, officer, put_activity, recording, s, supervisor
 from tests.factories import TEST_ACTOR
@@ -115,7 +116,7 @@ def test_recordings_are_placed_categorized_and_the_rest_queued(db):
     rows, total = repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, False))
     assert [r.id for r in rows] == [outside.id] and total == 1
     # A custodian links it by hand: it leaves the queue, and the link survives a full run.
-    link_by_hand(db, TEST_ACTOR, outside.id, "OP-ARREST", "same arrest, transport", may_see_sealed=False)
+    link_by_hand(db, TEST_ACTOR, Viewer(TEST_ACTOR, everything=True), outside.id, "OP-ARREST", "same arrest, transport")
     runs.run(db, TEST_ACTOR)
     assert repo.unlinked_recordings(db, limit=10, offset=0, visible=seals.visible(repo.Recording.id, False))[1] == 0
     assert {link.how for link in links_of_recording(db, outside.id)} == {"custodian"}

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from openbwc.compliance import reviews
 from openbwc.compliance.models import ReviewAssignment
+from openbwc.evidence.scope import Viewer
 from openbwc.kit.errors import PermissionDenied, ValidationFailed
 from tests.compliance.helpers import officer, recording, supervisor
 from tests.factories import TEST_ACTOR, bearer, make_account
@@ -73,8 +74,10 @@ def test_only_the_assigned_supervisor_completes_a_review(db, client):
     _recordings(db, who, 5)
     reviews.draw(db, TEST_ACTOR, "2024-03", seed=1)
     item = db.scalar(select(ReviewAssignment))
+    # Another supervisor who may see the footage, but was not assigned it.
+    sees_all = Viewer(TEST_ACTOR, everything=True)
     with pytest.raises(PermissionDenied):
-        reviews.complete(db, TEST_ACTOR, item.id, notes="ok", reviewer_person_id=other.id)
+        reviews.complete(db, TEST_ACTOR, item.id, notes="ok", reviewer_person_id=other.id, viewer=sees_all)
     # Through the API, as the supervisor's own account.
     account = make_account(db, "supervisor")
     boss.account_id = account.account.id

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from openbwc.custody import SYSTEM, heads, merkle, reports, repository, service
 from openbwc.custody.models import LedgerEntry
 from openbwc.custody.verify import verify_ledger
+from openbwc.evidence.scope import platform
 from tests.custody.conftest import append, drop_triggers, insert_head
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,7 +279,7 @@ def test_custody_report_proves_each_entry_and_the_verifier_agrees(db, interval, 
     record(db, actor=ACTOR, action="evidence:recording:view", object_type="recording", object_id="EV-0",
            evidence_sha256=sha)
     record(db, actor=ACTOR, action="evidence:file:verify", object_type="file", object_id="F-9", evidence_sha256=sha)
-    data = reports.custody_report(db, ACTOR, "EV-0")
+    data = reports.custody_report(db, ACTOR, "EV-0", scope=platform())
     assert [e["entry"]["object"]["id"] for e in data["entries"]] == ["EV-0", "EV-0"]
     head = data["head"]
     assert head["tree_size"] == repository.tree_size(db) - 1  # the report's own access came after it
@@ -288,7 +289,7 @@ def test_custody_report_proves_each_entry_and_the_verifier_agrees(db, interval, 
             bytes.fromhex(p["leaf_hash"]), item["seq"], head["tree_size"], [bytes.fromhex(h) for h in p["audit_path"]],
             bytes.fromhex(head["root_hash"]),
         )
-    by_hash = reports.custody_report(db, ACTOR, sha.upper())
+    by_hash = reports.custody_report(db, ACTOR, sha.upper(), scope=platform())
     assert len(by_hash["entries"]) == 2
     path = tmp_path / "report.json"
     path.write_text(json.dumps(data))
@@ -310,7 +311,7 @@ def test_custody_report_proves_each_entry_and_the_verifier_agrees(db, interval, 
     from openbwc.kit.errors import NotFound
 
     with pytest.raises(NotFound):
-        reports.custody_report(db, ACTOR, "no-such-item")
+        reports.custody_report(db, ACTOR, "no-such-item", scope=platform())
     assert service.current_head(db).tree_size <= repository.tree_size(db)
 
 

@@ -16,7 +16,7 @@ from openbwc.custody.models import LedgerEntry
 from openbwc.db.session import engine_for
 from openbwc.evidence import classification as cls
 from openbwc.evidence.models import Case, CaseLink, Category, EvidenceObject, Recording, RecordingTag, Segment
-from openbwc.evidence.repository import ALL, Viewer
+from openbwc.evidence.scope import Viewer
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.policy import seals
 from openbwc.settings import reset_settings_cache
@@ -25,7 +25,9 @@ from tests.conftest import BACKENDS, drop_database, fresh_database_url
 from tests.factories import TEST_ACTOR, bearer, make_account, role_headers
 from tests.web_helpers import log_on, post_form
 
-CUSTODIAN = Viewer(everything=True, sealed=False)
+# Oversight's view (sealed footage too) and a custodian's (every recording, sealed ones not).
+ALL = Viewer(TEST_ACTOR, everything=True, sealed=True)
+CUSTODIAN = Viewer(TEST_ACTOR, everything=True)
 ACTIONS = (
     "evidence:recording:categorize",
     "evidence:recording:tag",
@@ -475,8 +477,12 @@ def test_officers_tag_their_own_recordings_but_not_with_tags_that_seal(client, d
     custodian = role_headers(db, "evidence_custodian")
     r = client.post(f"/api/v1/recordings/{mine.id}/tags", json={"tags": ["first_amendment"]}, headers=custodian)
     assert r.status_code == 201
+    # The tag sealed the footage at once (PRO-1); the officer may not take it off either, and is
+    # told so before any lookup, exactly as for a recording that does not exist.
     r = client.delete(f"/api/v1/recordings/{mine.id}/tags/first_amendment", headers=h)
     assert r.status_code == 403 and r.json()["code"] == "TAG_RESERVED"
+    gone = client.delete(f"/api/v1/recordings/{uuid.uuid4()}/tags/first_amendment", headers=h)
+    assert (gone.status_code, gone.json()["code"]) == (403, "TAG_RESERVED")
     r = client.put(f"/api/v1/recordings/{mine.id}/category", json={"code": "evidentiary", "reason": "x"}, headers=h)
     assert r.status_code == 403  # categories stay with custodians and supervisors
 

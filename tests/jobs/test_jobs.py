@@ -90,7 +90,7 @@ def _wait(rt: Runtime, job_id: uuid.UUID, timeout: float = 20.0) -> Job:
 
 def test_a_job_runs_on_a_worker_after_commit(runtime):
     with runtime.session() as s:
-        job = service.enqueue(s, "testing.echo", {"value": "a"}, created_by="test")
+        job = service.enqueue(s, "testing.echo", {"value": "a"}, created_by="test", recordings=())
         jid = job.id
     done = _wait(runtime, jid)
     assert done.status == "succeeded" and done.result == {"echo": "a"} and done.progress == 1.0
@@ -99,7 +99,7 @@ def test_a_job_runs_on_a_worker_after_commit(runtime):
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(runtime):
     s = runtime.sessions()
-    job = service.enqueue(s, "testing.echo", {"value": "never"}, created_by="test")
+    job = service.enqueue(s, "testing.echo", {"value": "never"}, created_by="test", recordings=())
     jid = job.id
     s.rollback()
     s.close()
@@ -111,7 +111,8 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(runtime):
 
 def test_retries_with_backoff_then_succeeds(runtime):
     with runtime.session() as s:
-        jid = service.enqueue(s, "testing.echo", {"value": "flaky", "fail_times": 2}, created_by="test").id
+        args = {"value": "flaky", "fail_times": 2}
+        jid = service.enqueue(s, "testing.echo", args, created_by="test", recordings=()).id
     done = _wait(runtime, jid)
     assert done.status == "succeeded" and done.attempts == 3
     assert sum("retry in" in line for _t, line in done.log) == 2
@@ -119,7 +120,7 @@ def test_retries_with_backoff_then_succeeds(runtime):
 
 def test_bad_input_fails_at_once_and_can_be_retried(runtime):
     with runtime.session() as s:
-        jid = service.enqueue(s, "testing.refuse", {"value": "x"}, created_by="test").id
+        jid = service.enqueue(s, "testing.refuse", {"value": "x"}, created_by="test", recordings=()).id
     done = _wait(runtime, jid)
     assert (done.status, done.attempts, done.error_code) == ("failed", 1, "BAD_THING")
     with runtime.session() as s:
@@ -130,8 +131,9 @@ def test_bad_input_fails_at_once_and_can_be_retried(runtime):
 
 def test_idempotency_key_gives_one_job(runtime):
     with runtime.session() as s:
-        a = service.enqueue(s, "testing.echo", {"value": "k"}, created_by="test", idempotency_key="echo:k").id
-        b = service.enqueue(s, "testing.echo", {"value": "k"}, created_by="test", idempotency_key="echo:k").id
+        once = {"created_by": "test", "recordings": (), "idempotency_key": "echo:k"}
+        a = service.enqueue(s, "testing.echo", {"value": "k"}, **once).id
+        b = service.enqueue(s, "testing.echo", {"value": "k"}, **once).id
     assert a == b
     assert _wait(runtime, a).status == "succeeded"
     assert CALLS["k"] == 1
@@ -139,7 +141,7 @@ def test_idempotency_key_gives_one_job(runtime):
 
 def test_args_must_be_plain_values(runtime):
     with runtime.session() as s, pytest.raises(ValidationFailed) as err:
-        service.enqueue(s, "testing.echo", {"value": object()}, created_by="test")
+        service.enqueue(s, "testing.echo", {"value": object()}, created_by="test", recordings=())
     assert err.value.code == "INVALID_JOB_ARGS"
 
 

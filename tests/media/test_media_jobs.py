@@ -21,6 +21,7 @@ from openbwc.custody import Actor
 from openbwc.custody.models import LedgerEntry
 from openbwc.evidence.incoming import Context, stage_path
 from openbwc.evidence.ingest import ingest
+from openbwc.evidence.scope import Viewer
 from openbwc.jobs.models import Job
 from openbwc.jobs.runtime import Runtime
 from openbwc.kit.errors import DomainError
@@ -34,6 +35,8 @@ from tests.conftest import BACKENDS, REGISTRY, drop_database, migrated_engine, s
 from tests.media.clips import astronaut
 
 ACTOR = Actor(id="test", name="test suite")
+# A records officer: every recording, sealed ones not (the scope every media read takes).
+VIEWER = Viewer(ACTOR, everything=True)
 
 
 def _ingest(session: Session, clip: Path):  # type: ignore[no-untyped-def]
@@ -63,7 +66,7 @@ def test_redaction_job_makes_a_linked_derived_item_and_leaves_the_original(db):
     clip, _ = astronaut()
     rec, sha = _ingest(db, clip)
     red = service.create_redaction(
-        db, ACTOR, str(rec.id), faces=True, exemption="6", reason="third parties", audio=[(1.0, 2.0, "bleep")]
+        db, ACTOR, VIEWER, str(rec.id), faces=True, exemption="6", reason="third parties", audio=[(1.0, 2.0, "bleep")]
     )
     job = service.render(db, ACTOR, red)
     db.flush()
@@ -86,15 +89,15 @@ def test_redaction_job_makes_a_linked_derived_item_and_leaves_the_original(db):
     assert {"media:redaction:create", "media:redaction:queue", "media:evidence:read", "media:derived:create"} <= actions
     # The tracks are numbered now: keeping one is allowed, an unknown one is refused.
     with pytest.raises(DomainError) as err:
-        service.create_redaction(db, ACTOR, str(rec.id), keep_tracks=[99])
+        service.create_redaction(db, ACTOR, VIEWER, str(rec.id), keep_tracks=[99])
     assert err.value.code == "UNKNOWN_TRACK"
-    service.create_redaction(db, ACTOR, str(rec.id), keep_tracks=[1])
+    service.create_redaction(db, ACTOR, VIEWER, str(rec.id), keep_tracks=[1])
 
 
 @pytest.mark.parametrize(
     ("kwargs", "code"),
     [
-        ({"recording_id": str(uuid.uuid4())}, "EVIDENCE_NOT_FOUND"),
+        ({"recording_id": str(uuid.uuid4())}, "RECORDING_NOT_FOUND"),
         ({"recording_id": "not-an-id"}, "INVALID_EVIDENCE_ID"),
         ({"audio": [(5.0, 3.0, "mute")]}, "INVALID_TIME_RANGE"),
         ({"boxes": [service.BoxIn(0, 1, 0.9, 0.9, 0.5, 0.5)]}, "INVALID_BOX"),
@@ -108,7 +111,7 @@ def test_bad_input_is_refused_and_changes_nothing(db, kwargs, code):
     before = (db.scalar(select(func.count(Redaction.id))), db.scalar(select(func.count(LedgerEntry.seq))))
     args = {"recording_id": str(rec.id), **kwargs}
     with pytest.raises(DomainError) as err:
-        service.create_redaction(db, ACTOR, args.pop("recording_id"), **args)
+        service.create_redaction(db, ACTOR, VIEWER, args.pop("recording_id"), **args)
     assert err.value.code == code
     assert (db.scalar(select(func.count(Redaction.id))), db.scalar(select(func.count(LedgerEntry.seq)))) == before
 
@@ -134,7 +137,7 @@ def test_killing_a_worker_mid_job_leaves_nothing_and_the_retry_succeeds(backend,
         factory = sessionmaker(bind=engine, expire_on_commit=False)
         with factory() as s:
             rec, sha = _ingest(s, clip)
-            red = service.create_redaction(s, ACTOR, str(rec.id), faces=True)
+            red = service.create_redaction(s, ACTOR, VIEWER, str(rec.id), faces=True)
             job_id = service.render(s, ACTOR, red).id
             red_id = red.id
             s.commit()

@@ -6,6 +6,7 @@ import contextlib
 
 import pytest
 
+from openbwc.evidence.scope import Viewer
 from openbwc.kit.errors import PermissionDenied
 from openbwc.media import service, tasks
 from openbwc.media.models import Transcript
@@ -27,9 +28,10 @@ def test_transcript_search_leaves_sealed_recordings_out_except_for_oversight(db,
     sealed_rec = _transcribed(db, "please keep the crowd back from the march")
     seals.seal(db, TEST_ACTOR, sealed_rec.id, reason="first amendment only", rule_id="PRO-1", policy_version="t")
     db.commit()
-    found = {h["evidence_id"] for h in service.search(db, "please")}
+    found = {h["evidence_id"] for h in service.search(db, "please", Viewer(TEST_ACTOR, everything=True))}
     assert found == {str(open_rec.id)}
-    assert {h["evidence_id"] for h in service.search(db, "please", may_see_sealed=True)} == {
+    oversight = Viewer(TEST_ACTOR, everything=True, sealed=True)
+    assert {h["evidence_id"] for h in service.search(db, "please", oversight)} == {
         str(open_rec.id),
         str(sealed_rec.id),
     }
@@ -49,7 +51,7 @@ def test_a_redaction_job_stops_when_its_recording_is_sealed(db, monkeypatch):
     class Red:
         recording_id = rec.id
 
-    monkeypatch.setattr(service, "get_redaction", lambda _s, _id: Red())
+    monkeypatch.setattr(service, "get_redaction", lambda _s, _id, _viewer: Red())
 
     class Ctx:
         """Just enough of a job context: the job's transaction is the test's session."""

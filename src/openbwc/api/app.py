@@ -42,8 +42,9 @@ def create_app(
         version=__version__,
         description="Body-worn-camera program and digital-evidence platform. "
         "Authenticate with 'Authorization: Bearer <API token>'.",
-        # CSRF first; then what the domains require of every route (the PRO-1 sealed guard).
-        dependencies=[Depends(csrf_guard), *(Depends(d) for d in registry.app_dependencies)],
+        # CSRF first; then what the domains require of every route (the PRO-1 sealed guard). Function
+        # scope: a guard's after-the-route check runs before the answer goes.
+        dependencies=[Depends(csrf_guard), *(Depends(d, scope="function") for d in registry.app_dependencies)],
     )
     app.state.settings = settings
     app.state.registry = registry

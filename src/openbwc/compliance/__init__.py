@@ -9,7 +9,7 @@ PRO-1 seals); reports and supervisor-review draws read what it wrote.
 
 def register(registry):  # type: ignore[no-untyped-def]
     """Activities, findings, seals and reviews: API, ``bwc activities``, ``bwc compliance``, jobs."""
-    from openbwc.compliance import cli, endpoints, models, tasks
+    from openbwc.compliance import cli, endpoints, models, subscribers, tasks
     from openbwc.compliance.guard import sealed_guard
     from openbwc.compliance.permissions import ROLE_GRANTS, CompliancePermissions
 
@@ -23,4 +23,5 @@ def register(registry):  # type: ignore[no-untyped-def]
     registry.add_cli("activities", cli.activities_app)
     registry.add_cli("compliance", cli.app)
     registry.add_tasks(tasks)
+    subscribers.register(registry)
     registry.add_nav("Compliance", "/compliance", CompliancePermissions.FINDINGS_READ, order=60)

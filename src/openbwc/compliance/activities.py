@@ -426,8 +426,12 @@ def import_text(
             "unchanged": result.unchanged,
         },
     )
-    if evaluate and result.activity_ids:
-        result.evaluation = runs.on_activities(session, result.activity_ids, actor, result.earlier).as_dict()
+    if result.activity_ids:
+        placed = runs.on_activities(session, result.activity_ids, actor, result.earlier, findings=evaluate)
+        # Without evaluation the findings wait for a run, but the recordings are placed and
+        # sealed now (PRO-1): an import never leaves First Amendment footage open.
+        if evaluate:
+            result.evaluation = placed.as_dict()
     return result
 
 

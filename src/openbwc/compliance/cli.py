@@ -12,6 +12,7 @@ from openbwc.compliance import activities as acts
 from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.custody.actor import cli_actor
+from openbwc.evidence.scope import operator
 from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import parse_instant
@@ -45,7 +46,12 @@ def _problems(exc: DomainError) -> None:
 @handle_errors
 def import_file(
     path: Path = typer.Argument(..., help="CSV (header row) or JSON Lines (.jsonl) file."),
-    evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate", help="Re-evaluate the pairs that changed."),
+    evaluate: bool = typer.Option(
+        True,
+        "--evaluate/--no-evaluate",
+        help="Re-judge the findings of the pairs that changed (without it they wait for a run); "
+        "footage is placed and sealed at once either way (PRO-1).",
+    ),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Import activities; any bad row is reported by line and nothing of the file is stored."""
@@ -203,7 +209,7 @@ def findings(
             officer_id=org.get_person(db, officer).id if officer else None,
         )
         # The operator at the server console is not oversight: sealed evidence ids stay hidden.
-        items = views.findings_out(db, rows, may_see_sealed=False)
+        items = views.findings_out(db, rows, viewer=operator(cli_actor()))
     if json_out:
         print_json({"total": total, "items": views.dump(items)})
         return

@@ -23,6 +23,7 @@ from openbwc.compliance.schemas import (
     ReviewOut,
     RunIn,
 )
+from openbwc.evidence.scope import every_recording, viewer_for
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, actor_of, requires
@@ -30,7 +31,6 @@ from openbwc.kit.pagination import MAX_LIMIT, Page
 from openbwc.kit.time import parse_instant
 from openbwc.org import service as org
 from openbwc.org.models import Person
-from openbwc.policy import seals
 from openbwc.policy.schema import ACTIVITY_TYPES, FINDING_CODES
 
 router = APIRouter(prefix="/api/v1", tags=["compliance"])
@@ -50,7 +50,7 @@ def put_activity(
 ) -> ActivityOut:
     """Create or update one activity (by activity_id); its pairs are evaluated at once."""
     activity, result = acts.put_one(db, actor_of(request, caller), body.model_dump(exclude_none=True))
-    out = views.activities_out(db, [activity], with_findings=True, may_see_sealed=caller.can(seals.SEALED_READ))[0]
+    out = views.activities_out(db, [activity], findings_for=every_recording(caller))[0]
     out.evaluation = result.evaluation
     return out
 
@@ -97,7 +97,7 @@ def get_activity(
     activity = acts.get_activity(db, activity_id)
     with_findings = caller.can("compliance:findings:read")
     return views.activities_out(
-        db, [activity], with_findings=with_findings, may_see_sealed=caller.can(seals.SEALED_READ)
+        db, [activity], findings_for=every_recording(caller) if with_findings else None
     )[0]
 
 
@@ -162,7 +162,7 @@ def list_findings(
         since=_time(since, "since"),
         until=_time(until, "until"),
     )
-    items = views.findings_out(db, rows, may_see_sealed=caller.can(seals.SEALED_READ))
+    items = views.findings_out(db, rows, viewer=every_recording(caller))
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -192,7 +192,7 @@ def list_unlinked(
         db,
         limit=limit,
         offset=offset,
-        visible=seals.visible(repo.Recording.id, caller.can(seals.SEALED_READ)),
+        visible=every_recording(caller).visible(repo.Recording.id),
         office=_office(db, office),
     )
     badges = repo.badges_of(db, {r.officer_id for r in rows if r.officer_id})
@@ -214,8 +214,9 @@ def list_unlinked(
 def recording_placement(
     recording_id: uuid.UUID, request: Request, db: Session = DB, caller: Principal = requires("compliance:links:read")
 ) -> dict[str, object]:
-    """Which activities a recording belongs to, and whether it is sealed (the guard has checked access)."""
-    return placement(db, actor_of(request, caller), recording_id)
+    """Which activities a recording belongs to, and whether it is sealed (oversight alone sees sealed ones)."""
+    actor = actor_of(request, caller)
+    return placement(db, actor, every_recording(caller, actor), recording_id)
 
 
 @router.post("/compliance/recordings/{recording_id}/links", status_code=201)
@@ -226,14 +227,8 @@ def link_recording(
     db: Session = DB,
     caller: Principal = requires("compliance:links:write"),
 ) -> dict[str, object]:
-    link_by_hand(
-        db,
-        actor_of(request, caller),
-        recording_id,
-        body.activity_id,
-        body.note,
-        may_see_sealed=caller.can(seals.SEALED_READ),
-    )
+    actor = actor_of(request, caller)
+    link_by_hand(db, actor, every_recording(caller, actor), recording_id, body.activity_id, body.note)
     return {"recording_id": str(recording_id), "activity_id": body.activity_id, "how": "custodian"}
 
 
@@ -258,7 +253,13 @@ def list_reviews(
         me = _me(db, caller)
         mine = me.id if me is not None else uuid.UUID(int=0)
     rows, total = repo.review_assignments(
-        db, limit=limit, offset=offset, month=month, supervisor_id=mine, status=status
+        db,
+        visible=every_recording(caller).visible(repo.ReviewAssignment.recording_id),
+        limit=limit,
+        offset=offset,
+        month=month,
+        supervisor_id=mine,
+        status=status,
     )
     badges = repo.badges_of(db, {r.officer_id for r in rows} | {r.supervisor_id for r in rows if r.supervisor_id})
     items = [
@@ -301,13 +302,14 @@ def complete_review(
     caller: Principal = requires("compliance:reviews:write"),
 ) -> ReviewOut:
     me = _me(db, caller)
+    actor = actor_of(request, caller)
     item = reviews.complete(
         db,
-        actor_of(request, caller),
+        actor,
         assignment_id,
         notes=body.notes,
         reviewer_person_id=me.id if me is not None else uuid.UUID(int=0),
-        may_see_sealed=caller.can(seals.SEALED_READ),
+        viewer=viewer_for(db, caller, actor),
     )
     badges = repo.badges_of(db, {item.officer_id} | ({item.supervisor_id} if item.supervisor_id else set()))
     return ReviewOut(

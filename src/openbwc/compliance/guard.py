@@ -1,39 +1,48 @@
-"""PRO-1 at the door: no route hands out a sealed recording to anyone but oversight.
+"""PRO-1 at the door: every attempt to reach a sealed recording is in the ledger, whatever the route.
 
-Installed by the app factory as an app-wide dependency, so it covers every
-route that exists now and every route added later, API and console alike.
-Any id in a request's path or query that names a sealed recording, or a row
-that belongs to one (a segment's stored object, a proxy, a redaction, a
-transcript: any table with a ``recording_id`` column), is checked: oversight
-goes through, everyone else gets "not found", and either way the attempt is a
-custody-ledger entry (:func:`openbwc.policy.seals.check_access`).
+Routes refuse by themselves: every read of a recording goes through the caller's
+row scope (``evidence/scope.py``), which answers a sealed recording exactly as a
+missing one to everyone but oversight. This app-wide dependency adds what a route
+cannot: it ledgers the attempt for any id in the request's path or query that
+names a sealed recording, directly or through a row of one (a redaction, a derived
+item, a transcript, a job: :func:`openbwc.evidence.scope.owners_of`), also when
+the request then fails before the route reads anything (no log-on, a permission
+the caller lacks, a bad body). Its entries are committed in a unit of work of
+their own, so they stay whatever the route does.
 
-Lists and searches cannot be guarded here (no id in the request): they filter
-with :func:`openbwc.policy.seals.visible`.
+It never answers in the route's place, so it cannot tell anyone anything: not
+before the permission check, not before the route's own "not found". As defence
+in depth only, should a route ever *succeed* in serving a sealed recording named
+in its path to a caller without ``evidence:sealed:read`` (a route that forgot
+the row scope), the guard turns that answer into "not found" after the route has
+run, and logs it as the bug it is.
+
+Lists and searches have no id to guard: they filter with the row scope.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
-from functools import lru_cache
+from collections.abc import Iterator
 
 from fastapi import Request
-from sqlalchemy import Table, exists, select, union_all
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
-from openbwc.db.base import Base
-from openbwc.kit.errors import AuthenticationFailed, NotFound
-from openbwc.kit.http import client_addr, request_id
+from openbwc.evidence.scope import owners_of, recording_not_found
+from openbwc.kit.errors import AuthenticationFailed
+from openbwc.kit.http import DB, client_addr, request_id
 from openbwc.policy import seals
 from openbwc.policy.models import RecordingSeal
 
 MAX_IDS = 20
+log = logging.getLogger("openbwc.compliance.guard")
 
 
-def _uuids(request: Request) -> list[uuid.UUID]:
-    values = [str(v) for v in request.path_params.values()] + [v for _, v in request.query_params.multi_items()]
+def _parse(values: list[str]) -> list[uuid.UUID]:
     out: list[uuid.UUID] = []
     for value in values[:MAX_IDS]:
         for part in value.replace(",", " ").split():
@@ -44,76 +53,72 @@ def _uuids(request: Request) -> list[uuid.UUID]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _owning_tables() -> tuple[Table, ...]:
-    """Tables whose rows belong to one recording: an ``id`` key and a ``recording_id`` column."""
-    out = []
-    for table in Base.metadata.tables.values():
-        cols = table.c
-        if "recording_id" in cols and "id" in cols and cols["id"].primary_key and table.name != "recordings":
-            out.append(table)
-    segments = Base.metadata.tables.get("recording_segments")
-    return tuple(out) + ((segments,) if segments is not None else ())
+def _path_ids(request: Request) -> list[uuid.UUID]:
+    return _parse([str(v) for v in request.path_params.values()])
 
 
-def sealed_recordings_named(db: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """The sealed recordings these ids name, directly or through a row that belongs to one."""
+def _uuids(request: Request) -> list[uuid.UUID]:
+    return _path_ids(request) + _parse([v for _, v in request.query_params.multi_items()])
+
+
+def sealed_recordings_named(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """For each of these ids that names a sealed recording (itself or through a row of one), those recordings."""
     if not ids or not db.scalar(select(exists().where(RecordingSeal.recording_id.is_not(None)))):
-        return set()
-    found = seals.sealed_among(db, ids)
-    selects = []
-    for table in _owning_tables():
-        key = table.c["object_id"] if table.name == "recording_segments" else table.c["id"]
-        selects.append(select(table.c["recording_id"].label("rid")).where(key.in_(ids)))
-    if selects:
-        owners = {r for r in db.scalars(select(union_all(*selects).subquery().c.rid)) if r is not None}
-        found |= seals.sealed_among(db, owners)
-    return found
+        return {}
+    owners = owners_of(db, ids)
+    sealed = seals.sealed_among(db, {r for rids in owners.values() for r in rids})
+    return {i: rids & sealed for i, rids in owners.items() if rids & sealed}
 
 
-def sealed_guard(request: Request) -> None:
-    """App-wide dependency: refuse sealed recordings to all but oversight, ledger every attempt.
-
-    It works in a unit of work of its own, committed before the route runs: an
-    attempt stays in the ledger even when the route then fails (a proxy not yet
-    made, a form rejected), and the route's own transaction is not held open.
-    """
-    ids = _uuids(request)
-    if not ids:
-        return
-    db: Session = request.app.state.session_factory()
+def _ledger_attempts(request: Request, sealed: set[uuid.UUID], db: Session) -> bool:
+    """Ledger one attempt per sealed recording; returns whether the caller may see sealed footage."""
+    via = f"{request.method} {request.url.path}"
     try:
-        sealed = sealed_recordings_named(db, ids)
-        if not sealed:
-            return
-        via = f"{request.method} {request.url.path}"
-        try:
-            caller = request.app.state.access.authenticate(request, db)
-        except AuthenticationFailed:
-            # Even an attempt without a log-on is in the ledger (PRO-1: every attempt).
-            anonymous = Actor("anonymous", "not logged on", request_id(request), client_addr(request))
-            for rid in sorted(sealed):
-                custody.record(
-                    db,
-                    actor=anonymous,
-                    action=seals.ACCESS_ACTION,
-                    object_type="recording",
-                    object_id=str(rid),
-                    outcome="denied",
-                    details={"via": via, "reason": "not logged on"},
-                )
-            db.commit()
-            raise
-        actor = caller.actor(request_id(request), client_addr(request))
-        may = caller.can(seals.SEALED_READ)
-        refused: NotFound | None = None
+        caller = request.app.state.access.authenticate(request, db)
+    except AuthenticationFailed:
+        # Even an attempt without a log-on is in the ledger (PRO-1: every attempt); the
+        # route refuses it as it refuses any request without one.
+        actor = Actor("anonymous", "not logged on", request_id(request), client_addr(request))
         for rid in sorted(sealed):
-            try:
-                seals.check_access(db, actor=actor, may_see_sealed=may, recording_id=rid, via=via)
-            except NotFound as exc:
-                refused = exc
-        db.commit()
-        if refused is not None:
-            raise refused
-    finally:
-        db.close()
+            custody.record(
+                db,
+                actor=actor,
+                action=seals.ACCESS_ACTION,
+                object_type="recording",
+                object_id=str(rid),
+                outcome="denied",
+                details={"via": via, "reason": "not logged on"},
+            )
+        return False
+    may = bool(caller.can(seals.SEALED_READ))
+    seals.record_attempts(
+        db, actor=caller.actor(request_id(request), client_addr(request)), may_see_sealed=may, recording_ids=sealed,
+        via=via,
+    )
+    return may
+
+
+def sealed_guard(request: Request, db: Session = DB) -> Iterator[None]:
+    """App-wide dependency: ledger every attempt on a sealed recording; never answer for the route."""
+    named: dict[uuid.UUID, set[uuid.UUID]] = {}
+    may = True
+    ids = _uuids(request)
+    if ids:
+        own: Session = request.app.state.session_factory()
+        try:
+            named = sealed_recordings_named(own, ids)
+            if named:
+                sealed = set().union(*named.values())
+                may = _ledger_attempts(request, sealed, own)
+                own.commit()
+                # The route's own reads of these recordings are not ledgered a second time.
+                seals.door_ledgered(db, sealed)
+        finally:
+            own.close()
+    yield
+    # Reached only when the route answered without an error.
+    if not may:
+        leaked = [i for i in _path_ids(request) if named.get(i)]
+        if leaked:
+            log.error("%s %s served sealed footage past the row scope", request.method, request.url.path)
+            raise recording_not_found(leaked[0])

@@ -20,7 +20,7 @@ from openbwc.compliance.judge import join_frames
 from openbwc.compliance.models import RecordingLink
 from openbwc.compliance.runs import finding_flag_codes, match_window, on_recordings, to_dt
 from openbwc.custody import Actor
-from openbwc.evidence.models import Recording
+from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, NotFound
 from openbwc.kit.time import utcnow
 from openbwc.policy import seals
@@ -56,9 +56,10 @@ def links_of_recording(session: Session, recording_id: uuid.UUID) -> list[Link]:
     return out
 
 
-def placement(session: Session, actor: Actor, recording_id: uuid.UUID) -> dict[str, object]:
+def placement(session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID) -> dict[str, object]:
     """Which activities a recording belongs to, and whether it is sealed: a read of evidence
-    metadata, so ledgered (the app-wide PRO-1 guard has already checked access)."""
+    metadata, so ledgered; through the caller's row scope, like every read of a recording."""
+    get_recording(session, recording_id, viewer, via="compliance:recording:read")
     links = links_of_recording(session, recording_id)
     refs = {a.id: a.ref for a in repo.activities_by_ids(session, [link.activity_id for link in links])}
     out: dict[str, object] = {
@@ -113,12 +114,10 @@ def evidence_of(
 
 
 def link_by_hand(
-    session: Session, actor: Actor, recording_id: uuid.UUID, activity_ref: str, note: str, *, may_see_sealed: bool
+    session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID, activity_ref: str, note: str
 ) -> RecordingLink:
     """A custodian links a recording the engine did not place; it leaves the unlinked queue."""
-    seals.check_access(session, actor=actor, may_see_sealed=may_see_sealed, recording_id=recording_id, via="link")
-    if session.get(Recording, recording_id) is None:
-        raise NotFound(f"no recording {recording_id}", code="RECORDING_NOT_FOUND")
+    get_recording(session, recording_id, viewer, via="link")
     activity = repo.activity_by_ref(session, activity_ref)
     if activity is None:
         raise NotFound(f"no activity {activity_ref!r}", code="ACTIVITY_NOT_FOUND")

@@ -126,7 +126,7 @@ class ComplianceRun(IdMixin, Base):
     __tablename__ = "compliance_runs"
     __table_args__ = (Index("ix_compliance_runs_started_at", "started_at"),)
 
-    kind: Mapped[str] = mapped_column(String(20))  # full | scoped | recording | activities
+    kind: Mapped[str] = mapped_column(String(20))  # full | scoped | recording | activities | placement | catch_up
     policy_version: Mapped[str] = mapped_column(String(40))
     scope: Mapped[str] = mapped_column(String(300), default="")
     started_at: Mapped[datetime]

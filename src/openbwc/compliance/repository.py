@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from openbwc.compliance.models import (
@@ -187,13 +187,16 @@ def last_runs(session: Session, limit: int = 10) -> Sequence[ComplianceRun]:
 def review_assignments(
     session: Session,
     *,
+    visible: ColumnElement[bool],
     limit: int,
     offset: int,
     month: str | None = None,
     supervisor_id: uuid.UUID | None = None,
     status: str | None = None,
 ) -> tuple[Sequence[ReviewAssignment], int]:
-    stmt = select(ReviewAssignment)
+    """Review assignments of the recordings ``visible`` (the caller's row scope) lets through: a
+    recording sealed after it was drawn leaves every list but oversight's."""
+    stmt = select(ReviewAssignment).where(visible)
     if month:
         stmt = stmt.where(ReviewAssignment.month == month)
     if supervisor_id is not None:

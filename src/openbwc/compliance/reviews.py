@@ -26,6 +26,7 @@ from openbwc import custody
 from openbwc.compliance.models import ReviewAssignment
 from openbwc.custody import Actor
 from openbwc.evidence.models import Recording
+from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from openbwc.kit.ids import new_id
 from openbwc.kit.time import utcnow
@@ -166,15 +167,21 @@ def complete(
     *,
     notes: str,
     reviewer_person_id: uuid.UUID | None,
-    may_see_sealed: bool = False,
+    viewer: Viewer,
 ) -> ReviewAssignment:
-    """Record a supervisor's review. Only the assigned supervisor may record it."""
+    """Record a supervisor's review. Only the assigned supervisor may record it; an assignment of
+    a recording the caller may not see answers as one that does not exist."""
+    missing = NotFound(
+        f"no review assignment {assignment_id}", code="REVIEW_NOT_FOUND", detail={"assignment": str(assignment_id)}
+    )
     item = session.get(ReviewAssignment, assignment_id)
     if item is None:
-        raise NotFound(f"no review assignment {assignment_id}", code="REVIEW_NOT_FOUND")
-    seals.check_access(
-        session, actor=actor, may_see_sealed=may_see_sealed, recording_id=item.recording_id, via="review"
-    )
+        raise missing
+    try:
+        get_recording(session, item.recording_id, viewer, via="review")
+    except NotFound as hidden:
+        missing.keep_changes = hidden.keep_changes
+        raise missing from None
     if reviewer_person_id is not None and item.supervisor_id != reviewer_person_id:
         raise PermissionDenied("this recording was assigned to another supervisor", code="NOT_YOUR_REVIEW")
     if item.status == "reviewed":

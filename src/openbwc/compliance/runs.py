@@ -216,9 +216,12 @@ def _reevaluate(
     now: datetime,
     actor: Actor,
     summary: RunSummary,
+    *,
+    findings: bool = True,
 ) -> None:
     """Judge ``pairs`` (their old findings already deleted) and refresh the recordings they touch,
-    plus the recordings that matched ``earlier`` versions of them."""
+    plus the recordings that matched ``earlier`` versions of them. Without ``findings`` the
+    pairs are matched but not judged: only the recordings are placed (queue, category, seal)."""
     flags, tags = finding_flag_codes(rules), rules.first_amendment_tags
     recs = frames.empty_recordings()
     if len(pairs):
@@ -230,7 +233,8 @@ def _reevaluate(
             tags=tags,
         )
     joined = join_frames(rules, pairs, recs)
-    write_findings(raw, rules, joined, now, summary)
+    if findings:
+        write_findings(raw, rules, joined, now, summary)
     touched = np.zeros(len(recs), bool)
     touched[joined.matches.rec] = True
     refresh = frames.take_recordings(recs, touched)
@@ -305,21 +309,33 @@ def on_recordings(session: Session, recording_ids: list[uuid.UUID], actor: Actor
 
 
 def on_activities(
-    session: Session, activity_ids: list[uuid.UUID], actor: Actor = SYSTEM, earlier: list[Window] | None = None
+    session: Session,
+    activity_ids: list[uuid.UUID],
+    actor: Actor = SYSTEM,
+    earlier: list[Window] | None = None,
+    *,
+    findings: bool = True,
 ) -> RunSummary:
     """After activities are stored or changed: re-evaluate their pairs (officers added or removed
-    included) and the recordings they match now or matched before (``earlier`` windows)."""
+    included) and the recordings they match now or matched before (``earlier`` windows).
+
+    Without ``findings`` the pairs' findings are left as they were (a later run judges them), but
+    the recordings are placed all the same: a change that leaves footage showing First Amendment
+    activity alone seals it in this transaction (PRO-1), whatever else waits.
+    """
     t0 = time.perf_counter()
     rules = policy_service.active(session).rules
-    row, summary = _start(session, "activities", rules, actor, f"{len(activity_ids)} activities")
+    kind = "activities" if findings else "placement"
+    row, summary = _start(session, kind, rules, actor, f"{len(activity_ids)} activities")
     if not activity_ids:
         return _finish(session, row, summary, t0)
     raw = Raw(session)
     ids = [raw.uid(a) for a in activity_ids]
-    for part in chunks(ids):
-        raw.execute(f"DELETE FROM compliance_findings WHERE activity_id IN ({', '.join('?' for _ in part)})", part)  # noqa: S608 - placeholders and column names only; values are bound
+    if findings:
+        for part in chunks(ids):
+            raw.execute(f"DELETE FROM compliance_findings WHERE activity_id IN ({', '.join('?' for _ in part)})", part)  # noqa: S608 - placeholders and column names only; values are bound
     pairs = frames.load_pairs(session, PairScope(activity_ids=ids), ordered=True)
-    _reevaluate(session, raw, rules, pairs, earlier or [], utcnow(), actor, summary)
+    _reevaluate(session, raw, rules, pairs, earlier or [], utcnow(), actor, summary, findings=findings)
     return _finish(session, row, summary, t0)
 
 

@@ -15,17 +15,17 @@ from openbwc.compliance import repository as repo
 from openbwc.compliance.links import evidence_of
 from openbwc.compliance.models import Activity, Finding
 from openbwc.compliance.schemas import ActivityOut, FindingOut
-from openbwc.policy import seals
+from openbwc.evidence.scope import Viewer, visible_recording_ids
 from openbwc.policy import service as policy_service
 
 
-def findings_out(
-    session: Session, rows: Sequence[tuple[Finding, Activity]], *, may_see_sealed: bool
-) -> list[FindingOut]:
-    """Findings with the officer's badge and the recordings each rests on (sealed ones only for oversight)."""
+def findings_out(session: Session, rows: Sequence[tuple[Finding, Activity]], *, viewer: Viewer) -> list[FindingOut]:
+    """Findings with the officer's badge and the recordings each rests on, as far as the caller's
+    row scope shows them (sealed ones for oversight alone)."""
     pairs = sorted({(f.activity_id, f.person_id) for f, _ in rows})
     evidence = evidence_of(session, pairs)
-    hidden = set() if may_see_sealed else seals.sealed_among(session, {r for ids in evidence.values() for r in ids})
+    named = {r for ids in evidence.values() for r in ids}
+    hidden = named - visible_recording_ids(session, named, viewer)
     flagged = _flagged(session, {r for ids in evidence.values() for r in ids})
     rules = policy_service.active(session).rules
     badges = repo.badges_of(session, {f.person_id for f, _ in rows})
@@ -66,8 +66,11 @@ def _flagged(session: Session, recording_ids: set[uuid.UUID]) -> dict[uuid.UUID,
 
 
 def activities_out(
-    session: Session, activities: Sequence[Activity], *, with_findings: bool = False, may_see_sealed: bool = False
+    session: Session, activities: Sequence[Activity], *, findings_for: Viewer | None = None
 ) -> list[ActivityOut]:
+    """Activities as people read them; with their findings when ``findings_for`` (the caller's row
+    scope, which decides which recordings the findings may name) is given."""
+    with_findings = findings_for is not None
     rules = policy_service.active(session).rules
     officers = repo.officers_of(session, [a.id for a in activities])
     people = {pid for ids in officers.values() for pid in ids} | {
@@ -75,11 +78,11 @@ def activities_out(
     }
     badges = repo.badges_of(session, people)
     findings: dict[uuid.UUID, list[FindingOut]] = {}
-    if with_findings and activities:
+    if findings_for is not None and activities:
         by_id = {a.id: a for a in activities}
         rows = [(f, by_id[f.activity_id]) for f in repo.findings_for_activities(session, list(by_id))]
         for a_id, item in zip(
-            [f.activity_id for f, _ in rows], findings_out(session, rows, may_see_sealed=may_see_sealed), strict=True
+            [f.activity_id for f, _ in rows], findings_out(session, rows, viewer=findings_for), strict=True
         ):
             findings.setdefault(a_id, []).append(item)
     return [

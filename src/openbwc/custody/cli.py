@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from openbwc.custody import heads, proofs, reports, rotation, service
 from openbwc.custody.actor import cli_actor
 from openbwc.custody.verify import verify_ledger
+from openbwc.kit import scope
 from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, session_scope
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.settings import get_settings
@@ -207,7 +208,8 @@ def report(
 ) -> None:
     """Every custody entry about an item, each with its inclusion proof against the latest head."""
     with session_scope() as db:
-        data = reports.custody_report(db, cli_actor(), evidence_id)
+        # The shell is not oversight: no report on sealed footage (PRO-1).
+        data = reports.custody_report(db, cli_actor(), evidence_id, scope=scope.for_caller(db, None, cli_actor()))
     if html is not None:
         from openbwc.custody.html import render_report
 

@@ -25,6 +25,7 @@ from openbwc.custody.schemas import (
     PublicKeyOut,
     ReportOut,
 )
+from openbwc.kit import scope
 from openbwc.kit.errors import Conflict
 from openbwc.kit.http import DB, Caller, actor_of, public, requires
 from openbwc.kit.pagination import MAX_LIMIT, Page
@@ -118,4 +119,6 @@ def custody_report(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("custody:ledger:read")
 ) -> ReportOut:
     """Every ledger entry about an item, each with its inclusion proof against one signed head."""
-    return ReportOut(**reports.custody_report(db, actor_of(request, caller), evidence_id))
+    actor = actor_of(request, caller)
+    # The caller's row scope: no report on a recording they may not see (sealed: oversight alone).
+    return ReportOut(**reports.custody_report(db, actor, evidence_id, scope=scope.for_caller(db, caller, actor)))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from openbwc.kit.permissions import Permissions
+from openbwc.kit.permissions import RESERVED, Permissions
 
 
 class CustodyPermissions(Permissions):
     LEDGER_READ = "custody:ledger:read", "Read custody reports (every ledger entry about one item, with proofs)"
-    LEDGER_AUDIT = "custody:ledger:audit", "List and search every custody-ledger entry (ledger audits)"
+    # Reserved to oversight: the full ledger names every sealed recording (its seal, every attempt).
+    LEDGER_AUDIT = "custody:ledger:audit", "List and search every custody-ledger entry (ledger audits)", RESERVED
 
 
 # Built-in roles (identity declares them) and what this domain grants each.

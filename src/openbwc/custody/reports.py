@@ -17,6 +17,7 @@ from openbwc.custody.actor import Actor
 from openbwc.custody.keys import key_id, public_key_pem
 from openbwc.custody.models import LedgerEntry
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
+from openbwc.kit.scope import RecordingScope
 from openbwc.kit.time import utcnow
 from openbwc.settings import get_settings
 
@@ -74,11 +75,21 @@ def _proven(session: Session, entry: LedgerEntry, head: heads.Head) -> dict[str,
     }
 
 
-def custody_report(session: Session, actor: Actor, evidence_id: str) -> dict[str, Any]:
+def _nothing_about(item: str) -> NotFound:
+    return NotFound(
+        f"no custody-ledger entry is about {item!r}: check the evidence id or SHA-256",
+        code="NO_CUSTODY_ENTRIES",
+        detail={"evidence_id": item},
+    )
+
+
+def custody_report(session: Session, actor: Actor, evidence_id: str, *, scope: RecordingScope) -> dict[str, Any]:
     """Every entry about one item (by object id or evidence SHA-256), each proven against one signed head.
 
     A fresh head is signed first if entries arrived since the latest, so every
-    entry in the report can be proven against it.
+    entry in the report can be proven against it. An item that names a recording
+    the caller may not see (``scope``: another officer's, sealed footage for all but
+    oversight) has no report, exactly as an item the ledger never heard of.
     """
     item = evidence_id.strip()
     if not item or len(item) > 255:
@@ -86,14 +97,14 @@ def custody_report(session: Session, actor: Actor, evidence_id: str) -> dict[str
             "give the evidence id (or its SHA-256) the report is about, at most 255 characters",
             code="INVALID_EVIDENCE_ID",
         )
+    if scope.hides_item(session, item, via="custody:report:read"):
+        hidden = _nothing_about(item)
+        hidden.keep_changes = True  # the attempt on sealed footage, if it was one, stays ledgered
+        raise hidden
     head = service.current_head(session, max_age_s=0)
     entries = repository.entries_about(session, item, below=head.tree_size)
     if not entries:
-        raise NotFound(
-            f"no custody-ledger entry is about {item!r}: check the evidence id or SHA-256",
-            code="NO_CUSTODY_ENTRIES",
-            detail={"evidence_id": item},
-        )
+        raise _nothing_about(item)
     public = heads.public_key(get_settings())
     report = {
         "evidence_id": item,

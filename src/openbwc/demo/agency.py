@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
+from openbwc.identity import duties
 from openbwc.identity import repository as identity_repo
 from openbwc.identity import service as identity
 from openbwc.identity.models import Account
@@ -283,7 +284,14 @@ def seed_accounts(session: Session) -> list[DemoAccount]:
         account: Account | None = identity_repo.account_by_email(session, demo.email)
         if account is None:
             account = identity.create_account(
-                session, DEMO_ACTOR, email=demo.email, display_name=name, roles=[demo.role], password=demo.password
+                session,
+                DEMO_ACTOR,
+                email=demo.email,
+                display_name=name,
+                roles=[demo.role],
+                password=demo.password,
+                # Seeding the demo (oversight accounts included) is the platform's own setup.
+                authority=duties.PLATFORM,
             )
             account.totp_secret = demo.totp_secret
             account.totp_enabled = True

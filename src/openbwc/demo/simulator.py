@@ -18,9 +18,9 @@ from openbwc.demo.fleet import camera_private_key
 from openbwc.devices import service as devices
 from openbwc.devices.models import Camera
 from openbwc.evidence import sim
+from openbwc.identity import duties, tokens
 from openbwc.identity import repository as identity_repo
 from openbwc.identity import service as identity
-from openbwc.identity import tokens
 from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import utcnow
@@ -53,9 +53,15 @@ def sim_dock_token() -> str:
         account = identity_repo.account_by_email(db, SIM_DOCK_EMAIL)
         if account is None:
             account = identity.create_account(
-                db, cli_actor(), email=SIM_DOCK_EMAIL, display_name="Simulated dock", roles=["dock"], kind="machine"
+                db,
+                cli_actor(),
+                email=SIM_DOCK_EMAIL,
+                display_name="Simulated dock",
+                roles=["dock"],
+                kind="machine",
+                authority=duties.SHELL,
             )
-        plain, _ = tokens.create_token(db, cli_actor(), account, name="bwc sim dock")
+        plain, _ = tokens.create_token(db, cli_actor(), account, name="bwc sim dock", authority=duties.SHELL)
     return plain
 
 

@@ -19,9 +19,9 @@ from openbwc.devices import repository as repo
 from openbwc.devices.assignments import CLOCK_SKEW
 from openbwc.devices.cameras import add_event
 from openbwc.devices.models import Dock, TelemetryReport
+from openbwc.identity import duties, tokens
 from openbwc.identity import repository as identity_repo
 from openbwc.identity import service as identity
-from openbwc.identity import tokens
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import service as org
@@ -54,9 +54,16 @@ def add_dock(session: Session, actor: Actor, *, office: str, name: str) -> tuple
             detail={"office": off.code, "name": name},
         )
     account = identity.create_account(
-        session, actor, email=email, display_name=f"Dock {name} ({off.name})", roles=["dock"], kind="machine"
+        session,
+        actor,
+        email=email,
+        display_name=f"Dock {name} ({off.name})",
+        roles=["dock"],
+        kind="machine",
+        # The role is fixed here (a dock uploads and reports telemetry), never the caller's choice.
+        authority=duties.PLATFORM,
     )
-    plain, _ = tokens.create_token(session, actor, account, name=f"dock {off.code} {name}")
+    plain, _ = tokens.create_token(session, actor, account, name=f"dock {off.code} {name}", authority=duties.PLATFORM)
     dock = Dock(office_code=off.code, name=name, account_id=account.id)
     session.add(dock)
     session.flush()

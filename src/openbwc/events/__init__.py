@@ -40,6 +40,16 @@ class Event:
 
     name: ClassVar[str]
 
+    def recordings(self) -> list[uuid.UUID]:
+        """The recordings this event is about (its ``recording_id`` / ``recording_ids``): its
+        deliveries are jobs about them, shown only to those who may see them (row scope)."""
+        out = []
+        for field in ("recording_id", "recording_ids"):
+            value = getattr(self, field, None)
+            if value is not None:
+                out.extend(value if isinstance(value, list | tuple | set | frozenset) else [value])
+        return [v if isinstance(v, uuid.UUID) else uuid.UUID(str(v)) for v in out]
+
 
 def payload_of(event: Event) -> dict[str, Any]:
     return TypeAdapter(type(event)).dump_python(event, mode="json")
@@ -56,8 +66,12 @@ def publish(session: Session, event: Event) -> uuid.UUID:
     In-transaction subscribers run now, in ``session``; after-commit ones get
     a job row each, sent once ``session`` commits.
     """
+    if not isinstance(event, Event):
+        raise TypeError(f"{event!r} is not an Event")
     registry = registry_of(session)
     event_id = new_id()
+    # Subscribers read with SQL of their own: let them see what the publisher has written.
+    session.flush()
     for sub in registry.subscribers(type(event), in_transaction=True):
         sub.handler(session, event)
     deliveries = registry.subscribers(type(event), in_transaction=False)
@@ -69,6 +83,7 @@ def publish(session: Session, event: Event) -> uuid.UUID:
                 sub.name,
                 args,
                 created_by=f"event {event.name}",
+                recordings=event.recordings(),
                 idempotency_key=f"{sub.name}:{event_id}",
                 max_attempts=sub.max_attempts,
             )

@@ -9,6 +9,7 @@ def register(registry):  # type: ignore[no-untyped-def]
         cli,
         endpoints,
         models,
+        scope,
         tasks,
     )
     from openbwc.evidence.permissions import ROLE_GRANTS, EvidencePermissions
@@ -26,4 +27,6 @@ def register(registry):  # type: ignore[no-untyped-def]
     registry.add_cli("case", classification_cli.case_app)
     registry.add_cli("quarantine", cli.quarantine_app)
     registry.add_tasks(tasks)
+    # The layers below evidence (jobs, custody reports) hide what this row scope hides.
+    registry.set_row_scope(scope.resolve)
     registry.add_nav("Evidence", "/evidence", EvidencePermissions.RECORDINGS_READ, order=50)

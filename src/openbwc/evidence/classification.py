@@ -7,8 +7,8 @@ nothing and writes nothing, and says so. Bad input is refused with a coded
 error before anything is changed, also when several recordings are named at
 once.
 
-Sealed recordings (PRO-1) follow the rule every other route follows
-(:func:`openbwc.policy.seals.check_access`): only a caller who may see sealed
+Sealed recordings (PRO-1) follow the rule every other route follows (the
+caller's row scope, ``evidence/scope.py``): only a caller who may see sealed
 footage reaches one; anyone else gets "not found", and the attempt is in the
 ledger either way. Recordings a caller may not see at all (another officer's,
 for a supervisor) are "not found" as well.
@@ -32,15 +32,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openbwc import custody
+from openbwc import custody, events
 from openbwc.custody import Actor
 from openbwc.evidence import repository as repo
 from openbwc.evidence import service
+from openbwc.evidence.events import RecordingClassified, RecordingTagged
 from openbwc.evidence.models import UNCATEGORIZED, Case, CaseLink, Category, Recording, RecordingTag
-from openbwc.evidence.repository import Viewer
+from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from openbwc.kit.time import utcnow
-from openbwc.policy import seals
 from openbwc.policy import service as policy_service
 
 TAG_RE = re.compile(r"^[a-z0-9_ -]{1,60}$")
@@ -91,10 +91,9 @@ def _reason(text: str | None, *, required: bool) -> str | None:
 
 
 def _recording(session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str, *, via: str) -> Recording:
-    """The recording to change, checked as any route checks one: sealed (PRO-1), then visible to the caller."""
+    """The recording to change, read as every route reads one: through the caller's row scope."""
     rid = recording_id if isinstance(recording_id, uuid.UUID) else service.parse_recording_id(recording_id)
-    seals.check_access(session, actor=actor, may_see_sealed=viewer.sealed, recording_id=rid, via=via)
-    return service.get_recording(session, viewer, rid)
+    return get_recording(session, rid, viewer, via=via)
 
 
 def _record(
@@ -172,6 +171,7 @@ def categorize(
         why,
         {"from": old, "to": wanted, "lowered": lowered, "by": "hand", "policy_version": rules.version},
     )
+    events.publish(session, RecordingClassified(rec.id, old, wanted))
     return CategoryChange(rec, old, wanted, changed=True, lowered=lowered)
 
 
@@ -234,6 +234,8 @@ def add_tags(
     if out.changed:
         session.flush()
         _record(session, actor, "evidence:recording:tag", rec, why, {"added": out.changed})
+        # A policy tag (first_amendment) seals in this same transaction (PRO-1; compliance subscribes).
+        events.publish(session, RecordingTagged(rec.id, added=tuple(out.changed)))
     out.tags = repo.tags_of(session, [rec.id])[rec.id]
     return out
 
@@ -269,6 +271,7 @@ def remove_tag(
             why,
             {"removed": name, "added_by": row.added_by, "added_at": row.added_at.isoformat()},
         )
+        events.publish(session, RecordingTagged(rec.id, removed=(name,)))
     out.tags = repo.tags_of(session, [rec.id])[rec.id]
     return out
 

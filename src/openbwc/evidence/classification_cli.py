@@ -15,7 +15,7 @@ import typer
 
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import classification as cls
-from openbwc.evidence.repository import OPERATOR
+from openbwc.evidence.scope import operator
 from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.time import isoformat
 
@@ -39,7 +39,7 @@ def categorize_command(
 ) -> None:
     """Set a recording's retention category by hand."""
     with session_scope() as db:
-        change = cls.categorize(db, cli_actor(), OPERATOR, evidence_id, code, reason)
+        change = cls.categorize(db, cli_actor(), operator(cli_actor()), evidence_id, code, reason)
         data = {
             "recording_id": str(change.recording.id),
             "old": change.old,
@@ -74,7 +74,7 @@ def tag_command(
 ) -> None:
     """Add tags to a recording (tags already there are left as they are)."""
     with session_scope() as db:
-        data = _tag_data(cls.add_tags(db, cli_actor(), OPERATOR, evidence_id, tags, reason))
+        data = _tag_data(cls.add_tags(db, cli_actor(), operator(cli_actor()), evidence_id, tags, reason))
     text = f"added: {', '.join(data['changed']) or 'none'}"
     if data["unchanged"]:
         text += f"; already there: {', '.join(data['unchanged'])}"
@@ -90,7 +90,7 @@ def untag_command(
 ) -> None:
     """Remove a tag from a recording."""
     with session_scope() as db:
-        data = _tag_data(cls.remove_tag(db, cli_actor(), OPERATOR, evidence_id, tag, reason))
+        data = _tag_data(cls.remove_tag(db, cli_actor(), operator(cli_actor()), evidence_id, tag, reason))
     text = f"removed {tag!r}" if data["changed"] else f"{tag!r} was not there: nothing changed"
     _say(json_out, data, text + f". Tags now: {', '.join(data['tags']) or 'none'}")
 
@@ -115,7 +115,7 @@ def case_create(
     """Open a case (the same number and title again changes nothing)."""
     with session_scope() as db:
         case, created = cls.create_case(db, cli_actor(), number, title)
-        data = _case_data(case, 0 if created else cls.recording_count(db, OPERATOR, case))
+        data = _case_data(case, 0 if created else cls.recording_count(db, operator(cli_actor()), case))
     data["created"] = created
     _say(json_out, data, f"case {data['number']} " + ("opened" if created else "exists already: nothing changed"))
 
@@ -130,7 +130,7 @@ def case_list(
 ) -> None:
     """Cases, newest first."""
     with session_scope() as db:
-        rows, total = cls.list_cases(db, cli_actor(), OPERATOR, search=search, limit=limit, offset=offset)
+        rows, total = cls.list_cases(db, cli_actor(), operator(cli_actor()), search=search, limit=limit, offset=offset)
         items = [_case_data(c, n) for c, n in rows]
     if json_out:
         print_json({"items": items, "total": total, "limit": limit, "offset": offset})
@@ -152,7 +152,7 @@ def case_show(
 ) -> None:
     """A case and its recordings."""
     with session_scope() as db:
-        view = cls.show_case(db, cli_actor(), OPERATOR, number, limit=limit, offset=offset)
+        view = cls.show_case(db, cli_actor(), operator(cli_actor()), number, limit=limit, offset=offset)
         data = _case_data(view.case, view.total)
         data["items"] = [v.as_dict() for v in view.recordings]
     if json_out:
@@ -177,7 +177,7 @@ def case_link(
 ) -> None:
     """Link recordings to a case (all or none: every recording is checked first)."""
     with session_scope() as db:
-        change = cls.link(db, cli_actor(), OPERATOR, number, evidence_ids, reason)
+        change = cls.link(db, cli_actor(), operator(cli_actor()), number, evidence_ids, reason)
         data = {
             "case": change.case.number,
             "changed": [str(r) for r in change.changed],
@@ -199,7 +199,7 @@ def case_unlink(
 ) -> None:
     """Take a recording off a case."""
     with session_scope() as db:
-        change = cls.unlink(db, cli_actor(), OPERATOR, number, evidence_id, reason)
+        change = cls.unlink(db, cli_actor(), operator(cli_actor()), number, evidence_id, reason)
         data = {
             "case": change.case.number,
             "changed": [str(r) for r in change.changed],

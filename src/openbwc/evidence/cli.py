@@ -18,11 +18,10 @@ from openbwc.evidence import classification_cli, orphans_cli, quarantine, servic
 from openbwc.evidence import export as export_module
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined
-from openbwc.evidence.repository import OPERATOR
+from openbwc.evidence.scope import operator
 from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import isoformat
-from openbwc.policy import seals
 from openbwc.settings import get_settings
 from openbwc.storage import open_store
 
@@ -211,7 +210,7 @@ def evidence_list(
         views, total = service.list_recordings(
             db,
             cli_actor(),
-            OPERATOR,
+            operator(cli_actor()),
             limit=limit,
             offset=0,
             office_code=office.upper() if office else None,
@@ -245,8 +244,7 @@ def evidence_show(evidence_id: str, json_out: bool = JSON_OPTION) -> None:
     """One recording with its segments and flags (recorded in the ledger as a read)."""
     with session_scope() as db:
         rid = service.parse_recording_id(evidence_id)
-        seals.check_access(db, actor=cli_actor(), may_see_sealed=False, recording_id=rid, via="cli:evidence:show")
-        view = service.show(db, cli_actor(), OPERATOR, rid)
+        view = service.show(db, cli_actor(), operator(cli_actor()), rid, via="cli:evidence:show")
         data = view.as_dict(with_segments=True)
     if json_out:
         print_json(data)
@@ -290,10 +288,15 @@ def evidence_export(evidence_id: str, directory: Path, json_out: bool = JSON_OPT
     store = open_store(get_settings())
     with session_scope() as db, _progress() as progress:
         task = progress.add_task("export", total=None)
-        rid = service.parse_recording_id(evidence_id)
-        seals.check_access(db, actor=cli_actor(), may_see_sealed=False, recording_id=rid, via="cli:evidence:export")
         result = export_module.export(
-            db, store, cli_actor(), OPERATOR, evidence_id, directory, progress=lambda n: progress.advance(task, n)
+            db,
+            store,
+            cli_actor(),
+            operator(cli_actor()),
+            evidence_id,
+            directory,
+            progress=lambda n: progress.advance(task, n),
+            via="cli:evidence:export",
         )
     if json_out:
         print_json(result)

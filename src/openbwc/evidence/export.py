@@ -19,7 +19,7 @@ from openbwc.custody import Actor
 from openbwc.custody.reports import custody_report
 from openbwc.evidence import service
 from openbwc.evidence.checks import name_problem
-from openbwc.evidence.repository import Viewer
+from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, IntegrityFailure, ValidationFailed
 from openbwc.storage import ObjectStore
 from openbwc.storage.base import CHUNK, Progress
@@ -34,9 +34,10 @@ def export(
     directory: Path,
     *,
     progress: Progress | None = None,
+    via: str = "evidence:recording:export",
 ) -> dict[str, Any]:
     """Write ``<dir>/<segment files>``, ``manifest.json``, ``recording.json`` and ``custody.json``."""
-    rec = service.get_recording(session, viewer, service.parse_recording_id(recording_id))
+    rec = get_recording(session, service.parse_recording_id(recording_id), viewer, via=via)
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
         raise Conflict(f"{directory} is not empty: export into a new or empty directory", code="EXPORT_DIR_NOT_EMPTY")
@@ -82,9 +83,9 @@ def export(
         )
     )
     (directory / "recording.json").write_text(json.dumps(view.as_dict(with_segments=True), indent=2))
-    reports = {"recording": custody_report(session, actor, str(rec.id))}
+    reports = {"recording": custody_report(session, actor, str(rec.id), scope=viewer)}
     for item in written:
-        reports[item["sha256"]] = custody_report(session, actor, item["sha256"])
+        reports[item["sha256"]] = custody_report(session, actor, item["sha256"], scope=viewer)
     (directory / "custody.json").write_text(json.dumps(reports, indent=2))
     return {"evidence_id": str(rec.id), "directory": str(directory), "files": written}
 

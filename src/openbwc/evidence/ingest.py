@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from openbwc import custody
+from openbwc import custody, events
 from openbwc.custody import Actor
 from openbwc.devices import service as devices
 from openbwc.devices.models import Camera
@@ -34,6 +34,7 @@ from openbwc.evidence import manifest as mf
 from openbwc.evidence import objects
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined, check_file, hold_in_quarantine, printable
+from openbwc.evidence.events import RecordingIngested
 from openbwc.evidence.incoming import Context, Incoming
 from openbwc.evidence.models import (
     FLAG_CODES,
@@ -42,7 +43,6 @@ from openbwc.evidence.models import (
     RecordingFlag,
     Segment,
 )
-from openbwc.jobs import service as jobs
 from openbwc.kit.errors import NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
@@ -317,14 +317,9 @@ def ingest(
         last = parties.camera.last_upload_at
         parties.camera.last_upload_at = now if last is None or last < now else last
     session.flush()
-    # Every recording gets a browser proxy and thumbnails; the job is sent once this commits.
-    jobs.enqueue(
-        session,
-        "media.derivatives",
-        {"recording_id": str(recording.id)},
-        created_by=actor.id,
-        idempotency_key=f"derivatives:{recording.id}",
-    )
+    # In this transaction: footage of First Amendment activity alone is sealed before
+    # anyone can reach it (PRO-1; compliance subscribes); media queues its viewing copies.
+    events.publish(session, RecordingIngested(recording.id, ingested_by=actor.id))
     return IngestResult(recording=recording, status="ingested", files=outcomes, flags=sorted(flags))
 
 

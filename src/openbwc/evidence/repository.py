@@ -1,13 +1,13 @@
-"""Evidence queries. Every list that reaches a person goes through :class:`Viewer` (deny by default)."""
+"""Evidence queries. Every read that reaches a person is row-scoped by a :class:`Viewer`
+(``evidence/scope.py``: one recording through ``get_recording``, lists through ``Viewer.visible``)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openbwc.custody.models import LedgerEntry
@@ -23,36 +23,7 @@ from openbwc.evidence.models import (
     Segment,
     UploadSession,
 )
-from openbwc.policy import seals
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Which recordings a caller may see: all of them, or those of the listed people."""
-
-    everything: bool
-    person_ids: frozenset[uuid.UUID] = frozenset()
-    # PRO-1: recordings sealed as First Amendment footage appear only to oversight.
-    sealed: bool = True
-
-    def may_see(self, recording: Recording) -> bool:
-        return self.everything or (recording.officer_id is not None and recording.officer_id in self.person_ids)
-
-
-ALL = Viewer(everything=True)
-# The operator at the server's shell (`bwc ...`): every recording, but sealed ones (PRO-1)
-# only to oversight, which a shell account is not. Attempts are ledgered as denied.
-OPERATOR = Viewer(everything=True, sealed=False)
-
-
-def _visible(stmt: Select, viewer: Viewer) -> Select:  # type: ignore[type-arg]
-    if not viewer.sealed:
-        stmt = stmt.where(seals.visible(Recording.id, may_see_sealed=False))
-    if viewer.everything:
-        return stmt
-    if not viewer.person_ids:
-        return stmt.where(false())
-    return stmt.where(Recording.officer_id.in_(viewer.person_ids))
+from openbwc.evidence.scope import Viewer
 
 
 def object_by_sha256(session: Session, sha256: str) -> EvidenceObject | None:
@@ -66,7 +37,8 @@ def objects_by_sha256(session: Session, digests: Sequence[str]) -> dict[str, Evi
     return {o.sha256: o for o in rows}
 
 
-def recording(session: Session, recording_id: uuid.UUID) -> Recording | None:
+def recording_unscoped(session: Session, recording_id: uuid.UUID) -> Recording | None:
+    """No row scope: for the platform's own checks (verification), never to answer a caller."""
     return session.get(Recording, recording_id)
 
 
@@ -141,7 +113,7 @@ def list_recordings(
     start_from: datetime | None = None,
     start_to: datetime | None = None,
 ) -> tuple[Sequence[Recording], int]:
-    stmt = _visible(select(Recording), viewer)
+    stmt = select(Recording).where(viewer.visible(Recording.id))
     if officer_id:
         stmt = stmt.where(Recording.officer_id == officer_id)
     if camera_id:
@@ -321,12 +293,11 @@ def case_recording_counts(session: Session, viewer: Viewer, case_ids: Sequence[u
     out = dict.fromkeys(case_ids, 0)
     if not case_ids:
         return out
-    stmt = _visible(
+    stmt = (
         select(CaseLink.case_id, func.count())
         .join(Recording, Recording.id == CaseLink.recording_id)
-        .where(CaseLink.case_id.in_(case_ids))
-        .group_by(CaseLink.case_id),
-        viewer,
+        .where(CaseLink.case_id.in_(case_ids), viewer.visible(Recording.id))
+        .group_by(CaseLink.case_id)
     )
     for case_id, n in session.execute(stmt).all():
         out[case_id] = n
@@ -337,9 +308,10 @@ def case_recordings(
     session: Session, viewer: Viewer, case_id: uuid.UUID, *, limit: int, offset: int
 ) -> tuple[Sequence[Recording], int]:
     """The recordings linked to a case that the viewer may see, in recording order."""
-    stmt = _visible(
-        select(Recording).join(CaseLink, CaseLink.recording_id == Recording.id).where(CaseLink.case_id == case_id),
-        viewer,
+    stmt = (
+        select(Recording)
+        .join(CaseLink, CaseLink.recording_id == Recording.id)
+        .where(CaseLink.case_id == case_id, viewer.visible(Recording.id))
     )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Recording.recorded_start, Recording.id).limit(limit).offset(offset)).all()

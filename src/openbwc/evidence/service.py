@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.devices.models import Camera
-from openbwc.evidence import checks, incoming, uploads
+from openbwc.evidence import checks, incoming, scope, uploads
 from openbwc.evidence import ingest as ing
 from openbwc.evidence import manifest as mf
 from openbwc.evidence import repository as repo
@@ -28,33 +28,18 @@ from openbwc.evidence.models import (
     Segment,
     UploadSession,
 )
-from openbwc.evidence.repository import ALL, Viewer
-from openbwc.identity.service import Principal
+from openbwc.evidence.scope import Viewer
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, parse_instant
 from openbwc.org import repository as org_repo
 from openbwc.org.models import Person
-from openbwc.policy import seals
 from openbwc.settings import Settings
 from openbwc.storage import ObjectStore
 from openbwc.storage.base import Progress
 
-READ_ALL = "evidence:recordings:read_all"
-
-
-# --- who may see what -------------------------------------------------------------------
-
-
-def viewer_for(session: Session, principal: Principal) -> Viewer:
-    """All recordings with ``read_all``; otherwise one's own and one's direct reports' (supervisors)."""
-    sealed = principal.can(seals.SEALED_READ)
-    if principal.can(READ_ALL):
-        return ALL if sealed else Viewer(everything=True, sealed=False)
-    me = session.query(Person).filter(Person.account_id == principal.account_id).one_or_none()
-    if me is None:
-        return Viewer(everything=False, sealed=sealed)
-    reports = session.query(Person.id).filter(Person.supervisor_id == me.id).all()
-    return Viewer(everything=False, person_ids=frozenset({me.id, *(r[0] for r in reports)}), sealed=sealed)
+# Who may see what: the row scope lives in evidence/scope.py; named here as callers know it.
+READ_ALL = scope.READ_ALL
+viewer_for = scope.viewer_for
 
 
 # --- submitting -------------------------------------------------------------------------
@@ -292,18 +277,16 @@ def parse_recording_id(value: str) -> uuid.UUID:
         raise NotFound(f"no recording {value!r} (evidence ids look like 0194f3c2-...)", code="RECORDING_NOT_FOUND")
 
 
-def get_recording(session: Session, viewer: Viewer, recording_id: uuid.UUID) -> Recording:
-    """The recording, or 404 also when it exists but the caller may not see it (no existence leak)."""
-    rec = repo.recording(session, recording_id)
-    if rec is None or not viewer.may_see(rec):
-        raise NotFound(f"no recording {recording_id}", code="RECORDING_NOT_FOUND")
-    return rec
-
-
 def show(
-    session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID, *, purpose: str = "view"
+    session: Session,
+    actor: Actor,
+    viewer: Viewer,
+    recording_id: uuid.UUID,
+    *,
+    purpose: str = "view",
+    via: str = "evidence:recording:read",
 ) -> RecordingView:
-    rec = get_recording(session, viewer, recording_id)
+    rec = scope.get_recording(session, recording_id, viewer, via=via)
     view = describe(session, [rec], with_segments=True)[0]
     custody.record(
         session,

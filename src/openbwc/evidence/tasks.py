@@ -71,6 +71,8 @@ def schedule(session: Session, settings: Settings, now: datetime | None = None) 
         VERIFY_KIND,
         {"percent": settings.verify_sample_percent},
         created_by=SYSTEM.id,
+        # A sample of every recording's files, reported by count: about no one recording.
+        recordings=(),
         idempotency_key=f"{VERIFY_KIND}:after:{isoformat(last) if last else 'never'}",
     )
     return True
@@ -122,6 +124,7 @@ def schedule_orphan_sweep(session: Session, settings: Settings, now: datetime | 
         ORPHAN_KIND,
         {},
         created_by=SYSTEM.id,
+        recordings=(),
         idempotency_key=f"{ORPHAN_KIND}:after:{isoformat(last) if last else 'never'}",
     )
     return True

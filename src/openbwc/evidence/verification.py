@@ -107,7 +107,7 @@ def objects_for(session: Session, ids: list[str]) -> list[EvidenceObject]:
             out[obj.id] = obj
             continue
         rid = parse_recording_id(value)
-        if repo.recording(session, rid) is None:
+        if repo.recording_unscoped(session, rid) is None:
             raise NotFound(f"no recording {value}", code="RECORDING_NOT_FOUND")
         for obj in repo.objects_of_recordings(session, [rid]):
             out[obj.id] = obj

@@ -7,11 +7,13 @@ from pathlib import Path
 import typer
 
 from openbwc.custody.actor import cli_actor
+from openbwc.identity import duties, service, tokens
 from openbwc.identity import repository as repo
-from openbwc.identity import service, tokens
 from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 
+# The operator at the server's shell is not oversight (identity/duties.py): the same rules of
+# separation of duties hold here as in the API.
 app = typer.Typer(help="Accounts, roles and API tokens.", no_args_is_help=True)
 
 
@@ -45,10 +47,11 @@ def create(
             roles=role,
             password=password,
             kind="machine" if machine else "person",
+            authority=duties.SHELL,
         )
         plain = None
         if machine:
-            plain, _ = tokens.create_token(db, cli_actor(), account, name="initial")
+            plain, _ = tokens.create_token(db, cli_actor(), account, name="initial", authority=duties.SHELL)
         out = {"id": str(account.id), "email": account.email, "kind": account.kind, "roles": sorted(set(role))}
         if plain:
             out["token"] = plain
@@ -99,7 +102,7 @@ def list_(
 def disable(email: str, reason: str = typer.Option(None, "--reason")) -> None:
     """Disable an account: ends its sessions and revokes its tokens."""
     with session_scope() as db:
-        service.disable_account(db, cli_actor(), service.find_account(db, email), reason)
+        service.disable_account(db, cli_actor(), service.find_account(db, email), reason, authority=duties.SHELL)
     typer.echo(f"disabled {email}")
 
 
@@ -108,7 +111,7 @@ def disable(email: str, reason: str = typer.Option(None, "--reason")) -> None:
 def grant(email: str, role: str) -> None:
     """Grant a role."""
     with session_scope() as db:
-        service.grant_role(db, cli_actor(), service.find_account(db, email), role)
+        service.grant_role(db, cli_actor(), service.find_account(db, email), role, authority=duties.SHELL)
     typer.echo(f"granted {role} to {email}")
 
 
@@ -117,7 +120,7 @@ def grant(email: str, role: str) -> None:
 def revoke(email: str, role: str) -> None:
     """Revoke a role."""
     with session_scope() as db:
-        service.revoke_role(db, cli_actor(), service.find_account(db, email), role)
+        service.revoke_role(db, cli_actor(), service.find_account(db, email), role, authority=duties.SHELL)
     typer.echo(f"revoked {role} from {email}")
 
 
@@ -126,7 +129,9 @@ def revoke(email: str, role: str) -> None:
 def token(email: str, name: str = typer.Option(..., "--name"), json_out: bool = JSON_OPTION) -> None:
     """Issue an API token for an account (shown once)."""
     with session_scope() as db:
-        plain, row = tokens.create_token(db, cli_actor(), service.find_account(db, email), name=name)
+        plain, row = tokens.create_token(
+            db, cli_actor(), service.find_account(db, email), name=name, authority=duties.SHELL
+        )
         out = {"id": str(row.id), "name": row.name, "token": plain}
     if json_out:
         print_json(out)
@@ -162,5 +167,7 @@ def create_role(
 ) -> None:
     """Create a role from permissions (see `bwc users roles`)."""
     with session_scope() as db:
-        service.create_role(db, cli_actor(), name=name, description=description, permissions=permission)
+        service.create_role(
+            db, cli_actor(), name=name, description=description, permissions=permission, authority=duties.SHELL
+        )
     typer.echo(f"created role {name}")

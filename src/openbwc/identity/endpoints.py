@@ -75,6 +75,7 @@ def create_account(
         roles=body.roles,
         password=body.password,
         kind=body.kind,
+        authority=caller.authority(),
     )
     return account_out(db, account)
 
@@ -95,7 +96,9 @@ def disable_account(
     caller: Principal = requires("identity:accounts:write"),
 ) -> AccountOut:
     account = service.get_account(db, account_id)
-    service.disable_account(db, actor_of(request, caller), account, body.reason if body else None)
+    service.disable_account(
+        db, actor_of(request, caller), account, body.reason if body else None, authority=caller.authority()
+    )
     return account_out(db, account)
 
 
@@ -108,7 +111,7 @@ def grant_role(
     caller: Principal = requires("identity:roles:write"),
 ) -> AccountOut:
     account = service.get_account(db, account_id)
-    service.grant_role(db, actor_of(request, caller), account, body.role)
+    service.grant_role(db, actor_of(request, caller), account, body.role, authority=caller.authority())
     return account_out(db, account)
 
 
@@ -121,7 +124,7 @@ def revoke_role(
     caller: Principal = requires("identity:roles:write"),
 ) -> AccountOut:
     account = service.get_account(db, account_id)
-    service.revoke_role(db, actor_of(request, caller), account, role)
+    service.revoke_role(db, actor_of(request, caller), account, role, authority=caller.authority())
     return account_out(db, account)
 
 
@@ -141,6 +144,7 @@ def create_token_for(
         account,
         name=body.name,
         expires_at=ensure_utc(body.expires_at) if body.expires_at else None,
+        authority=caller.authority(),
     )
     return TokenCreated(**TokenOut.model_validate(row).model_dump(), token=plain)
 
@@ -160,7 +164,12 @@ def create_role(
     body: RoleCreate, request: Request, db: Session = DB, caller: Principal = requires("identity:roles:write")
 ) -> RoleOut:
     role = service.create_role(
-        db, actor_of(request, caller), name=body.name, description=body.description, permissions=body.permissions
+        db,
+        actor_of(request, caller),
+        name=body.name,
+        description=body.description,
+        permissions=body.permissions,
+        authority=caller.authority(),
     )
     return RoleOut(name=role.name, description=role.description, builtin=False, permissions=sorted(body.permissions))
 
@@ -188,6 +197,7 @@ def create_my_token(
         account,
         name=body.name,
         expires_at=ensure_utc(body.expires_at) if body.expires_at else None,
+        authority=caller.authority(),
     )
     return TokenCreated(**TokenOut.model_validate(row).model_dump(), token=plain)
 

@@ -21,7 +21,9 @@ class IdentityPermissions(Permissions):
 
 
 # name -> what the role is for. The administrator holds every permission but those
-# reserved to oversight (PRO-1: sealed footage, "not even technology administrators").
+# reserved to oversight (``Permissions`` members marked RESERVED: sealed footage, PRO-1,
+# "not even technology administrators"; and the full ledger, whose entries name every
+# sealed recording). Only a holder may grant a reserved permission (identity/duties.py).
 BUILTIN_ROLES: dict[str, str] = {
     "officer": "Docks a camera, tags own recordings, files reports",
     "supervisor": "Approves exceptions and stop reasons, reviews sampled footage",
@@ -31,6 +33,7 @@ BUILTIN_ROLES: dict[str, str] = {
     "oversight": "Civil rights, privacy, inspector general, counsel: read-only everything, ledger audits",
     "dock": "A docking station (machine client): uploads footage and reports telemetry",
 }
+# The role whose last active holder may not be removed (someone must be able to administer).
 ADMIN = "admin"
 ADMIN_DESCRIPTION = "Technology administrator: accounts, roles and configuration"
 

@@ -99,3 +99,22 @@ def token_by_id(session: Session, token_id: uuid.UUID) -> ApiToken | None:
 def tokens_of(session: Session, account_id: uuid.UUID) -> Sequence[ApiToken]:
     stmt = select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.created_at.desc())
     return session.scalars(stmt).all()
+
+
+def accounts_holding(session: Session, permissions: set[str] | frozenset[str]) -> int:
+    """How many accounts (whatever their status) hold a role granting any of ``permissions``."""
+    stmt = (
+        select(func.count(func.distinct(AccountRole.account_id)))
+        .join(RolePermission, RolePermission.role_name == AccountRole.role_name)
+        .where(RolePermission.permission.in_(sorted(permissions)))
+    )
+    return session.scalar(stmt) or 0
+
+
+def active_holders_of_role(session: Session, role: str) -> list[uuid.UUID]:
+    stmt = (
+        select(Account.id)
+        .join(AccountRole, AccountRole.account_id == Account.id)
+        .where(AccountRole.role_name == role, Account.status == "active")
+    )
+    return list(session.scalars(stmt))

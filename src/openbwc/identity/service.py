@@ -1,7 +1,9 @@
 """Accounts and roles: creation, grants, revocation, disabling.
 
 Every change here is a custody-ledger entry (POLICY.md SEC-1: account and
-permission changes are audit events).
+permission changes are audit events), and each is judged by the rules of
+separation of duties first (:mod:`openbwc.identity.duties`): every function that
+changes who may do what takes the ``authority`` of the one asking.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from sqlalchemy.orm import Session
 from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.db.session import registry_of
+from openbwc.identity import duties
 from openbwc.identity import repository as repo
+from openbwc.identity.duties import Authority
 from openbwc.identity.models import ACCOUNT_KINDS, Account, AccountRole, Role
 from openbwc.identity.passwords import check_strength, hash_password
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
@@ -39,6 +43,10 @@ class Principal:
 
     def actor(self, request_id: str | None = None, client_addr: str | None = None) -> Actor:
         return Actor(str(self.account_id), self.display_name, request_id, client_addr)
+
+    def authority(self) -> Authority:
+        """This caller as the rules of separation of duties see it."""
+        return Authority(self.account_id, self.permissions)
 
 
 def principal_for(session: Session, account: Account) -> Principal:
@@ -108,6 +116,7 @@ def create_account(
     email: str,
     display_name: str,
     roles: list[str],
+    authority: Authority,
     password: str | None = None,
     kind: str = "person",
 ) -> Account:
@@ -126,6 +135,7 @@ def create_account(
         check_strength(password)
     if repo.account_by_email(session, email) is not None:
         raise Conflict(f"an account with email {email} already exists", code="DUPLICATE_EMAIL")
+    noted = duties.check_new_account(session, actor, authority, email, roles)
     now = utcnow()
     account = Account(
         email=email,
@@ -148,7 +158,7 @@ def create_account(
         action="identity:account:create",
         object_type="account",
         object_id=str(account.id),
-        details={"email": email, "kind": kind, "roles": sorted(set(roles))},
+        details={"email": email, "kind": kind, "roles": sorted(set(roles)), **noted},
     )
     return account
 
@@ -162,8 +172,9 @@ def set_password(session: Session, actor: Actor, account: Account, password: str
     )
 
 
-def grant_role(session: Session, actor: Actor, account: Account, role: str) -> None:
+def grant_role(session: Session, actor: Actor, account: Account, role: str, *, authority: Authority) -> None:
     _require_role(session, role)
+    noted = duties.check_role_change(session, actor, authority, account, role, change="grant")
     if repo.account_role(session, account.id, role) is not None:
         raise Conflict(f"{account.email} already has role {role}", code="ROLE_ALREADY_GRANTED")
     session.add(AccountRole(account_id=account.id, role_name=role, granted_by=actor.id))
@@ -174,14 +185,15 @@ def grant_role(session: Session, actor: Actor, account: Account, role: str) -> N
         action="identity:permission:grant",
         object_type="account",
         object_id=str(account.id),
-        details={"role": role},
+        details={"role": role, **noted},
     )
 
 
-def revoke_role(session: Session, actor: Actor, account: Account, role: str) -> None:
+def revoke_role(session: Session, actor: Actor, account: Account, role: str, *, authority: Authority) -> None:
     grant = repo.account_role(session, account.id, role)
     if grant is None:
         raise NotFound(f"{account.email} does not have role {role}", code="ROLE_NOT_GRANTED")
+    duties.check_role_change(session, actor, authority, account, role, change="revoke")
     session.delete(grant)
     session.flush()
     custody.record(
@@ -194,9 +206,12 @@ def revoke_role(session: Session, actor: Actor, account: Account, role: str) -> 
     )
 
 
-def disable_account(session: Session, actor: Actor, account: Account, reason: str | None = None) -> None:
+def disable_account(
+    session: Session, actor: Actor, account: Account, reason: str | None = None, *, authority: Authority
+) -> None:
     if account.status == "disabled":
         raise Conflict(f"{account.email} is already disabled", code="ACCOUNT_ALREADY_DISABLED")
+    duties.check_disable(session, actor, authority, account)
     account.status = "disabled"
     now = utcnow()
     for ws in repo.open_web_sessions(session, account.id):
@@ -214,7 +229,9 @@ def disable_account(session: Session, actor: Actor, account: Account, reason: st
     )
 
 
-def create_role(session: Session, actor: Actor, *, name: str, description: str, permissions: list[str]) -> Role:
+def create_role(
+    session: Session, actor: Actor, *, name: str, description: str, permissions: list[str], authority: Authority
+) -> Role:
     name = name.strip()
     if not name or not name.replace("_", "").isalnum() or name != name.lower():
         raise ValidationFailed("role names are lower-case letters, digits and underscores", code="INVALID_ROLE_NAME")
@@ -226,6 +243,7 @@ def create_role(session: Session, actor: Actor, *, name: str, description: str, 
         raise ValidationFailed(
             f"unknown permissions: {', '.join(unknown)}", code="UNKNOWN_PERMISSION", detail={"unknown": unknown}
         )
+    duties.check_new_role(session, actor, authority, name, permissions)
     role = Role(name=name, description=description, builtin=False)
     session.add(role)
     session.flush()

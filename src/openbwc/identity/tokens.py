@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
+from openbwc.identity import duties
 from openbwc.identity import repository as repo
+from openbwc.identity.duties import Authority
 from openbwc.identity.models import Account, ApiToken
 from openbwc.identity.sessions import hash_secret
 from openbwc.kit.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -25,8 +27,16 @@ PREFIX = "bwc_"
 
 
 def create_token(
-    session: Session, actor: Actor, account: Account, *, name: str, expires_at: datetime | None = None
+    session: Session,
+    actor: Actor,
+    account: Account,
+    *,
+    name: str,
+    authority: Authority,
+    expires_at: datetime | None = None,
 ) -> tuple[str, ApiToken]:
+    """A new token for ``account``; one for an account holding oversight-only permissions
+    comes only from oversight or the account itself (separation of duties)."""
     name = name.strip()
     if not name or len(name) > 120:
         raise ValidationFailed("token name must be 1 to 120 characters", code="INVALID_NAME")
@@ -34,6 +44,7 @@ def create_token(
         raise Conflict("cannot create a token for a disabled account", code="ACCOUNT_DISABLED")
     if expires_at is not None and expires_at <= utcnow():
         raise ValidationFailed("expiry must be in the future", code="INVALID_TIME")
+    duties.check_act_for(session, actor, authority, account)
     plain = PREFIX + token(32)
     row = ApiToken(
         account_id=account.id,

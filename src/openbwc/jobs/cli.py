@@ -9,9 +9,11 @@ import uuid
 from collections.abc import Callable
 
 import typer
+from sqlalchemy.orm import Session
 
 from openbwc.jobs import service
 from openbwc.jobs.models import Job
+from openbwc.kit import scope
 from openbwc.kit.cli import (
     JSON_OPTION,
     cli_registry,
@@ -27,6 +29,11 @@ from openbwc.kit.time import utcnow
 from openbwc.settings import get_settings
 
 app = typer.Typer(help="Background jobs: proxies, redactions, transcripts.", no_args_is_help=True)
+
+
+def _scope(db: Session) -> scope.RecordingScope:
+    # The operator at the shell sees every job but a sealed recording's (PRO-1: not oversight).
+    return scope.for_caller(db, None, None)
 
 
 def job_dict(job: Job, with_log: bool = False) -> dict:
@@ -62,7 +69,7 @@ def jobs_list(
 ) -> None:
     """List jobs, newest first."""
     with session_scope() as db:
-        rows, total = service.list_jobs(db, status=status, kind=kind, limit=limit)
+        rows, total = service.list_jobs(db, _scope(db), status=status, kind=kind, limit=limit)
         data = [job_dict(j) for j in rows]
     if json_out:
         print_json({"items": data, "total": total})
@@ -90,7 +97,7 @@ def jobs_list(
 def jobs_show(job_id: str, json_out: bool = JSON_OPTION) -> None:
     """One job with its log."""
     with session_scope() as db:
-        data = job_dict(service.get(db, service.parse_id(job_id)), with_log=True)
+        data = job_dict(service.get(db, service.parse_id(job_id), _scope(db), via="cli:jobs:show"), with_log=True)
     if json_out:
         print_json(data)
         return
@@ -111,7 +118,8 @@ def jobs_retry(job_id: str, json_out: bool = JSON_OPTION) -> None:
     except OSError:
         who = "unknown"
     with session_scope() as db:
-        job = service.retry(db, service.get(db, service.parse_id(job_id)), f"{who} (command line, cli:{who})")
+        job = service.get(db, service.parse_id(job_id), _scope(db), via="cli:jobs:retry")
+        job = service.retry(db, job, f"{who} (command line, cli:{who})")
         data = job_dict(job)
     if json_out:
         print_json(data)
@@ -160,7 +168,8 @@ def run_inline(job_id: uuid.UUID, progress: Callable[[float], None] | None = Non
         # Read, then leave the transaction before waiting or running: on SQLite every
         # transaction holds the write lock, and the attempt needs it.
         with session_scope() as db:
-            job = service.get(db, job_id)
+            # The job this command itself queued (and checked the recording for) a moment ago.
+            job = service.get_unscoped(db, job_id)
             db.expunge(job)
         if job.status in ("succeeded", "failed", "dead"):
             return job

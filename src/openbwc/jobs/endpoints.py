@@ -1,4 +1,9 @@
-"""Job API: list, inspect, retry."""
+"""Job API: list, inspect, retry.
+
+A job about a recording is the caller's to see only if the recording is: the row
+scope of the evidence layer decides (kit.scope), so a sealed recording's jobs are
+oversight's alone and a job the caller may not see answers as one that does not exist.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,36 @@ from sqlalchemy.orm import Session
 
 from openbwc.jobs import service
 from openbwc.jobs.schemas import JobDetail, JobOut
+from openbwc.kit import scope
 from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.kit.pagination import MAX_LIMIT, Page
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
 
+def _scope(db: Session, request: Request, caller: Caller) -> scope.RecordingScope:
+    return scope.for_caller(db, caller, actor_of(request, caller))
+
+
 @router.get("/jobs", response_model=Page[JobOut])
 def list_jobs(
+    request: Request,
     db: Session = DB,
-    _: Caller = requires("media:jobs:read"),
+    caller: Caller = requires("media:jobs:read"),
     status: str | None = None,
     kind: str | None = Query(None, max_length=80),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0),
 ) -> Page[JobOut]:
-    rows, total = service.list_jobs(db, status=status, kind=kind, limit=limit, offset=offset)
+    rows, total = service.list_jobs(
+        db, _scope(db, request, caller), status=status, kind=kind, limit=limit, offset=offset
+    )
     return Page(items=[JobOut.model_validate(j) for j in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail)
-def get_job(job_id: str, db: Session = DB, _: Caller = requires("media:jobs:read")) -> JobDetail:
-    return JobDetail.model_validate(service.get(db, service.parse_id(job_id)))
+def get_job(job_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:jobs:read")) -> JobDetail:
+    return JobDetail.model_validate(service.get(db, service.parse_id(job_id), _scope(db, request, caller)))
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobDetail)
@@ -36,5 +49,6 @@ def retry_job(
     job_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:jobs:write")
 ) -> JobDetail:
     actor = actor_of(request, caller)
-    job = service.retry(db, service.get(db, service.parse_id(job_id)), f"{actor.name} ({actor.id})")
+    job = service.get(db, service.parse_id(job_id), _scope(db, request, caller))
+    job = service.retry(db, job, f"{actor.name} ({actor.id})")
     return JobDetail.model_validate(job)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openbwc.db.base import Base, IdMixin
@@ -47,3 +48,17 @@ class Job(IdMixin, Base):
     heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     worker: Mapped[str | None] = mapped_column(String(120))
+
+
+class JobRecording(Base):
+    """A recording a job reads or changes: its row is shown only to those who may see every one.
+
+    No foreign key to ``recordings``: jobs sit below evidence (DESIGN.md layers). Who may
+    see a job is decided by the evidence layer's row scope, through kit.scope.
+    """
+
+    __tablename__ = "job_recordings"
+    __table_args__ = (Index("ix_job_recordings_recording_id", "recording_id"),)
+
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    recording_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -10,16 +10,17 @@ from __future__ import annotations
 import contextlib
 import random
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import ColumnElement, event, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from openbwc.jobs.models import FINISHED, JOB_STATUSES, MAX_LOG_LINES, Job
+from openbwc.jobs.models import FINISHED, JOB_STATUSES, MAX_LOG_LINES, Job, JobRecording
 from openbwc.jobs.registry import TaskSpec, spec_of
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
+from openbwc.kit.scope import RecordingScope
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.settings import Settings, get_settings
 
@@ -86,6 +87,7 @@ def enqueue(
     args: dict[str, Any],
     *,
     created_by: str,
+    recordings: Iterable[uuid.UUID | str],
     idempotency_key: str | None = None,
     max_attempts: int | None = None,
     settings: Settings | None = None,
@@ -93,8 +95,10 @@ def enqueue(
     """Add a job in the caller's transaction; it is sent to workers only once that commits.
 
     ``kind`` is the job function itself (marked with ``@task``), or the name of a
-    kind the session's registry knows. With ``idempotency_key``, a second
-    enqueue returns the first job unchanged.
+    kind the session's registry knows. ``recordings``: every recording the job
+    reads or changes (none: ``()``). Required, so that no job can forget it: a job
+    is shown only to those who may see all of them. With ``idempotency_key``, a
+    second enqueue returns the first job unchanged.
     """
     settings = settings or get_settings()
     task = _spec(session, kind)
@@ -123,6 +127,8 @@ def enqueue(
     append_log(job, f"queued by {created_by}", now)
     session.add(job)
     session.flush()
+    session.add_all(JobRecording(job_id=job.id, recording_id=rid) for rid in sorted({_uuid(r) for r in recordings}))
+    session.flush()
     _send_after_commit(session, job.id, job.kind)
     return job
 
@@ -134,7 +140,40 @@ def _spec(session: Session, kind: str | Callable[..., Any]) -> TaskSpec | None:
     return registry.tasks.get(kind) if registry is not None else None
 
 
-def get(session: Session, job_id: uuid.UUID) -> Job:
+def _uuid(value: uuid.UUID | str) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def recordings_of(session: Session, job_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(session.scalars(select(JobRecording.recording_id).where(JobRecording.job_id == job_id)))
+
+
+def _hidden(scope: RecordingScope) -> ColumnElement[bool]:
+    """True for a job about a recording the scope does not show."""
+    return exists().where(JobRecording.job_id == Job.id, ~scope.visible(JobRecording.recording_id))
+
+
+def get(session: Session, job_id: uuid.UUID, scope: RecordingScope, *, via: str = "job") -> Job:
+    """The job, if the caller may see every recording it is about; else "not found", exactly as
+    for a job that does not exist. An attempt on a sealed recording's job is ledgered."""
+    missing = NotFound(f"no job {job_id}", code="JOB_NOT_FOUND", detail={"job": str(job_id)})
+    job = session.get(Job, job_id)
+    if job is None:
+        raise missing
+    about = recordings_of(session, job.id)
+    if about:
+        sealed = scope.attempted(session, about, via=via)
+        hidden = select(JobRecording.recording_id).where(
+            JobRecording.job_id == job.id, ~scope.visible(JobRecording.recording_id)
+        )
+        if session.scalars(hidden.limit(1)).first() is not None:
+            missing.keep_changes = bool(sealed)
+            raise missing
+    return job
+
+
+def get_unscoped(session: Session, job_id: uuid.UUID) -> Job:
+    """No row scope: for the runtime and the CLI's own inline runs, never to answer a caller."""
     job = session.get(Job, job_id)
     if job is None:
         raise NotFound(f"no job {job_id}", code="JOB_NOT_FOUND", detail={"job": str(job_id)})
@@ -149,15 +188,22 @@ def parse_id(text: str) -> uuid.UUID:
 
 
 def list_jobs(
-    session: Session, *, status: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
+    session: Session,
+    scope: RecordingScope,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[Sequence[Job], int]:
+    """Jobs newest first, leaving out those about a recording the caller may not see."""
     from sqlalchemy import func
 
     if status is not None and status not in JOB_STATUSES:
         raise ValidationFailed(
             f"status must be one of {', '.join(JOB_STATUSES)}", code="INVALID_STATUS", detail={"status": status}
         )
-    stmt = select(Job)
+    stmt = select(Job).where(~_hidden(scope))
     if status:
         stmt = stmt.where(Job.status == status)
     if kind:

@@ -87,6 +87,8 @@ class Registry:
         self.subscriptions: list[Subscription] = []
         # App-wide: who the caller is (identity), and dependencies every route runs (the PRO-1 guard).
         self.access: Any = None
+        # Which recordings a caller may see, for the layers below evidence (kit.scope).
+        self.row_scope: Callable[..., Any] | None = None
         self.app_dependencies: list[Callable[..., Any]] = []
         self._current: str | None = None
         self._grants: list[tuple[str, str]] = []
@@ -208,6 +210,12 @@ class Registry:
         if self.access is not None:
             raise RegistryError("two domains provide the caller's identity (set_access)")
         self.access = access
+
+    def set_row_scope(self, resolver: Callable[..., Any]) -> None:
+        """``resolver(session, caller, actor)`` -> kit.scope.RecordingScope: one domain provides it."""
+        if self.row_scope is not None:
+            raise RegistryError("two domains provide the recordings row scope (set_row_scope)")
+        self.row_scope = resolver
 
     def add_app_dependency(self, dependency: Callable[..., Any]) -> None:
         """A FastAPI dependency every route of the app runs (e.g. a guard no route may skip)."""

@@ -3,7 +3,7 @@
 
 def register(registry):  # type: ignore[no-untyped-def]
     """Proxies, redactions and transcripts: API, ``bwc redact|transcribe|search|derivatives``, jobs."""
-    from openbwc.media import cli, endpoints, models, tasks
+    from openbwc.media import cli, endpoints, models, subscribers, tasks
     from openbwc.media.permissions import ROLE_GRANTS, MediaPermissions
 
     registry.add_models(models)
@@ -14,3 +14,4 @@ def register(registry):  # type: ignore[no-untyped-def]
     for name in ("redact", "transcribe", "search", "derivatives"):
         registry.add_cli(name, getattr(cli, name))
     registry.add_tasks(tasks)
+    subscribers.register(registry)

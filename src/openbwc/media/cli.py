@@ -14,6 +14,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from openbwc.custody.actor import cli_actor
+from openbwc.evidence.scope import operator
 from openbwc.jobs.cli import run_inline
 from openbwc.kit.cli import JSON_OPTION, err_console, fail, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
@@ -76,6 +77,7 @@ def redact(
         red = service.create_redaction(
             db,
             actor,
+            operator(actor),
             evidence_id,
             faces=faces,
             style=style,
@@ -101,7 +103,7 @@ def transcribe(
 ) -> None:
     """Transcribe a recording (word timestamps); searchable with `bwc search`."""
     with session_scope() as db:
-        job_id = service.enqueue_transcript(db, cli_actor(), evidence_id).id
+        job_id = service.enqueue_transcript(db, cli_actor(), operator(cli_actor()), evidence_id).id
     if background:
         print_json({"job_id": str(job_id)}) if json_out else typer.echo(f"queued job {job_id}")
         return
@@ -117,7 +119,7 @@ def search(
     """Recordings whose transcript says TEXT, and when."""
     with session_scope() as db:
         # Ledgered like the API's search; the shell is not oversight, so sealed footage stays out (PRO-1).
-        found = reads.search_transcripts(db, cli_actor(), text, limit, may_see_sealed=False)
+        found = reads.search_transcripts(db, cli_actor(), operator(cli_actor()), text, limit)
     if json_out:
         print_json(found)
         return
@@ -136,7 +138,7 @@ def derivatives(
 ) -> None:
     """Make (or remake) a recording's browser proxy and thumbnails."""
     with session_scope() as db:
-        job = service.enqueue_derivatives(db, cli_actor(), evidence_id)
+        job = service.enqueue_derivatives(db, cli_actor(), operator(cli_actor()), evidence_id)
         job_id, status = job.id, job.status
     if background or status == "succeeded":
         print_json({"job_id": str(job_id), "status": status}) if json_out else typer.echo(f"job {job_id} {status}")

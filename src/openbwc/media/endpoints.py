@@ -11,7 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from openbwc.evidence import service as evidence_service
-from openbwc.evidence.repository import Viewer
+from openbwc.evidence.scope import Viewer
 from openbwc.jobs.schemas import JobOut
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, Caller, actor_of, requires
@@ -19,7 +19,6 @@ from openbwc.media import reads, service
 from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
 from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody
-from openbwc.policy import seals
 from openbwc.storage import open_store
 
 router = APIRouter(prefix="/api/v1", tags=["media"])
@@ -61,8 +60,8 @@ def redaction_out(db: Session, red: Redaction) -> dict[str, Any]:
     }
 
 
-def _redaction(db: Session, redaction_id: str) -> Redaction:
-    return service.get_redaction(db, redaction_id)
+def _redaction(db: Session, request: Request, caller: Caller, redaction_id: str) -> Redaction:
+    return service.get_redaction(db, redaction_id, _viewer(db, request, caller), via="media:redaction:write")
 
 
 # --- proxies and thumbnails ---------------------------------------------------------------------
@@ -111,9 +110,10 @@ def _ranged(request: Request, key: str, size: int, mime: str) -> Response:
     return StreamingResponse(body(), status_code=status, media_type=mime, headers=headers)
 
 
-def _viewer(db: Session, caller: Caller) -> Viewer:
-    """Whose footage the caller may play: media:proxies:read is also a supervisor's, for their reports only."""
-    return evidence_service.viewer_for(db, caller)  # type: ignore[arg-type]
+def _viewer(db: Session, request: Request, caller: Caller) -> Viewer:
+    """The caller's row scope: a supervisor plays their reports' footage only; sealed footage is
+    oversight's; whatever the caller may not see answers exactly as what does not exist."""
+    return evidence_service.viewer_for(db, caller, actor_of(request, caller))  # type: ignore[arg-type]
 
 
 def _first_request(request: Request) -> bool:
@@ -127,7 +127,7 @@ def proxy(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
     r = reads.view_rendition(
-        db, actor_of(request, caller), evidence_id, "proxy", first=_first_request(request), viewer=_viewer(db, caller)
+        db, actor_of(request, caller), _viewer(db, request, caller), evidence_id, "proxy", first=_first_request(request)
     )
     return _ranged(request, r.storage_key, r.size, r.mime)
 
@@ -137,8 +137,13 @@ def thumbnail(
     evidence_id: str, position: int, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
     r = reads.view_rendition(
-        db, actor_of(request, caller), evidence_id, "thumbnail", position, first=_first_request(request),
-        viewer=_viewer(db, caller),
+        db,
+        actor_of(request, caller),
+        _viewer(db, request, caller),
+        evidence_id,
+        "thumbnail",
+        position,
+        first=_first_request(request),
     )
     return _ranged(request, r.storage_key, r.size, r.mime)
 
@@ -147,7 +152,7 @@ def thumbnail(
 def media_summary(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> dict[str, Any]:
-    rec, rends = reads.read_renditions(db, actor_of(request, caller), evidence_id, viewer=_viewer(db, caller))
+    rec, rends = reads.read_renditions(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
     return {
         "evidence_id": str(rec.id),
         "proxy": next(
@@ -176,7 +181,8 @@ def media_summary(
 def make_derivatives(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:write")
 ) -> JobOut:
-    return JobOut.model_validate(service.enqueue_derivatives(db, actor_of(request, caller), evidence_id))
+    job = service.enqueue_derivatives(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    return JobOut.model_validate(job)
 
 
 # --- face tracks, redactions, derived items -----------------------------------------------------
@@ -186,7 +192,7 @@ def make_derivatives(
 def face_tracks(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> dict[str, Any]:
-    rec, a = reads.read_face_tracks(db, actor_of(request, caller), evidence_id)
+    rec, a = reads.read_face_tracks(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
     if a is None:
         return {"evidence_id": str(rec.id), "analysed": False, "tracks": []}
     return {
@@ -210,7 +216,8 @@ def face_tracks(
 def list_redactions(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> list[dict[str, Any]]:
-    return [redaction_out(db, r) for r in reads.read_redactions(db, actor_of(request, caller), evidence_id)]
+    rows = reads.read_redactions(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    return [redaction_out(db, r) for r in rows]
 
 
 @router.post("/recordings/{evidence_id}/redactions", status_code=201)
@@ -224,6 +231,7 @@ def create_redaction(
     red = service.create_redaction(
         db,
         actor_of(request, caller),
+        _viewer(db, request, caller),
         evidence_id,
         faces=body.faces,
         style=body.style,
@@ -240,7 +248,9 @@ def create_redaction(
 def get_redaction(
     redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> dict[str, Any]:
-    return redaction_out(db, reads.read_redaction(db, actor_of(request, caller), redaction_id))
+    return redaction_out(
+        db, reads.read_redaction(db, actor_of(request, caller), _viewer(db, request, caller), redaction_id)
+    )
 
 
 @router.post("/redactions/{redaction_id}/boxes", status_code=201)
@@ -251,7 +261,7 @@ def add_box(
     db: Session = DB,
     caller: Caller = requires("media:redactions:write"),
 ) -> dict[str, Any]:
-    red = _redaction(db, redaction_id)
+    red = _redaction(db, request, caller, redaction_id)
     service.add_box(db, actor_of(request, caller), red, body.to_in())
     return redaction_out(db, red)
 
@@ -265,7 +275,7 @@ def move_box(
     db: Session = DB,
     caller: Caller = requires("media:redactions:write"),
 ) -> dict[str, Any]:
-    red = _redaction(db, redaction_id)
+    red = _redaction(db, request, caller, redaction_id)
     service.move_box(db, actor_of(request, caller), red, box_id, body.to_in())
     return redaction_out(db, red)
 
@@ -278,7 +288,7 @@ def remove_box(
     db: Session = DB,
     caller: Caller = requires("media:redactions:write"),
 ) -> dict[str, Any]:
-    red = _redaction(db, redaction_id)
+    red = _redaction(db, request, caller, redaction_id)
     service.remove_box(db, actor_of(request, caller), red, box_id)
     return redaction_out(db, red)
 
@@ -291,7 +301,7 @@ def keep_tracks(
     db: Session = DB,
     caller: Caller = requires("media:redactions:write"),
 ) -> dict[str, Any]:
-    red = _redaction(db, redaction_id)
+    red = _redaction(db, request, caller, redaction_id)
     service.set_keep_tracks(db, actor_of(request, caller), red, body.keep_tracks)
     return redaction_out(db, red)
 
@@ -304,7 +314,7 @@ def add_audio(
     db: Session = DB,
     caller: Caller = requires("media:redactions:write"),
 ) -> dict[str, Any]:
-    red = _redaction(db, redaction_id)
+    red = _redaction(db, request, caller, redaction_id)
     service.add_audio(db, actor_of(request, caller), red, body.start_s, body.end_s, body.mode, body.note)
     return redaction_out(db, red)
 
@@ -317,7 +327,7 @@ def remove_audio(
     db: Session = DB,
     caller: Caller = requires("media:redactions:write"),
 ) -> dict[str, Any]:
-    red = _redaction(db, redaction_id)
+    red = _redaction(db, request, caller, redaction_id)
     service.remove_audio(db, actor_of(request, caller), red, audio_id)
     return redaction_out(db, red)
 
@@ -330,7 +340,7 @@ def accept_suggestions(
     db: Session = DB,
     caller: Caller = requires("media:redactions:write"),
 ) -> dict[str, Any]:
-    red = _redaction(db, redaction_id)
+    red = _redaction(db, request, caller, redaction_id)
     service.accept_suggestions(db, actor_of(request, caller), red, body.kinds, body.mode)
     return redaction_out(db, red)
 
@@ -339,7 +349,7 @@ def accept_suggestions(
 def render(
     redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:write")
 ) -> JobOut:
-    red = _redaction(db, redaction_id)
+    red = _redaction(db, request, caller, redaction_id)
     return JobOut.model_validate(service.render(db, actor_of(request, caller), red))
 
 
@@ -347,7 +357,7 @@ def render(
 def derived(
     item_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
 ) -> dict[str, Any]:
-    item = reads.read_derived(db, actor_of(request, caller), item_id)
+    item = reads.read_derived(db, actor_of(request, caller), _viewer(db, request, caller), item_id)
     return {
         "id": str(item.id),
         "evidence_id": str(item.recording_id),
@@ -366,7 +376,9 @@ def derived(
 def get_transcript(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:read")
 ) -> dict[str, Any]:
-    rec, t, suggested = reads.read_transcript(db, actor_of(request, caller), evidence_id)
+    rec, t, suggested = reads.read_transcript(
+        db, actor_of(request, caller), _viewer(db, request, caller), evidence_id
+    )
     return {
         "evidence_id": str(rec.id),
         "model": t.model,
@@ -381,7 +393,8 @@ def get_transcript(
 def request_transcript(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:write")
 ) -> JobOut:
-    return JobOut.model_validate(service.enqueue_transcript(db, actor_of(request, caller), evidence_id))
+    job = service.enqueue_transcript(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    return JobOut.model_validate(job)
 
 
 @router.get("/transcripts/search")
@@ -394,6 +407,4 @@ def search(
 ) -> list[dict[str, Any]]:
     if not q.strip():
         raise ValidationFailed("q must not be empty", code="INVALID_SEARCH")
-    return reads.search_transcripts(
-        db, actor_of(request, caller), q, limit, may_see_sealed=caller.can(seals.SEALED_READ)
-    )
+    return reads.search_transcripts(db, actor_of(request, caller), _viewer(db, request, caller), q, limit)

@@ -1,5 +1,9 @@
 """Reads of a recording's media: each one a handling of evidence (INT-1), ledgered in the caller's transaction.
 
+Every read takes the caller's row scope (a ``Viewer``, required): a recording the
+caller may not see, and its proxies, redactions, derived items and transcript,
+answer exactly as ones that do not exist.
+
 Proxies and thumbnails, face tracks, redactions, derived items, transcripts and
 their search, and the console's media page. A player's range requests for one
 playback make one entry, not one per range.
@@ -16,12 +20,12 @@ from sqlalchemy.orm import Session
 from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.evidence.models import Recording
-from openbwc.evidence.repository import Viewer
+from openbwc.evidence.scope import Viewer
 from openbwc.kit.errors import NotFound
 from openbwc.media import repository as repo
 from openbwc.media.models import DerivedItem, Redaction, Rendition, Transcript
 from openbwc.media.redaction.detector import DETECTOR_NAME
-from openbwc.media.service import get_derived, get_recording, get_redaction, search, suggestions, transcript
+from openbwc.media.service import get_derived, get_redaction, scoped_recording, search, suggestions, transcript
 
 
 def _read(
@@ -46,16 +50,16 @@ def _read(
 def view_rendition(
     session: Session,
     actor: Actor,
+    viewer: Viewer,
     recording_id: uuid.UUID | str,
     kind: str,
     position: int = 0,
     *,
     first: bool = True,
-    viewer: Viewer | None = None,
 ) -> Rendition:
     """A proxy or thumbnail to serve. Viewing is a read of evidence: ledgered once per playback
     (``first``: the request without a range, or from byte 0), not per range a player asks for."""
-    rec = get_recording(session, recording_id, viewer)
+    rec = scoped_recording(session, recording_id, viewer, via=f"media:{kind}:view")
     r = repo.rendition(session, rec.id, kind, position)
     if r is None:
         if kind == "proxy":
@@ -70,19 +74,19 @@ def view_rendition(
 
 
 def read_renditions(
-    session: Session, actor: Actor, recording_id: uuid.UUID | str, *, viewer: Viewer | None = None
+    session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str
 ) -> tuple[Recording, list[Rendition]]:
     """The recording's proxy and thumbnails (what exists, with hashes)."""
-    rec = get_recording(session, recording_id, viewer)
+    rec = scoped_recording(session, recording_id, viewer, via="media:renditions:read")
     rends = list(repo.renditions_of(session, rec.id))
     listed = [[r.kind, r.position, r.sha256] for r in rends]
     _read(session, actor, "media:renditions:read", rec.id, {"renditions": listed})
     return rec, rends
 
 
-def read_face_tracks(session: Session, actor: Actor, recording_id: uuid.UUID | str):  # type: ignore[no-untyped-def]
+def read_face_tracks(session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str):  # type: ignore[no-untyped-def]
     """The recording's face tracks (where faces are, frame by frame), or None when not analysed yet."""
-    rec = get_recording(session, recording_id)
+    rec = scoped_recording(session, recording_id, viewer, via="media:tracks:read")
     analysis = repo.face_analysis(session, rec.id, DETECTOR_NAME)
     _read(
         session, actor, "media:tracks:read", rec.id,
@@ -91,22 +95,22 @@ def read_face_tracks(session: Session, actor: Actor, recording_id: uuid.UUID | s
     return rec, analysis
 
 
-def read_redactions(session: Session, actor: Actor, recording_id: uuid.UUID | str) -> list[Redaction]:
-    rec = get_recording(session, recording_id)
+def read_redactions(session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str) -> list[Redaction]:
+    rec = scoped_recording(session, recording_id, viewer, via="media:redaction:list")
     rows = list(repo.redactions_of(session, rec.id))
     _read(session, actor, "media:redaction:list", rec.id, {"returned": [str(r.id) for r in rows]})
     return rows
 
 
-def read_redaction(session: Session, actor: Actor, redaction_id: uuid.UUID | str) -> Redaction:
-    red = get_redaction(session, redaction_id)
+def read_redaction(session: Session, actor: Actor, viewer: Viewer, redaction_id: uuid.UUID | str) -> Redaction:
+    red = get_redaction(session, redaction_id, viewer, via="media:redaction:read")
     _read(session, actor, "media:redaction:read", red.recording_id, {"redaction": str(red.id)})
     return red
 
 
-def read_derived(session: Session, actor: Actor, item_id: uuid.UUID | str) -> DerivedItem:
+def read_derived(session: Session, actor: Actor, viewer: Viewer, item_id: uuid.UUID | str) -> DerivedItem:
     """A derived item and its redaction log; the entry names the derived copy's hash."""
-    item = get_derived(session, item_id)
+    item = get_derived(session, item_id, viewer, via="media:derived:read")
     _read(
         session, actor, "media:derived:read", item.recording_id,
         {"derived": str(item.id), "redaction": str(item.redaction_id)}, evidence_sha256=item.sha256,
@@ -115,10 +119,10 @@ def read_derived(session: Session, actor: Actor, item_id: uuid.UUID | str) -> De
 
 
 def read_transcript(
-    session: Session, actor: Actor, recording_id: uuid.UUID | str
+    session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str
 ) -> tuple[Recording, Transcript, list[dict[str, Any]]]:
     """The transcript with its word times and PII suggestions."""
-    rec = get_recording(session, recording_id)
+    rec = scoped_recording(session, recording_id, viewer, via="media:transcript:read")
     t = transcript(session, rec.id)
     if t is None:
         raise NotFound("this recording has no transcript yet", code="TRANSCRIPT_NOT_READY")
@@ -127,10 +131,10 @@ def read_transcript(
 
 
 def search_transcripts(
-    session: Session, actor: Actor, text: str, limit: int = 50, *, may_see_sealed: bool = False
+    session: Session, actor: Actor, viewer: Viewer, text: str, limit: int = 50
 ) -> list[dict[str, Any]]:
     """:func:`search`, ledgered as one query entry naming the recordings returned (like listings)."""
-    found = search(session, text, limit, may_see_sealed=may_see_sealed)
+    found = search(session, text, viewer, limit)
     custody.record(
         session,
         actor=actor,
@@ -154,12 +158,11 @@ class MediaView:
 
 
 def view_media(
-    session: Session, actor: Actor, recording_id: uuid.UUID | str, *, purpose: str = "view",
-    viewer: Viewer | None = None,
+    session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str, *, purpose: str = "view"
 ) -> MediaView:
     """Everything the console shows of a recording's media (player, thumbnails, tracks,
     redactions, derived copies, transcript): one ledger entry for the page."""
-    rec = get_recording(session, recording_id, viewer)
+    rec = scoped_recording(session, recording_id, viewer, via=f"media:recording:{purpose}")
     t = transcript(session, rec.id)
     view = MediaView(
         recording=rec,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from openbwc.evidence.models import Recording, Segment
@@ -18,7 +18,6 @@ from openbwc.media.models import (
     Rendition,
     Transcript,
 )
-from openbwc.policy import seals
 
 
 def redaction(session: Session, redaction_id: uuid.UUID) -> Redaction | None:
@@ -103,13 +102,16 @@ def transcript_of(session: Session, recording_id: uuid.UUID, model: str) -> Tran
     return session.scalar(select(Transcript).where(Transcript.recording_id == recording_id, Transcript.model == model))
 
 
-def search_transcripts(session: Session, text: str, limit: int, *, may_see_sealed: bool) -> Sequence[Transcript]:
+def search_transcripts(
+    session: Session, text: str, limit: int, *, visible: ColumnElement[bool]
+) -> Sequence[Transcript]:
+    """Transcripts saying ``text``, of the recordings ``visible`` (the caller's row scope) lets through."""
     like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return session.scalars(
         select(Transcript)
         .where(func.lower(Transcript.text).like(like, escape="\\"))
-        # PRO-1: sealed footage is left out of search for everyone but oversight.
-        .where(seals.visible(Transcript.recording_id, may_see_sealed))
+        # The caller's row scope: others' footage, and sealed footage (PRO-1) but for oversight, left out.
+        .where(visible)
         .order_by(Transcript.created_at.desc())
         .limit(limit)
     ).all()

@@ -19,7 +19,7 @@ from openbwc import custody, jobs
 from openbwc.custody import Actor
 from openbwc.evidence import repository as evidence_repo
 from openbwc.evidence.models import EvidenceObject, Recording
-from openbwc.evidence.repository import Viewer
+from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.media import repository as repo
@@ -55,19 +55,29 @@ def parse_uuid(text: str, what: str, code: str) -> uuid.UUID:
         raise ValidationFailed(f"{what} {text!r} is not an id (a UUID)", code=code, detail={what: text})
 
 
-def get_recording(session: Session, recording_id: uuid.UUID | str, viewer: Viewer | None = None) -> Recording:
-    """The recording; with a ``viewer``, only one the caller may see (a supervisor: their reports'),
-    else "not found" as for one that does not exist."""
-    rid = (
-        recording_id
-        if isinstance(recording_id, uuid.UUID)
-        else parse_uuid(recording_id, "evidence", "INVALID_EVIDENCE_ID")
-    )
-    rec = evidence_repo.recording(session, rid)
-    if rec is None:
-        raise NotFound(f"no recording with evidence id {rid}", code="EVIDENCE_NOT_FOUND", detail={"evidence": str(rid)})
-    if viewer is not None and not viewer.may_see(rec):
-        raise NotFound(f"no recording {rid}", code="RECORDING_NOT_FOUND", detail={"evidence": str(rid)})
+def parse_recording_id(value: uuid.UUID | str) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else parse_uuid(value, "evidence", "INVALID_EVIDENCE_ID")
+
+
+def scoped_recording(session: Session, value: uuid.UUID | str, viewer: Viewer, *, via: str = "media") -> Recording:
+    """The recording through the caller's row scope (evidence/scope.py): hidden answers as missing."""
+    return get_recording(session, parse_recording_id(value), viewer, via=via)
+
+
+def _scoped(session: Session, owner: uuid.UUID, viewer: Viewer, via: str, missing: NotFound) -> None:
+    """A row of a recording (a redaction, a derived item) is there for a caller who may see the
+    recording; for anyone else it answers exactly as a row that does not exist."""
+    try:
+        get_recording(session, owner, viewer, via=via)
+    except NotFound as hidden:
+        missing.keep_changes = hidden.keep_changes  # an attempt on sealed footage stays ledgered
+        raise missing from None
+
+
+def _recording_of(session: Session, red: Redaction) -> Recording:
+    # The redaction was fetched through the caller's row scope (get_redaction): so was its recording.
+    rec = session.get(Recording, red.recording_id)
+    assert rec is not None
     return rec
 
 
@@ -131,21 +141,25 @@ def _editable(redaction: Redaction) -> None:
         )
 
 
-def get_redaction(session: Session, redaction_id: uuid.UUID | str) -> Redaction:
+def get_redaction(session: Session, redaction_id: uuid.UUID | str, viewer: Viewer, *, via: str = "media") -> Redaction:
+    """A redaction of a recording the caller may see; any other answers as one that does not exist."""
     rid = (
         redaction_id
         if isinstance(redaction_id, uuid.UUID)
         else parse_uuid(redaction_id, "redaction", "INVALID_REDACTION_ID")
     )
+    missing = NotFound(f"no redaction {rid}", code="REDACTION_NOT_FOUND", detail={"redaction": str(rid)})
     found = repo.redaction(session, rid)
     if found is None:
-        raise NotFound(f"no redaction {rid}", code="REDACTION_NOT_FOUND", detail={"redaction": str(rid)})
+        raise missing
+    _scoped(session, found.recording_id, viewer, via, missing)
     return found
 
 
 def create_redaction(
     session: Session,
     actor: Actor,
+    viewer: Viewer,
     recording_id: uuid.UUID | str,
     *,
     faces: bool = True,
@@ -157,7 +171,7 @@ def create_redaction(
     audio: Sequence[tuple[float, float, str]] = (),
 ) -> Redaction:
     """A draft redaction of one recording; everything is checked before anything is written."""
-    rec = get_recording(session, recording_id)
+    rec = scoped_recording(session, recording_id, viewer, via="media:redaction:create")
     if style not in STYLES:
         raise ValidationFailed(f"style must be one of {', '.join(STYLES)}", code="INVALID_STYLE")
     if exemption not in EXEMPTIONS:
@@ -232,7 +246,7 @@ def _changed(session: Session, actor: Actor, red: Redaction, what: str, details:
 
 def add_box(session: Session, actor: Actor, red: Redaction, box: BoxIn) -> RedactionBox:
     _editable(red)
-    rec = get_recording(session, red.recording_id)
+    rec = _recording_of(session, red)
     b = check_box(box, _duration(session, rec))
     row = RedactionBox(redaction_id=red.id, start_s=b.start_s, end_s=b.end_s, x=b.x, y=b.y, w=b.w, h=b.h, note=b.note)
     session.add(row)
@@ -251,7 +265,7 @@ def _box(session: Session, red: Redaction, box_id: uuid.UUID) -> RedactionBox:
 def move_box(session: Session, actor: Actor, red: Redaction, box_id: uuid.UUID, box: BoxIn) -> RedactionBox:
     _editable(red)
     row = _box(session, red, box_id)
-    rec = get_recording(session, red.recording_id)
+    rec = _recording_of(session, red)
     b = check_box(box, _duration(session, rec))
     row.start_s, row.end_s, row.x, row.y, row.w, row.h, row.note = b.start_s, b.end_s, b.x, b.y, b.w, b.h, b.note
     _changed(session, actor, red, "box moved", {"box": str(row.id)})
@@ -279,7 +293,7 @@ def add_audio(
     _editable(red)
     if mode not in AUDIO_MODES:
         raise ValidationFailed(f"audio mode must be one of {', '.join(AUDIO_MODES)}", code="INVALID_AUDIO_MODE")
-    rec = get_recording(session, red.recording_id)
+    rec = _recording_of(session, red)
     s, e = check_range(start, end, _duration(session, rec))
     row = RedactionAudio(redaction_id=red.id, start_s=s, end_s=e, mode=mode, note=note[:300])
     session.add(row)
@@ -327,6 +341,7 @@ def render(session: Session, actor: Actor, red: Redaction) -> jobs.service.Job: 
         {"redaction_id": str(red.id)},
         created_by=actor.id,
         idempotency_key=f"redact:{red.id}:{red.updated_at.timestamp() if red.status == 'failed' else 0}",
+        recordings=[red.recording_id],
     )
     red.status = "queued"
     red.job_id = job.id
@@ -422,11 +437,14 @@ def record_derived(
     return item
 
 
-def get_derived(session: Session, item_id: uuid.UUID | str) -> DerivedItem:
+def get_derived(session: Session, item_id: uuid.UUID | str, viewer: Viewer, *, via: str = "media") -> DerivedItem:
+    """A derived item of a recording the caller may see; any other answers as one that does not exist."""
     iid = item_id if isinstance(item_id, uuid.UUID) else parse_uuid(item_id, "derived item", "INVALID_DERIVED_ID")
+    missing = NotFound(f"no derived item {iid}", code="DERIVED_NOT_FOUND", detail={"derived": str(iid)})
     item = repo.derived_item(session, iid)
     if item is None:
-        raise NotFound(f"no derived item {iid}", code="DERIVED_NOT_FOUND")
+        raise missing
+    _scoped(session, item.recording_id, viewer, via, missing)
     return item
 
 
@@ -449,10 +467,10 @@ def suggestions(session: Session, recording_id: uuid.UUID) -> list[dict[str, Any
     return [s.as_dict() for s in suggest([Word.from_list(w) for w in t.words])]
 
 
-def search(session: Session, text: str, limit: int = 50, *, may_see_sealed: bool = False) -> list[dict[str, Any]]:
+def search(session: Session, text: str, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:
     """Recordings whose transcript says ``text``, with the times it is said.
 
-    Sealed recordings (PRO-1) are left out unless the caller is oversight.
+    Only recordings the caller may see: sealed ones (PRO-1) for oversight alone.
     """
     from openbwc.media.transcripts import Word, find_phrase
 
@@ -460,7 +478,7 @@ def search(session: Session, text: str, limit: int = 50, *, may_see_sealed: bool
     if len(text) < 2 or len(text) > 200:
         raise ValidationFailed("search text must be 2 to 200 characters", code="INVALID_SEARCH")
     out = []
-    for t in repo.search_transcripts(session, text, limit, may_see_sealed=may_see_sealed):
+    for t in repo.search_transcripts(session, text, limit, visible=viewer.visible(Transcript.recording_id)):
         hits = find_phrase([Word.from_list(w) for w in t.words], text)
         out.append(
             {
@@ -480,9 +498,11 @@ def _excerpt(full: str, needle: str, width: int = 60) -> str:
     return ("…" if a else "") + full[a:b] + ("…" if b < len(full) else "")
 
 
-def enqueue_transcript(session: Session, actor: Actor, recording_id: uuid.UUID | str):  # type: ignore[no-untyped-def]
-    rec = get_recording(session, recording_id)
-    job = jobs.enqueue(session, "media.transcribe", {"recording_id": str(rec.id)}, created_by=actor.id)
+def enqueue_transcript(session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str):  # type: ignore[no-untyped-def]
+    rec = scoped_recording(session, recording_id, viewer, via="media:transcript:queue")
+    job = jobs.enqueue(
+        session, "media.transcribe", {"recording_id": str(rec.id)}, created_by=actor.id, recordings=[rec.id]
+    )
     _queued(session, actor, "media:transcript:queue", rec.id, job)
     return job
 
@@ -495,14 +515,15 @@ def _queued(session: Session, actor: Actor, action: str, recording_id: uuid.UUID
     )
 
 
-def enqueue_derivatives(session: Session, actor: Actor, recording_id: uuid.UUID | str):  # type: ignore[no-untyped-def]
-    rec = get_recording(session, recording_id)
+def enqueue_derivatives(session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str):  # type: ignore[no-untyped-def]
+    rec = scoped_recording(session, recording_id, viewer, via="media:derivatives:queue")
     job = jobs.enqueue(
         session,
         "media.derivatives",
         {"recording_id": str(rec.id)},
         created_by=actor.id,
         idempotency_key=f"derivatives:{rec.id}",
+        recordings=[rec.id],
     )
     _queued(session, actor, "media:derivatives:queue", rec.id, job)
     return job

@@ -15,11 +15,11 @@ import uuid
 from pathlib import Path
 
 from openbwc import custody
-from openbwc.custody import SYSTEM, Actor
+from openbwc.custody import Actor
 from openbwc.evidence import objects as evidence_objects
 from openbwc.evidence.models import EvidenceObject
-from openbwc.jobs import periodic, task
-from openbwc.jobs import service as job_service
+from openbwc.evidence.scope import platform
+from openbwc.jobs import task
 from openbwc.jobs.runtime import JobContext
 from openbwc.kit.errors import PermissionDenied, ValidationFailed
 from openbwc.media import repository as repo
@@ -69,8 +69,8 @@ def redact(ctx: JobContext, redaction_id: str) -> dict:
 
     store = open_store(ctx.settings)
     with ctx.transaction() as s:
-        red = service.get_redaction(s, uuid.UUID(redaction_id))
-        rec = service.get_recording(s, red.recording_id)
+        red = service.get_redaction(s, uuid.UUID(redaction_id), platform())
+        rec = service.scoped_recording(s, red.recording_id, platform())
         if seals.is_sealed(s, rec.id):
             # PRO-1: no face work on sealed footage, also when it was sealed after the job was queued.
             raise PermissionDenied(
@@ -101,7 +101,7 @@ def redact(ctx: JobContext, redaction_id: str) -> dict:
     with open(out, "rb") as fh:
         stored = store.put_stream(fh)
     with ctx.transaction() as s:
-        red = service.get_redaction(s, uuid.UUID(redaction_id))
+        red = service.get_redaction(s, uuid.UUID(redaction_id), platform())
         if red.faces and repo.face_analysis(s, recording_id, DETECTOR_NAME) is None:
             s.add(
                 FaceAnalysis(
@@ -149,7 +149,7 @@ def derivatives(ctx: JobContext, recording_id: str) -> dict:
     store = open_store(ctx.settings)
     rid = uuid.UUID(recording_id)
     with ctx.transaction() as s:
-        rec = service.get_recording(s, rid)
+        rec = service.scoped_recording(s, rid, platform())
         objs = service.segments(s, rec)
         s.expunge_all()
     _note_read(ctx, rid, objs, "proxy and thumbnails")
@@ -220,7 +220,7 @@ def transcribe(ctx: JobContext, recording_id: str) -> dict:
     store = open_store(ctx.settings)
     rid = uuid.UUID(recording_id)
     with ctx.transaction() as s:
-        rec = service.get_recording(s, rid)
+        rec = service.scoped_recording(s, rid, platform())
         objs = service.segments(s, rec)
         s.expunge_all()
     _note_read(ctx, rid, objs, "transcript")
@@ -253,21 +253,3 @@ def transcribe(ctx: JobContext, recording_id: str) -> dict:
         out = {"words": len(result.words), "duration_s": round(result.duration_s, 2), "model": MODEL_NAME}
         ctx.complete(s, out)
     return out
-
-
-@periodic
-def derivatives_for_new_recordings(sessions) -> None:  # type: ignore[no-untyped-def]
-    """Every recording gets a proxy and thumbnails: queue them for any that have none yet."""
-    session = sessions()
-    try:
-        for rid in repo.recordings_without_proxy(session, limit=50):
-            job_service.enqueue(
-                session,
-                "media.derivatives",
-                {"recording_id": str(rid)},
-                created_by=SYSTEM.id,
-                idempotency_key=f"derivatives:{rid}",
-            )
-        session.commit()
-    finally:
-        session.close()

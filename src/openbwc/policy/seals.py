@@ -5,8 +5,9 @@ engine. From then on only callers holding ``evidence:sealed:read`` (oversight)
 may see it; search, face work and sharing leave it out; and every attempt to
 reach it, allowed or not, is a custody-ledger entry.
 
-Domains that list or hand out recordings call :func:`visible` in their
-queries and :func:`check_access` before serving one recording.
+Domains do not call this module to filter rows: the caller's row scope
+(``evidence.repository.Viewer``) carries the seal rule, built on :func:`visible`,
+and ledgers attempts through :func:`record_attempts`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
-from openbwc.kit.errors import NotFound
 from openbwc.kit.time import utcnow
 from openbwc.policy.models import RecordingSeal
 
@@ -137,29 +137,36 @@ def seal_many(
     return len(new)
 
 
-def check_access(session: Session, *, actor: Actor, may_see_sealed: bool, recording_id: uuid.UUID, via: str) -> None:
-    """Before serving a recording: ledger the attempt if it is sealed; refuse all but oversight.
+# session.info key: the recordings whose attempt the app's door (compliance/guard.py) has
+# already ledgered for this request, so a read inside the request does not ledger it twice.
+DOOR = "openbwc.sealed.door"
 
-    A refused caller gets "not found", the same as for a recording that does not
-    exist, so that a seal does not itself tell who was recorded at a protest.
-    The ledger entry is kept although the request fails.
+
+def door_ledgered(session: Session, recording_ids: Iterable[uuid.UUID]) -> None:
+    """Note, on a request's session, the attempts the door has already ledgered."""
+    session.info.setdefault(DOOR, set()).update(recording_ids)
+
+
+def record_attempts(
+    session: Session, *, actor: Actor, may_see_sealed: bool, recording_ids: Iterable[uuid.UUID], via: str
+) -> set[uuid.UUID]:
+    """Ledger an attempt on each sealed recording among ``recording_ids``; returns the sealed ones.
+
+    Allowed or not, every attempt is an entry (PRO-1): ``success`` for oversight,
+    ``denied`` for everyone else, who is then told "not found" by the caller of this
+    function exactly as for a recording that does not exist.
     """
-    seal_row = session.get(RecordingSeal, recording_id)
-    if seal_row is None:
-        return
-    custody.record(
-        session,
-        actor=actor,
-        action=ACCESS_ACTION,
-        object_type="recording",
-        object_id=str(recording_id),
-        outcome="success" if may_see_sealed else "denied",
-        details={"via": via, "rule": seal_row.rule_id, "reason": seal_row.reason},
-    )
-    if not may_see_sealed:
-        raise NotFound(
-            f"no recording {recording_id}",
-            code="RECORDING_NOT_FOUND",
-            detail={"recording_id": str(recording_id)},
-            keep_changes=True,
+    sealed = sealed_among(session, recording_ids)
+    done = session.info.get(DOOR, set())
+    for rid in sorted(sealed - done):
+        row = session.get(RecordingSeal, rid)
+        custody.record(
+            session,
+            actor=actor,
+            action=ACCESS_ACTION,
+            object_type="recording",
+            object_id=str(rid),
+            outcome="success" if may_see_sealed else "denied",
+            details={"via": via, "rule": row.rule_id if row else None, "reason": row.reason if row else None},
         )
+    return sealed

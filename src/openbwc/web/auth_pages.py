@@ -182,7 +182,7 @@ def account_create_token(
     caller: Principal = requires("identity:tokens:write"),
 ) -> Response:
     account = get_account(db, caller.account_id)
-    plain, _ = tokens.create_token(db, actor_of(request, caller), account, name=name)
+    plain, _ = tokens.create_token(db, actor_of(request, caller), account, name=name, authority=caller.authority())
     return render(
         request,
         "account.html",

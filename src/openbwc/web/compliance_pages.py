@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from openbwc.compliance import activities as acts
 from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
+from openbwc.evidence.scope import every_recording
 from openbwc.identity.service import Principal
 from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.time import parse_instant
 from openbwc.org import repository as org_repo
 from openbwc.policy import repository as policy_repo
-from openbwc.policy import seals
 from openbwc.policy import service as policy_service
 from openbwc.policy.endpoints import summary as policy_summary
 from openbwc.policy.schema import ACTIVITY_TYPES, FINDING_CODES
@@ -114,7 +114,7 @@ def findings_page(
         request,
         "compliance_findings.html",
         {
-            "findings": views.findings_out(db, rows, may_see_sealed=caller.can(seals.SEALED_READ)),
+            "findings": views.findings_out(db, rows, viewer=every_recording(caller)),
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PAGE)),
@@ -164,8 +164,7 @@ def activity_page(
     view = views.activities_out(
         db,
         [activity],
-        with_findings=caller.can("compliance:findings:read"),
-        may_see_sealed=caller.can(seals.SEALED_READ),
+        findings_for=every_recording(caller) if caller.can("compliance:findings:read") else None,
     )[0]
     return render(request, "activity.html", {"a": view})
 

@@ -13,6 +13,7 @@ from openbwc.custody import heads, reports, repository, rotation, service
 from openbwc.custody.html import report_body
 from openbwc.custody.keys import key_id, public_key_pem
 from openbwc.identity.service import Principal
+from openbwc.kit import scope as kit_scope
 from openbwc.kit.http import DB, actor_of, public, requires
 from openbwc.web.console import render
 
@@ -84,7 +85,8 @@ def custody_report_page(
     db: Session = DB,
     caller: Principal = requires("custody:ledger:read"),
 ) -> Response:
-    data = reports.custody_report(db, actor_of(request, caller), evidence_id)
+    actor = actor_of(request, caller)
+    data = reports.custody_report(db, actor, evidence_id, scope=kit_scope.for_caller(db, caller, actor))
     # report_body renders with its own autoescaping Jinja environment: its output is already safe HTML.
     body = Markup(report_body(data))  # noqa: S704
     json_url = "/api/v1/custody/reports/" + quote(data["evidence_id"], safe="")

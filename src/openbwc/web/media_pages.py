@@ -10,6 +10,7 @@ from openbwc.evidence import service as evidence_service
 from openbwc.evidence.models import Recording
 from openbwc.identity.service import Principal
 from openbwc.jobs import service as jobs
+from openbwc.kit import scope as kit_scope
 from openbwc.kit.errors import DomainError
 from openbwc.kit.http import DB, actor_of, requires
 from openbwc.media import reads, schemas, service
@@ -23,15 +24,22 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
+def _jobs_scope(db: Session, request: Request, caller: Principal) -> kit_scope.RecordingScope:
+    # A job is shown with the row scope of the recordings it is about (sealed: oversight alone).
+    return kit_scope.for_caller(db, caller, actor_of(request, caller))
+
+
 @router.get("/jobs")
 def jobs_page(
     request: Request,
     db: Session = DB,
-    _: Principal = requires("media:jobs:read"),
+    caller: Principal = requires("media:jobs:read"),
     status: str | None = Query(None, max_length=12),
     page: int = Query(1, ge=1, le=10_000),
 ) -> Response:
-    rows, total = jobs.list_jobs(db, status=status or None, limit=PAGE, offset=(page - 1) * PAGE)
+    rows, total = jobs.list_jobs(
+        db, _jobs_scope(db, request, caller), status=status or None, limit=PAGE, offset=(page - 1) * PAGE
+    )
     return render(
         request,
         "jobs.html",
@@ -40,8 +48,10 @@ def jobs_page(
 
 
 @router.get("/jobs/{job_id}")
-def job_page(job_id: str, request: Request, db: Session = DB, _: Principal = requires("media:jobs:read")) -> Response:
-    return render(request, "job.html", {"job": jobs.get(db, jobs.parse_id(job_id))})
+def job_page(
+    job_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:jobs:read")
+) -> Response:
+    return render(request, "job.html", {"job": jobs.get(db, jobs.parse_id(job_id), _jobs_scope(db, request, caller))})
 
 
 @router.post("/jobs/{job_id}/retry")
@@ -49,7 +59,8 @@ def job_retry(
     job_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:jobs:write")
 ) -> Response:
     actor = actor_of(request, caller)
-    job = jobs.retry(db, jobs.get(db, jobs.parse_id(job_id)), f"{actor.name} ({actor.id})")
+    job = jobs.get(db, jobs.parse_id(job_id), _jobs_scope(db, request, caller))
+    job = jobs.retry(db, job, f"{actor.name} ({actor.id})")
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
@@ -57,9 +68,8 @@ def job_retry(
 def media_page(
     evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:proxies:read")
 ) -> Response:
-    v = reads.view_media(
-        db, actor_of(request, caller), evidence_id, viewer=evidence_service.viewer_for(db, caller)
-    )
+    actor = actor_of(request, caller)
+    v = reads.view_media(db, actor, evidence_service.viewer_for(db, caller, actor), evidence_id)
     return render(
         request,
         "media_recording.html",
@@ -104,7 +114,9 @@ def _redact_page(
 def media_redact_form(
     evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:redactions:write")
 ) -> Response:
-    rec = reads.view_media(db, actor_of(request, caller), evidence_id, purpose="redact").recording
+    actor = actor_of(request, caller)
+    viewer = evidence_service.viewer_for(db, caller, actor)
+    rec = reads.view_media(db, actor, viewer, evidence_id, purpose="redact").recording
     return _redact_page(request, db, rec, {"faces": "on", "exemption": "7(C)", "style": "blur", "audio_mode": "mute"})
 
 
@@ -125,11 +137,13 @@ def media_redact(
     """Create a redaction and queue its rendering: the same two service calls as the API's
     create and render, so the same checks, the same ledger entries and the same job."""
     actor = actor_of(request, caller)
-    rec = service.get_recording(db, evidence_id)
+    viewer = evidence_service.viewer_for(db, caller, actor)
+    rec = service.scoped_recording(db, evidence_id, viewer, via="media:redaction:create")
     try:
         red = service.create_redaction(
             db,
             actor,
+            viewer,
             rec.id,
             faces=bool(faces),
             style=style,

@@ -1,0 +1,44 @@
+"""What evidence publishes when a recording changes (openbwc.events): higher domains react.
+
+Compliance, for one, seals footage of First Amendment activity alone the moment
+it arrives or is tagged so (PRO-1), in the same transaction, which evidence, a
+layer below, cannot do itself; media makes a new recording's viewing copies after
+the ingest commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import ClassVar
+
+from openbwc.events import Event
+
+
+@dataclass(frozen=True)
+class RecordingIngested(Event):
+    """A new recording was stored (not a duplicate of one already held)."""
+
+    name: ClassVar[str] = "recording.ingested"
+    recording_id: uuid.UUID
+    ingested_by: str = "system"
+
+
+@dataclass(frozen=True)
+class RecordingTagged(Event):
+    """A recording's tags changed: ``added`` and ``removed`` as stored (normalised)."""
+
+    name: ClassVar[str] = "recording.tagged"
+    recording_id: uuid.UUID
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordingClassified(Event):
+    """A recording's retention category was set by hand."""
+
+    name: ClassVar[str] = "recording.classified"
+    recording_id: uuid.UUID
+    old: str
+    new: str

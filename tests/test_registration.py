@@ -145,7 +145,7 @@ def test_a_throwaway_domain_appears_everywhere_by_registering(connection, settin
     from openbwc.jobs import service as jobs
 
     with sessions_with_registry() as db:
-        job = jobs.enqueue(db, count_job, {"n": 3}, created_by="test")
+        job = jobs.enqueue(db, count_job, {"n": 3}, created_by="test", recordings=())
         db.commit()
     assert runtime.execute(job.id) == "succeeded"
 

@@ -8,7 +8,6 @@ import os
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from openbwc.cli.main import app
@@ -17,7 +16,7 @@ from openbwc.evidence import manifest as mf
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.settings import get_settings, reset_settings_cache
 from openbwc.storage import key_for, open_store
-from tests.conftest import BACKENDS, drop_database, fresh_database_url
+from tests.conftest import BACKENDS, app_session, drop_database, fresh_database_url
 from tests.evidence.conftest import build_fleet, sha256_of
 from tests.storage.conftest import STORAGE_BACKENDS, s3_endpoint, s3_settings_for
 
@@ -36,7 +35,7 @@ def env(request, tmp_path_factory):
     reset_settings_cache()
     runner = CliRunner()
     assert runner.invoke(app, ["init"]).exit_code == 0
-    with Session(engine_for(url), expire_on_commit=False) as db:
+    with app_session(engine_for(url), expire_on_commit=False) as db:
         fleet = build_fleet(db)
         db.commit()
     yield runner, fleet
@@ -153,7 +152,7 @@ def test_sealed_footage_is_not_for_the_server_operator(env, clips, tmp_path):
     out = json.loads(bwc(env, "ingest", clips["seg2.mp4"], "--camera", fleet.camera.serial, "--json").stdout)
     evidence_id = out[0]["evidence_id"]
     engine = engine_for(get_settings().database_url)
-    with Session(engine) as db:
+    with app_session(engine) as db:
         seals.seal(db, SYSTEM, uuid.UUID(evidence_id), reason="protest footage only", rule_id="PRO-1",
                    policy_version="test")
         db.commit()
@@ -161,7 +160,7 @@ def test_sealed_footage_is_not_for_the_server_operator(env, clips, tmp_path):
     assert "error RECORDING_NOT_FOUND" in bwc(env, "evidence", "show", evidence_id, code=2).stderr
     assert "error RECORDING_NOT_FOUND" in bwc(env, "evidence", "export", evidence_id, tmp_path / "x", code=2).stderr
     assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
-    with Session(engine) as db:
+    with app_session(engine) as db:
         denied = db.scalars(
             select(LedgerEntry).where(LedgerEntry.action == seals.ACCESS_ACTION, LedgerEntry.object_id == evidence_id)
         ).all()

@@ -53,8 +53,8 @@ def test_a_refusal_inside_a_job_keeps_its_ledger_entry(engine_):
     sessions = session_factory(engine_, settings=settings, registry=registry)
     runtime = Runtime(settings, sessions, registry, use_broker=False)
     with sessions() as s:
-        kept = service.enqueue(s, refuse_sealed, {"token": "kept"}, created_by="test").id
-        dropped = service.enqueue(s, fail_plainly, {"token": "dropped"}, created_by="test").id
+        kept = service.enqueue(s, refuse_sealed, {"token": "kept"}, created_by="test", recordings=()).id
+        dropped = service.enqueue(s, fail_plainly, {"token": "dropped"}, created_by="test", recordings=()).id
         s.commit()
     assert runtime.execute(kept) == "failed"
     assert runtime.execute(dropped) == "failed"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from openbwc.custody import Actor
 from openbwc.custody.models import LedgerEntry
@@ -31,7 +31,7 @@ from openbwc.media.models import DerivedItem, Redaction
 from openbwc.org import service as org
 from openbwc.settings import Settings, get_settings
 from openbwc.storage import open_store
-from tests.conftest import BACKENDS, REGISTRY, drop_database, migrated_engine, session_on
+from tests.conftest import BACKENDS, REGISTRY, app_session, drop_database, migrated_engine, session_on
 from tests.media.clips import astronaut
 
 ACTOR = Actor(id="test", name="test suite")
@@ -134,7 +134,8 @@ def test_killing_a_worker_mid_job_leaves_nothing_and_the_retry_succeeds(backend,
     namespace = f"bwc-kill-{uuid.uuid4().hex[:8]}"
     try:
         clip, _ = astronaut(seconds=40.0, fps=15)
-        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        def factory():
+            return app_session(engine, expire_on_commit=False)
         with factory() as s:
             rec, sha = _ingest(s, clip)
             red = service.create_redaction(s, ACTOR, VIEWER, str(rec.id), faces=True)

@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
     app.include_router(compliance_router)
     console.mount(app)
     errors.install(app)
+    errors.install_openapi(app)
     install_middleware(app)
     audit_routes(app)
     jobs_runtime.attach(app, settings, enabled=sessions is None)

@@ -15,6 +15,7 @@ from openbwc.custody.actor import cli_actor
 from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import parse_instant
+from openbwc.kit.types import MAX_INT
 from openbwc.org import service as org
 
 activities_app = typer.Typer(
@@ -234,7 +235,7 @@ def catch_up(json_out: bool = JSON_OPTION) -> None:
 @handle_errors
 def draw(
     month: str = typer.Option(None, "--month", help="YYYY-MM (default: last month)."),
-    seed: int = typer.Option(None, "--seed", help="Repeat a draw from its ledger entry's seed."),
+    seed: int = typer.Option(None, "--seed", min=0, max=MAX_INT, help="Repeat a draw from its ledger entry's seed."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Draw at least 1% of each officer's recordings of the month for their supervisor."""

@@ -18,6 +18,7 @@ from openbwc.evidence import classification as cls
 from openbwc.evidence.cli import evidence_app
 from openbwc.evidence.repository import OPERATOR
 from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table, session_scope
+from openbwc.kit.pagination import MAX_OFFSET
 from openbwc.kit.time import isoformat
 
 case_app = typer.Typer(help="Cases: create, list, show, link and unlink recordings.", no_args_is_help=True)
@@ -129,7 +130,7 @@ def case_create(
 def case_list(
     search: str = typer.Option(None, "--search", "-q", help="Part of the number or the title."),
     limit: int = typer.Option(50, min=1, max=1000),
-    offset: int = typer.Option(0, min=0),
+    offset: int = typer.Option(0, min=0, max=MAX_OFFSET),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Cases, newest first."""
@@ -151,7 +152,7 @@ def case_list(
 def case_show(
     number: str,
     limit: int = typer.Option(100, min=1, max=1000),
-    offset: int = typer.Option(0, min=0),
+    offset: int = typer.Option(0, min=0, max=MAX_OFFSET),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """A case and its recordings."""

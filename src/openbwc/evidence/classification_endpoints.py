@@ -22,7 +22,7 @@ from openbwc.evidence.schemas import (
 )
 from openbwc.identity.service import Principal
 from openbwc.kit.http import DB, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
@@ -104,8 +104,8 @@ def list_cases(
     db: Session = DB,
     caller: Principal = requires(CASES_READ),
     q: str | None = Query(None, max_length=200, description="part of the number or the title"),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[CaseOut]:
     rows, total = cls.list_cases(
         db, actor_of(request, caller), service.viewer_for(db, caller), search=q, limit=limit, offset=offset
@@ -129,8 +129,8 @@ def show_case(
     request: Request,
     db: Session = DB,
     caller: Principal = requires(CASES_READ),
-    limit: int = Query(100, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> CaseDetailOut:
     """The case and the recordings linked to it that the caller may see."""
     view = cls.show_case(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from openbwc.jobs import service
 from openbwc.jobs.schemas import JobDetail, JobOut
 from openbwc.kit.http import DB, Caller, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -19,8 +19,8 @@ def list_jobs(
     _: Caller = requires("media:jobs:read"),
     status: str | None = None,
     kind: str | None = Query(None, max_length=80),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[JobOut]:
     rows, total = service.list_jobs(db, status=status, kind=kind, limit=limit, offset=offset)
     return Page(items=[JobOut.model_validate(j) for j in rows], total=total, limit=limit, offset=offset)

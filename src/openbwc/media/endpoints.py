@@ -15,6 +15,8 @@ from openbwc.evidence.repository import Viewer
 from openbwc.jobs.schemas import JobOut
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, Caller, actor_of, requires
+from openbwc.kit.pagination import Limit
+from openbwc.kit.types import Index
 from openbwc.media import reads, service
 from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
@@ -134,7 +136,11 @@ def proxy(
 
 @router.get("/recordings/{evidence_id}/thumbnails/{position}")
 def thumbnail(
-    evidence_id: str, position: int, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
+    evidence_id: str,
+    position: Index,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:proxies:read"),
 ) -> Response:
     r = reads.view_rendition(
         db, actor_of(request, caller), evidence_id, "thumbnail", position, first=_first_request(request),
@@ -388,7 +394,7 @@ def request_transcript(
 def search(
     request: Request,
     q: str = Query(..., max_length=200),
-    limit: int = Query(50, ge=1, le=500),
+    limit: Limit = 50,
     db: Session = DB,
     caller: Caller = requires("media:transcripts:read"),
 ) -> list[dict[str, Any]]:

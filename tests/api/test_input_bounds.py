@@ -154,8 +154,9 @@ def test_numbers_are_not_times_in_any_body(app, client, db):
             if not is_datetime(s):
                 continue
             seen += 1
+            headers = callers.for_permission(op.permission)
             for value in (0, 6e-86, "0"):
-                r = client.request(op.method, op.url(), json={prop: value}, headers=callers.for_permission(op.permission))
+                r = client.request(op.method, op.url(), json={prop: value}, headers=headers)
                 problem = _refused(r, f"{op.method} {op.path} {prop}={value!r}")
                 if problem is None and not _problems_about(r, prop):
                     problem = f"{op.method} {op.path} {prop}={value!r}: refused, but not for {prop}"

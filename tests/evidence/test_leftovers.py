@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -175,7 +176,7 @@ class _JobContext:
 
 
 @pytest.mark.slow
-def test_kill_9_of_bwc_ingest_mid_file_leaves_a_part_the_sweep_removes(shell_database, tmp_path, monkeypatch):
+def test_kill_9_of_bwc_ingest_mid_file_leaves_a_part_the_sweep_removes_and_held_no_lock(shell_database, tmp_path, monkeypatch):
     data = tmp_path / "var"
     monkeypatch.setenv("BWC_DATA_DIR", str(data))
     with Session(shell_database) as s:
@@ -197,6 +198,17 @@ def test_kill_9_of_bwc_ingest_mid_file_leaves_a_part_the_sweep_removes(shell_dat
             time.sleep(0.02)
         else:
             pytest.fail("bwc ingest never started writing")
+        # Mid-copy the ingest holds no transaction: another command can write at once
+        # (it once held SQLite's write lock for the whole copy, and `bwc evidence orphans`
+        # died of "database is locked").
+        db_file = shell_database.url.database
+        other = sqlite3.connect(db_file, timeout=0.5, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()

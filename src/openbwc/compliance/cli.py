@@ -12,7 +12,15 @@ from openbwc.compliance import activities as acts
 from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.custody.actor import cli_actor
-from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
+from openbwc.kit.cli import (
+    JSON_OPTION,
+    err_console,
+    handle_errors,
+    print_json,
+    print_table,
+    say,
+    session_scope,
+)
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import parse_instant
 from openbwc.kit.types import MAX_INT
@@ -37,9 +45,9 @@ def _problems(exc: DomainError) -> None:
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     for p in detail.get("errors", []) if isinstance(detail.get("errors"), list) else []:
         if "line" in p:
-            err_console.print(f"  line {p['line']}: {p['code']} ({p['field']}): {p['message']}", highlight=False)
+            say(f"  line {p['line']}: {p['code']} ({p['field']}): {p['message']}", stderr=True)
         elif "path" in p:
-            err_console.print(f"  {p['path']}: {p['message']}", highlight=False)
+            say(f"  {p['path']}: {p['message']}", stderr=True)
 
 
 @activities_app.command("import")

@@ -17,7 +17,7 @@ from openbwc.custody.actor import cli_actor
 from openbwc.evidence import classification as cls
 from openbwc.evidence.cli import evidence_app
 from openbwc.evidence.repository import OPERATOR
-from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table, session_scope
+from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, say, session_scope
 from openbwc.kit.pagination import MAX_OFFSET
 from openbwc.kit.time import isoformat
 
@@ -29,7 +29,7 @@ def _say(json_out: bool, data: dict[str, Any], text: str) -> None:
     if json_out:
         print_json(data)
     else:
-        console.print(text, highlight=False)
+        say(text)
 
 
 @evidence_app.command("categorize")
@@ -164,7 +164,7 @@ def case_show(
         print_json(data)
         return
     n = data["recordings"]
-    console.print(f"case {data['number']}: {data['title']} ({n} recording{'' if n == 1 else 's'})", highlight=False)
+    say(f"case {data['number']}: {data['title']} ({n} recording{'' if n == 1 else 's'})")
     print_table(
         None,
         ["evidence id", "officer", "started", "category", "tags"],

@@ -160,8 +160,8 @@ def test_the_weekly_job_removes_leftovers(db, store, settings, monkeypatch):  # 
 class _JobContext:
     """Just enough of a job's context for the sweep job to run inline."""
 
-    def __init__(self, db, settings) -> None:
-        self.db, self.settings = db, settings
+    def __init__(self, db, job_settings) -> None:
+        self.db, self.settings = db, job_settings
 
     def transaction(self):
         from contextlib import nullcontext
@@ -176,7 +176,9 @@ class _JobContext:
 
 
 @pytest.mark.slow
-def test_kill_9_of_bwc_ingest_mid_file_leaves_a_part_the_sweep_removes_and_held_no_lock(shell_database, tmp_path, monkeypatch):
+def test_kill_9_of_bwc_ingest_mid_file_leaves_a_part_the_sweep_removes_and_held_no_lock(
+    shell_database, tmp_path, monkeypatch
+):
     data = tmp_path / "var"
     monkeypatch.setenv("BWC_DATA_DIR", str(data))
     with Session(shell_database) as s:

@@ -127,3 +127,49 @@ def test_oversized_headers_are_refused_with_a_code(client):
     assert r.status_code == 431
     assert r.json()["code"] == "HEADERS_TOO_LARGE"
     assert client.get("/healthz", headers={"X-Padding": "a" * 4_000}).status_code == 200
+
+
+def test_a_method_only_a_less_specific_path_serves_is_405_on_the_more_specific_one(app, client, db):
+    """``GET /activities/import`` is the import path without GET (405), not the activity "import";
+    ``DELETE .../audio/from-suggestions`` is not the audio range "from-suggestions" (it was a 422)."""
+    import re
+
+    from starlette.routing import compile_path
+
+    from openbwc.kit.http import api_routes
+
+    served: dict[str, set[str]] = {}
+    for path, route in api_routes(app):
+        served.setdefault(path, set()).update(route.methods or ())
+
+    def literal(path: str) -> int:
+        return sum("{" not in seg for seg in path.split("/"))
+
+    headers = role_headers(db, "admin")
+    walked, problems = 0, []
+    for template, methods in served.items():
+        regex = compile_path(template)[0]
+        for other, other_methods in served.items():
+            concrete = re.sub(r"\{[^}]+\}", "0" * 32, other)
+            if literal(other) <= literal(template) or not regex.match(concrete):
+                continue
+            for method in sorted(methods - other_methods - {"HEAD"}):
+                walked += 1
+                r = client.request(method, concrete, headers=headers)
+                allow = set(r.headers.get("allow", "").split(", "))
+                if r.status_code != 405 or not other_methods <= allow:
+                    problems.append(f"{method} {concrete} (a path of {other}): {r.status_code} {r.text[:120]}")
+    assert walked >= 2
+    assert not problems, "\n".join(problems)
+
+
+def test_delete_on_a_path_without_delete_is_405(client, db):
+    r = client.delete(f"/api/v1/redactions/{'0' * 32}/audio/from-suggestions", headers=role_headers(db, "admin"))
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    r = client.get("/api/v1/activities/import", headers=role_headers(db, "admin"))
+    assert (r.status_code, r.json()["code"], r.headers["allow"]) == (405, "METHOD_NOT_ALLOWED", "POST")
+
+
+def test_tus_discovery_is_documented_as_204(app):
+    op = app.openapi()["paths"]["/api/v1/uploads/"]["options"]
+    assert "204" in op["responses"] and "200" not in op["responses"]

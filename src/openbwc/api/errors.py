@@ -26,7 +26,6 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import compile_path
 
 from openbwc.kit.errors import AuthenticationFailed, DomainError, ErrorBody, without_paths
 from openbwc.kit.http import api_routes, declared_permission, request_id
@@ -62,26 +61,16 @@ def error_response(
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"), headers=headers)
 
 
-def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """Every method some route serves at ``path`` (what a 405 lists in ``Allow``)."""
-    methods: set[str] = set()
-    for route_path, route in api_routes(app):
-        regex, _fmt, _conv = compile_path(route_path)
-        if regex.match(path):
-            methods |= set(route.methods or ())
-    if "GET" in methods:
-        methods.add("HEAD")
-    return sorted(methods)
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if _wants_page(request):
             if isinstance(exc, AuthenticationFailed) and request.method == "GET":
                 return RedirectResponse("/login?next=" + request.url.path, status_code=303)
-            return request.app.state.render_error(request, exc.status, exc.code, without_paths(exc.message))
-        return JSONResponse(status_code=exc.status, content=exc.to_dict())
+            page = request.app.state.render_error(request, exc.status, exc.code, without_paths(exc.message))
+            page.headers.update(exc.headers or {})
+            return page
+        return JSONResponse(status_code=exc.status, content=exc.to_dict(), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -102,7 +91,7 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             # Starlette names only the first matching route's methods; a path served by
             # several routes (GET here, POST there) must list them all (RFC 9110).
-            allowed = allowed_methods(request.app, request.url.path)
+            allowed = request.app.state.paths.allowed(request.url.path)
             if allowed:
                 headers["Allow"] = ", ".join(allowed)
                 message = f"{request.method} is not served here; use {', '.join(allowed)}"

@@ -61,7 +61,11 @@ def _tags_out(change: cls.TagChange) -> TagsOut:
     )
 
 
-@router.post("/recordings/{recording_id}/tags", response_model=TagsOut)
+@router.post(
+    "/recordings/{recording_id}/tags",
+    response_model=TagsOut,
+    responses={201: {"model": TagsOut, "description": "At least one tag was new"}},
+)
 def add_tags(
     recording_id: str,
     body: TagsIn,
@@ -113,7 +117,7 @@ def list_cases(
     return Page(items=[_case_out(c, n) for c, n in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("/cases", response_model=CaseOut)
+@router.post("/cases", response_model=CaseOut, responses={201: {"model": CaseOut, "description": "Opened"}})
 def create_case(
     body: CaseIn, request: Request, response: Response, db: Session = DB, caller: Principal = requires(CASES_WRITE)
 ) -> CaseOut:
@@ -145,7 +149,11 @@ def show_case(
     )
 
 
-@router.post("/cases/{number}/recordings", response_model=LinkOut)
+@router.post(
+    "/cases/{number}/recordings",
+    response_model=LinkOut,
+    responses={201: {"model": LinkOut, "description": "At least one recording was linked"}},
+)
 def link_recordings(
     number: str,
     body: LinkIn,

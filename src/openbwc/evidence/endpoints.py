@@ -30,7 +30,12 @@ router = APIRouter(prefix="/api/v1", tags=["evidence"])
 tus_router = tus_module.router
 
 
-@router.post("/recordings", response_model=SubmitOut, status_code=201)
+@router.post(
+    "/recordings",
+    response_model=SubmitOut,
+    status_code=201,
+    responses={200: {"model": SubmitOut, "description": "A duplicate: the recording is already evidence"}},
+)
 def submit_recording(
     body: RecordingSubmit,
     request: Request,

@@ -48,7 +48,7 @@ class TusRoute(APIRoute):
             try:
                 response = await handler(request)
             except DomainError as exc:
-                response = JSONResponse(status_code=exc.status, content=exc.to_dict())
+                response = JSONResponse(status_code=exc.status, content=exc.to_dict(), headers=exc.headers)
                 if exc.status == 412:
                     response.headers["Tus-Version"] = uploads.TUS_VERSION
                 if exc.status == 409 and isinstance(exc.detail, dict) and "offset" in exc.detail:
@@ -90,7 +90,7 @@ def _settings(request: Request) -> Any:
     return request.app.state.settings
 
 
-@router.options("/", dependencies=[public()])
+@router.options("/", status_code=204, dependencies=[public()])
 def discover(request: Request) -> Response:
     """What this server supports (tus discovery; no log-on needed)."""
     return Response(

@@ -18,13 +18,21 @@ class DomainError(Exception):
     code: str = "BAD_REQUEST"
 
     def __init__(
-        self, message: str, *, code: str | None = None, detail: Any = None, keep_changes: bool = False
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        detail: Any = None,
+        keep_changes: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.detail = detail
+        # Headers the protocol wants on this refusal (Content-Range on a 416, Retry-After on a 429).
+        self.headers = headers
         # True when the failure itself must be kept (a failed log-on counted and
         # written to the ledger): the unit of work commits, then the error goes out.
         self.keep_changes = keep_changes

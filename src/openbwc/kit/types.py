@@ -30,7 +30,7 @@ Index = Annotated[int, Interval(ge=0, le=MAX_INT)]
 Ordinal = Annotated[int, Interval(ge=1, le=MAX_INT)]
 
 # YYYY-MM-DD, optionally followed by a time; what comes after the date is left to the parser.
-_ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}.*)?")
+_ISO_8601 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}.*)?")
 _TIME_HINT = "an ISO 8601 date or time such as 2024-03-15T14:05:00Z"
 
 

@@ -11,6 +11,8 @@ worked out from the routes themselves, not written by hand on each one:
 * 400 and 409 where the method changes something (a rule or the stored state says no);
 * what a router declares for its own protocol (tus: 410, 412, 413, 415, 423, 460);
 * ``default`` for anything else (429 after too many log-ons, 500), in the same shape.
+
+Each operation also names the permission it needs (``x-permission``, or ``public``).
 """
 
 from __future__ import annotations
@@ -187,10 +189,13 @@ def install_openapi(app: FastAPI) -> None:
             if not route.include_in_schema:
                 continue
             item = schema["paths"].get(_openapi_path(path), {})
+            _declared, permission = declared_permission(route)
             for method in route.methods or ():
                 operation = item.get(method.lower())
                 if operation is not None:
                     _document_operation(operation, error_statuses(route, method))
+                    # The permission the route declares, for clients (and `make fuzz`) to read.
+                    operation["x-permission"] = permission or "public"
         _drop_unused(schema, ("HTTPValidationError", "ValidationError"))
         app.openapi_schema = schema
         return schema

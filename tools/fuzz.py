@@ -126,7 +126,8 @@ def schemathesis(url: str, token: str, args: argparse.Namespace, phases: str, ex
         "all",
         *extra,
     ]
-    return subprocess.run(cmd, check=False).returncode
+    # In the throwaway directory: schemathesis keeps a cache of what it found where it runs.
+    return subprocess.run(cmd, check=False, cwd=args.workdir).returncode
 
 
 def operations_by_role(url: str, roles: list[str]) -> dict[str, list[str]]:
@@ -159,6 +160,7 @@ def main() -> int:
     roles = [r for r in ROLES if r in args.roles.split(",")]
 
     data = Path(tempfile.mkdtemp(prefix="bwc-fuzz-"))
+    args.workdir = data
     env = {k: v for k, v in os.environ.items() if not k.startswith("BWC_")}
     env.update(
         BWC_DATA_DIR=str(data),

@@ -55,9 +55,9 @@ def head(
 @ledger_app.command("prove")
 @handle_errors
 def prove(
-    seq: int = typer.Argument(..., min=0, max=MAX_INT, help="Entry number (leaf index), from 0."),
+    seq: int = typer.Argument(..., min=-MAX_INT, max=MAX_INT, help="Entry number (leaf index), from 0."),
     tree_size: int = typer.Option(
-        None, "--tree-size", min=0, max=MAX_INT, help="Prove against this tree size instead of the latest head."
+        None, "--tree-size", min=-MAX_INT, max=MAX_INT, help="Prove against this tree size instead of the latest head."
     ),
     json_out: bool = JSON_OPTION,
 ) -> None:
@@ -79,8 +79,8 @@ def prove(
 @ledger_app.command("consistency")
 @handle_errors
 def consistency(
-    first: int = typer.Argument(..., min=0, max=MAX_INT, help="The older tree size."),
-    second: int = typer.Argument(..., min=0, max=MAX_INT, help="The newer tree size."),
+    first: int = typer.Argument(..., min=-MAX_INT, max=MAX_INT, help="The older tree size."),
+    second: int = typer.Argument(..., min=-MAX_INT, max=MAX_INT, help="The newer tree size."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """RFC 6962 consistency proof between two tree sizes."""

@@ -28,7 +28,7 @@ from openbwc.custody.schemas import (
 from openbwc.kit.errors import Conflict
 from openbwc.kit.http import DB, Caller, actor_of, public, requires
 from openbwc.kit.pagination import Limit, Offset, Page
-from openbwc.kit.types import Index
+from openbwc.kit.types import Whole
 from openbwc.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["custody"])
@@ -90,7 +90,7 @@ def list_entries(
 
 @router.get("/ledger/proof/{seq}", response_model=InclusionProofOut, dependencies=[public()])
 def inclusion_proof(
-    seq: Index, db: Session = DB, tree_size: Index | None = Query(None, description="default: the latest signed head")
+    seq: Whole, db: Session = DB, tree_size: Whole | None = Query(None, description="default: the latest signed head")
 ) -> InclusionProofOut:
     """RFC 6962 audit path of entry ``seq``, against the latest signed head unless ``tree_size`` is given."""
     if tree_size is not None:
@@ -108,7 +108,7 @@ def inclusion_proof(
 
 
 @router.get("/ledger/consistency", response_model=ConsistencyOut, dependencies=[public()])
-def consistency_proof(first: Index, second: Index, db: Session = DB) -> ConsistencyOut:
+def consistency_proof(first: Whole, second: Whole, db: Session = DB) -> ConsistencyOut:
     """RFC 6962 proof that the tree of ``second`` entries extends the tree of ``first``."""
     proof = proofs.consistency(db, first, second)
     return ConsistencyOut(first=first, second=second, proof=[h.hex() for h in proof])

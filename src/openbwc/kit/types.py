@@ -26,6 +26,9 @@ MAX_INT = 2**53 - 1
 
 # A count, a position or an index: 0 .. MAX_INT.
 Index = Annotated[int, Interval(ge=0, le=MAX_INT)]
+# A whole number the database can hold, whose sign the service judges with its own code
+# (a ledger entry number below 0 is INVALID_SEQ, not a generic validation error).
+Whole = Annotated[int, Interval(ge=-MAX_INT, le=MAX_INT)]
 # A sequence number that starts at 1.
 Ordinal = Annotated[int, Interval(ge=1, le=MAX_INT)]
 

@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session
 
 from openbwc import __version__
-from openbwc.api import errors
+from openbwc.api import errors, paths
 from openbwc.api.middleware import install_middleware
 from openbwc.compliance import subscribers as compliance_subscribers
 from openbwc.compliance.endpoints import router as compliance_router
@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None, sessions: Callable[[], Session]
     app.include_router(compliance_router)
     console.mount(app)
     errors.install(app)
+    errors.install_openapi(app)
+    paths.install(app)
     install_middleware(app)
     audit_routes(app)
     jobs_runtime.attach(app, settings, enabled=sessions is None)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint test-fast bench clean
+.PHONY: install demo test lint test-fast bench fuzz clean
 
 install: $(STAMP)
 
@@ -30,6 +30,12 @@ test-fast: install
 
 bench: install
 	$(BIN)/python bench/ledger.py
+
+# schemathesis against a running server with each role's API token (docs/api.md).
+# FUZZ_EXAMPLES examples per operation and role (about four minutes on two cores at 8).
+FUZZ_EXAMPLES ?= 8
+fuzz: install
+	$(BIN)/python tools/fuzz.py --examples $(FUZZ_EXAMPLES)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

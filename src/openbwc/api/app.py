@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session
 
 from openbwc import __version__
-from openbwc.api import errors
+from openbwc.api import errors, paths
 from openbwc.api.middleware import install_middleware
 from openbwc.db.session import get_engine, session_factory
 from openbwc.domains import default_registry
@@ -62,6 +62,8 @@ def create_app(
         app.include_router(router)
     console.mount(app, registry)
     errors.install(app)
+    errors.install_openapi(app)
+    paths.install(app)
     install_middleware(app)
     audit_routes(app)
     jobs_runtime.attach(app, settings, registry, enabled=sessions is None)

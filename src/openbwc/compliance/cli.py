@@ -13,9 +13,18 @@ from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence.scope import operator
-from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
+from openbwc.kit.cli import (
+    JSON_OPTION,
+    err_console,
+    handle_errors,
+    print_json,
+    print_table,
+    say,
+    session_scope,
+)
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import parse_instant
+from openbwc.kit.types import MAX_INT
 from openbwc.org import service as org
 
 activities_app = typer.Typer(
@@ -37,9 +46,9 @@ def _problems(exc: DomainError) -> None:
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     for p in detail.get("errors", []) if isinstance(detail.get("errors"), list) else []:
         if "line" in p:
-            err_console.print(f"  line {p['line']}: {p['code']} ({p['field']}): {p['message']}", highlight=False)
+            say(f"  line {p['line']}: {p['code']} ({p['field']}): {p['message']}", stderr=True)
         elif "path" in p:
-            err_console.print(f"  {p['path']}: {p['message']}", highlight=False)
+            say(f"  {p['path']}: {p['message']}", stderr=True)
 
 
 @activities_app.command("import")
@@ -240,7 +249,7 @@ def catch_up(json_out: bool = JSON_OPTION) -> None:
 @handle_errors
 def draw(
     month: str = typer.Option(None, "--month", help="YYYY-MM (default: last month)."),
-    seed: int = typer.Option(None, "--seed", help="Repeat a draw from its ledger entry's seed."),
+    seed: int = typer.Option(None, "--seed", min=0, max=MAX_INT, help="Repeat a draw from its ledger entry's seed."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Draw at least 1% of each officer's recordings of the month for their supervisor."""

@@ -27,7 +27,7 @@ from openbwc.evidence.scope import every_recording, viewer_for
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import parse_instant
 from openbwc.org import service as org
 from openbwc.org.models import Person
@@ -72,8 +72,8 @@ def list_activities(
     until: str | None = None,
     type: str | None = Query(None, max_length=40),
     officer: str | None = Query(None, max_length=40),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ActivityOut]:
     if type and type not in ACTIVITY_TYPES:
         raise ValidationFailed(f"type must be one of {', '.join(ACTIVITY_TYPES)}", code="UNKNOWN_ACTIVITY_TYPE")
@@ -145,8 +145,8 @@ def list_findings(
     officer: str | None = Query(None, max_length=40),
     since: str | None = None,
     until: str | None = None,
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[FindingOut]:
     for name, value in (("code", code), ("status", status)):
         if value and value not in FINDING_CODES:
@@ -184,8 +184,8 @@ def list_unlinked(
     db: Session = DB,
     caller: Principal = requires("compliance:links:read"),
     office: str | None = None,
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, object]:
     """Recordings no activity claims, for a custodian (sealed ones only for oversight)."""
     rows, total = repo.unlinked_recordings(
@@ -242,8 +242,8 @@ def list_reviews(
     caller: Principal = requires("compliance:reviews:read"),
     month: str | None = Query(None, max_length=7),
     status: str | None = Query(None, pattern="^(assigned|reviewed)$"),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ReviewOut]:
     """A supervisor sees the recordings assigned to them; oversight and managers see all."""
     if month:

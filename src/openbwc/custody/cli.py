@@ -20,6 +20,7 @@ from openbwc.custody.verify import verify_ledger
 from openbwc.kit import scope
 from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, session_scope
 from openbwc.kit.errors import DomainError, ValidationFailed
+from openbwc.kit.types import MAX_INT
 from openbwc.settings import get_settings
 
 ledger_app = typer.Typer(help="The custody ledger: signed heads, proofs, verification, export.", no_args_is_help=True)
@@ -55,8 +56,10 @@ def head(
 @ledger_app.command("prove")
 @handle_errors
 def prove(
-    seq: int = typer.Argument(..., help="Entry number (leaf index), from 0."),
-    tree_size: int = typer.Option(None, "--tree-size", help="Prove against this tree size instead of the latest head."),
+    seq: int = typer.Argument(..., min=-MAX_INT, max=MAX_INT, help="Entry number (leaf index), from 0."),
+    tree_size: int = typer.Option(
+        None, "--tree-size", min=-MAX_INT, max=MAX_INT, help="Prove against this tree size instead of the latest head."
+    ),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """RFC 6962 inclusion proof of one entry, against the latest signed head."""
@@ -77,8 +80,8 @@ def prove(
 @ledger_app.command("consistency")
 @handle_errors
 def consistency(
-    first: int = typer.Argument(..., help="The older tree size."),
-    second: int = typer.Argument(..., help="The newer tree size."),
+    first: int = typer.Argument(..., min=-MAX_INT, max=MAX_INT, help="The older tree size."),
+    second: int = typer.Argument(..., min=-MAX_INT, max=MAX_INT, help="The newer tree size."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """RFC 6962 consistency proof between two tree sizes."""

@@ -28,7 +28,8 @@ from openbwc.custody.schemas import (
 from openbwc.kit import scope
 from openbwc.kit.errors import Conflict
 from openbwc.kit.http import DB, Caller, actor_of, public, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
+from openbwc.kit.types import Whole
 from openbwc.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["custody"])
@@ -42,7 +43,7 @@ def latest_head(db: Session = DB) -> HeadOut:
 
 @router.get("/ledger/heads", response_model=Page[NumberedHeadOut], dependencies=[public()])
 def head_history(
-    db: Session = DB, limit: int = Query(50, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)
+    db: Session = DB, limit: Limit = 50, offset: Offset = 0
 ) -> Page[NumberedHeadOut]:
     """Every signed head, newest first: keep them, and check later heads are consistent with them."""
     rows = repository.heads(db, limit=limit, offset=offset, newest_first=True)
@@ -76,8 +77,8 @@ def list_entries(
     evidence_sha256: str | None = Query(None, pattern="^[0-9a-fA-F]{64}$"),
     outcome: Literal["success", "failure", "denied"] | None = None,
     order: Literal["newest", "oldest"] = "newest",
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[EntryOut]:
     """Entries for a ledger audit (oversight). Listing them is itself recorded in the ledger."""
     items, total = reports.list_entries(
@@ -90,7 +91,7 @@ def list_entries(
 
 @router.get("/ledger/proof/{seq}", response_model=InclusionProofOut, dependencies=[public()])
 def inclusion_proof(
-    seq: int, db: Session = DB, tree_size: int | None = Query(None, description="default: the latest signed head")
+    seq: Whole, db: Session = DB, tree_size: Whole | None = Query(None, description="default: the latest signed head")
 ) -> InclusionProofOut:
     """RFC 6962 audit path of entry ``seq``, against the latest signed head unless ``tree_size`` is given."""
     if tree_size is not None:
@@ -108,7 +109,7 @@ def inclusion_proof(
 
 
 @router.get("/ledger/consistency", response_model=ConsistencyOut, dependencies=[public()])
-def consistency_proof(first: int, second: int, db: Session = DB) -> ConsistencyOut:
+def consistency_proof(first: Whole, second: Whole, db: Session = DB) -> ConsistencyOut:
     """RFC 6962 proof that the tree of ``second`` entries extends the tree of ``first``."""
     proof = proofs.consistency(db, first, second)
     return ConsistencyOut(first=first, second=second, proof=[h.hex() for h in proof])

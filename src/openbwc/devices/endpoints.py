@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from openbwc.devices import repository as repo
@@ -32,8 +31,9 @@ from openbwc.devices.schemas import (
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import utcnow
+from openbwc.kit.types import AwareInstant
 from openbwc.org import repository as org_repo
 from openbwc.org import service as org
 
@@ -54,8 +54,8 @@ def list_cameras(
     holder: str | None = Query(None, max_length=40, description="Badge of the current holder"),
     q: str | None = Query(None, max_length=60, description="Part of a serial"),
     silent: bool = Query(False, description="Only DEVICE_SILENT cameras"),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[CameraOut]:
     if status and status not in CAMERA_STATUSES:
         raise ValidationFailed(f"status must be one of {', '.join(CAMERA_STATUSES)}", code="INVALID_STATUS")
@@ -92,7 +92,7 @@ def get_camera(serial: str, db: Session = DB, _: Principal = requires("devices:c
 @router.get("/cameras/{serial}/holder", response_model=HolderOut)
 def camera_holder(
     serial: str,
-    at: AwareDatetime | None = Query(None, description="The instant asked about; default now"),
+    at: AwareInstant | None = Query(None, description="The instant asked about; default now"),
     db: Session = DB,
     _: Principal = requires("devices:cameras:read"),
 ) -> HolderOut:

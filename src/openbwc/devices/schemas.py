@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from openbwc.devices.models import Dock, MalfunctionReport
 from openbwc.devices.service import CameraHistory, CameraView
+from openbwc.kit.types import AwareInstant
 
 
 class CameraCreate(BaseModel):
@@ -93,13 +94,13 @@ class IssueRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     badge: str = Field(min_length=1, max_length=40)
-    at: AwareDatetime | None = Field(default=None, description="A past hand-over time; default now")
+    at: AwareInstant | None = Field(default=None, description="A past hand-over time; default now")
 
 
 class ReturnRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: AwareDatetime | None = None
+    at: AwareInstant | None = None
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -114,8 +115,8 @@ class MalfunctionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = Field(min_length=1, max_length=2000)
-    window_start: AwareDatetime | None = Field(default=None, description="When the problem began, if known")
-    window_end: AwareDatetime | None = Field(default=None, description="Default: now")
+    window_start: AwareInstant | None = Field(default=None, description="When the problem began, if known")
+    window_end: AwareInstant | None = Field(default=None, description="Default: now")
 
 
 class HolderOut(BaseModel):
@@ -152,7 +153,7 @@ class CameraReport(BaseModel):
     battery_health_pct: int | None = Field(default=None, ge=0, le=100)
     storage_used_pct: float | None = Field(default=None, ge=0, le=100)
     firmware: str | None = Field(default=None, max_length=40)
-    last_upload_at: AwareDatetime | None = None
+    last_upload_at: AwareInstant | None = None
 
 
 class TelemetryBatch(BaseModel):

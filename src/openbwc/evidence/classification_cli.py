@@ -16,7 +16,8 @@ import typer
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import classification as cls
 from openbwc.evidence.scope import operator
-from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table, session_scope
+from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, say, session_scope
+from openbwc.kit.pagination import MAX_OFFSET
 from openbwc.kit.time import isoformat
 
 case_app = typer.Typer(help="Cases: create, list, show, link and unlink recordings.", no_args_is_help=True)
@@ -27,7 +28,7 @@ def _say(json_out: bool, data: dict[str, Any], text: str) -> None:
     if json_out:
         print_json(data)
     else:
-        console.print(text, highlight=False)
+        say(text)
 
 
 @handle_errors
@@ -125,7 +126,7 @@ def case_create(
 def case_list(
     search: str = typer.Option(None, "--search", "-q", help="Part of the number or the title."),
     limit: int = typer.Option(50, min=1, max=1000),
-    offset: int = typer.Option(0, min=0),
+    offset: int = typer.Option(0, min=0, max=MAX_OFFSET),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Cases, newest first."""
@@ -147,7 +148,7 @@ def case_list(
 def case_show(
     number: str,
     limit: int = typer.Option(100, min=1, max=1000),
-    offset: int = typer.Option(0, min=0),
+    offset: int = typer.Option(0, min=0, max=MAX_OFFSET),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """A case and its recordings."""
@@ -159,7 +160,7 @@ def case_show(
         print_json(data)
         return
     n = data["recordings"]
-    console.print(f"case {data['number']}: {data['title']} ({n} recording{'' if n == 1 else 's'})", highlight=False)
+    say(f"case {data['number']}: {data['title']} ({n} recording{'' if n == 1 else 's'})")
     print_table(
         None,
         ["evidence id", "officer", "started", "category", "tags"],

@@ -22,7 +22,7 @@ from openbwc.evidence.schemas import (
 )
 from openbwc.identity.service import Principal
 from openbwc.kit.http import DB, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
@@ -61,7 +61,11 @@ def _tags_out(change: cls.TagChange) -> TagsOut:
     )
 
 
-@router.post("/recordings/{recording_id}/tags", response_model=TagsOut)
+@router.post(
+    "/recordings/{recording_id}/tags",
+    response_model=TagsOut,
+    responses={201: {"model": TagsOut, "description": "At least one tag was new"}},
+)
 def add_tags(
     recording_id: str,
     body: TagsIn,
@@ -104,8 +108,8 @@ def list_cases(
     db: Session = DB,
     caller: Principal = requires(CASES_READ),
     q: str | None = Query(None, max_length=200, description="part of the number or the title"),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[CaseOut]:
     rows, total = cls.list_cases(
         db, actor_of(request, caller), service.viewer_for(db, caller), search=q, limit=limit, offset=offset
@@ -113,7 +117,7 @@ def list_cases(
     return Page(items=[_case_out(c, n) for c, n in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("/cases", response_model=CaseOut)
+@router.post("/cases", response_model=CaseOut, responses={201: {"model": CaseOut, "description": "Opened"}})
 def create_case(
     body: CaseIn, request: Request, response: Response, db: Session = DB, caller: Principal = requires(CASES_WRITE)
 ) -> CaseOut:
@@ -129,8 +133,8 @@ def show_case(
     request: Request,
     db: Session = DB,
     caller: Principal = requires(CASES_READ),
-    limit: int = Query(100, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> CaseDetailOut:
     """The case and the recordings linked to it that the caller may see."""
     view = cls.show_case(
@@ -145,7 +149,11 @@ def show_case(
     )
 
 
-@router.post("/cases/{number}/recordings", response_model=LinkOut)
+@router.post(
+    "/cases/{number}/recordings",
+    response_model=LinkOut,
+    responses={201: {"model": LinkOut, "description": "At least one recording was linked"}},
+)
 def link_recordings(
     number: str,
     body: LinkIn,

@@ -19,7 +19,15 @@ from openbwc.evidence import export as export_module
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.scope import operator
-from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
+from openbwc.kit.cli import (
+    JSON_OPTION,
+    err_console,
+    handle_errors,
+    print_error,
+    print_json,
+    print_table,
+    session_scope,
+)
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import isoformat
 from openbwc.settings import get_settings
@@ -144,7 +152,7 @@ def ingest_command(
             ],
         )
     for code, message in errors:
-        err_console.print(f"[bold red]error[/] {code}: {message}", highlight=False)
+        print_error(code, message)
     if errors:
         raise typer.Exit(2)
 
@@ -187,9 +195,7 @@ def verify_command(
         typer.echo(f"checked {report.checked} object(s), {report.bytes} bytes")
         for p in problems:
             where = ", ".join(p["evidence_ids"]) or "-"
-            err_console.print(
-                f"[bold red]{p['problem'].upper()}[/] {p['sha256']} ({p['key']}) in {where}", highlight=False
-            )
+            print_error(p["problem"].upper(), f"{p['sha256']} ({p['key']}) in {where}", label="problem")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
@@ -22,15 +21,21 @@ from openbwc.evidence.schemas import (
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.http import DB, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc
+from openbwc.kit.types import Instant
 from openbwc.storage import open_store
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 tus_router = tus_module.router
 
 
-@router.post("/recordings", response_model=SubmitOut, status_code=201)
+@router.post(
+    "/recordings",
+    response_model=SubmitOut,
+    status_code=201,
+    responses={200: {"model": SubmitOut, "description": "A duplicate: the recording is already evidence"}},
+)
 def submit_recording(
     body: RecordingSubmit,
     request: Request,
@@ -70,10 +75,10 @@ def list_recordings(
     office: str | None = Query(None, max_length=12),
     flag: str | None = Query(None, max_length=40),
     category: str | None = Query(None, max_length=40),
-    start_from: datetime | None = None,
-    start_to: datetime | None = None,
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    start_from: Instant | None = None,
+    start_to: Instant | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[RecordingOut]:
     for value in (start_from, start_to):
         if value is not None and value.tzinfo is None:
@@ -111,8 +116,8 @@ def list_quarantine(
     db: Session = DB,
     caller: Principal = requires("evidence:quarantine:read"),
     status: str | None = Query("held", max_length=20),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[QuarantineOut]:
     rows, total = quarantine.list_quarantine(
         db, actor_of(request, caller), status=status or None, limit=limit, offset=offset

@@ -17,7 +17,13 @@ cut off, so nothing is deleted silently:
 
 Only objects older than the grace period count: a younger one may belong to an
 ingest still in flight. The listing is streamed and checked against the
-database ~1,000 keys per query, so the sweep's memory does not grow with the store.
+database ~1,000 keys per query, so the sweep's memory does not grow with the store;
+each query's transaction ends before the listing goes on, so a long listing never
+holds SQLite's write lock against an ingest.
+
+Every run, whatever its action, also removes the temporary files crashes left
+behind (:mod:`openbwc.evidence.leftovers`): they are not evidence and no one
+will come back for them.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
+from openbwc.evidence import leftovers
 from openbwc.evidence import repository as repo
 from openbwc.evidence.models import QuarantineItem
 from openbwc.kit.errors import ValidationFailed
@@ -47,6 +54,8 @@ BATCH = 1000
 NAMED = 1000
 # Deleting or adopting with a shorter grace would race ingests that are still running.
 MIN_GRACE_H_TO_CHANGE = 1.0
+# Ten years: more than any footage is kept unclaimed, and a period a clock can still subtract.
+MAX_GRACE_H = 87_600
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,15 @@ class SweepReport:
     # Candidates the re-check saved: a row appeared, or the object changed or went away.
     kept: int = 0
     damaged: int = 0  # not adopted: the bytes do not match their content address
+    # Crash leftovers (temporary files): found older than the grace, and removed.
+    temporaries: int = 0
+    temporary_bytes: int = 0
+    temporaries_young: int = 0
+    temporaries_removed: int = 0
+    temporaries_removed_bytes: int = 0
     orphans: list[Orphan] = field(default_factory=list)
     quarantine_ids: list[str] = field(default_factory=list)
+    leftovers: list[leftovers.Leftover] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -94,6 +110,11 @@ class SweepReport:
             "adopted": self.adopted,
             "kept": self.kept,
             "damaged": self.damaged,
+            "temporaries": self.temporaries,
+            "temporary_bytes": self.temporary_bytes,
+            "temporaries_young": self.temporaries_young,
+            "temporaries_removed": self.temporaries_removed,
+            "temporaries_removed_bytes": self.temporaries_removed_bytes,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,6 +123,7 @@ class SweepReport:
             "orphans": [o.to_dict() for o in self.orphans],
             "named": len(self.orphans),
             "quarantine_ids": self.quarantine_ids,
+            "leftovers": [t.to_dict() for t in self.leftovers],
         }
 
 
@@ -109,9 +131,14 @@ def check_request(action: str, reason: str | None, grace_hours: float) -> str | 
     """Refuse bad input before anything is read or changed; the reason, stripped."""
     if action not in ACTIONS:
         raise ValidationFailed(f"unknown sweep action {action!r}: use one of {', '.join(ACTIONS)}", code="BAD_ACTION")
-    if not isinstance(grace_hours, int | float) or not math.isfinite(grace_hours) or grace_hours < 0:
+    if (
+        not isinstance(grace_hours, int | float)
+        or not math.isfinite(grace_hours)
+        or not 0 <= grace_hours <= MAX_GRACE_H
+    ):
         raise ValidationFailed(
-            f"the grace period must be a number of hours, 0 or more (got {grace_hours!r})", code="INVALID_GRACE"
+            f"the grace period must be a number of hours from 0 to {MAX_GRACE_H} (got {grace_hours!r})",
+            code="INVALID_GRACE",
         )
     text = (reason or "").strip() or None
     if action != "report":
@@ -160,6 +187,8 @@ def find_orphans(
 
 def _unreferenced(session: Session, batch: list[ListedObject]) -> Iterator[Orphan]:
     referenced = repo.referenced_keys(session, [o.key for o in batch])
+    # End the read before listing on: with SQLite a transaction holds the write lock.
+    session.commit()
     for o in batch:
         if o.key not in referenced:
             yield Orphan(o.key, sha256_of_key(o.key), o.size, o.modified)
@@ -183,8 +212,14 @@ def sweep(
     reason: str | None = None,
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    scratch: leftovers.Scratch | None = None,
 ) -> SweepReport:
     """Find orphans older than ``grace_hours``; report, delete or adopt them; ledger the run.
+
+    Temporary files older than ``grace_hours`` (the store's, and with ``scratch``
+    also tus staging files and job scratch directories) are removed whatever the
+    action, each with an ``evidence:temporary:delete`` entry, when the grace is at
+    least ``MIN_GRACE_H_TO_CHANGE``; with a shorter one they are only counted.
 
     ``now`` is for tests (a fake clock instead of waiting a day). A deletion or an
     adoption is committed with its ledger entry before the next one starts, so a
@@ -205,6 +240,7 @@ def sweep(
             _delete(session, store, actor, orphan, cutoff, note or "", report)
         elif action == "adopt":
             _adopt(session, store, actor, orphan, cutoff, note or "", report)
+    _sweep_leftovers(session, store, actor, report, cutoff, scratch)
     custody.record(
         session,
         actor=actor,
@@ -216,6 +252,29 @@ def sweep(
     )
     session.flush()
     return report
+
+
+def _sweep_leftovers(
+    session: Session,
+    store: ObjectStore,
+    actor: Actor,
+    report: SweepReport,
+    cutoff: datetime,
+    scratch: leftovers.Scratch | None,
+) -> None:
+    removing = report.grace_hours >= MIN_GRACE_H_TO_CHANGE
+    note = f"a temporary file untouched for over {report.grace_hours:g} h: left by a process that stopped mid-write"
+    for item in leftovers.find(session, store, scratch):
+        if item.modified > cutoff:
+            report.temporaries_young += 1
+            continue
+        report.temporaries += 1
+        report.temporary_bytes += item.size
+        if len(report.leftovers) < NAMED:
+            report.leftovers.append(item)
+        if removing and leftovers.remove(session, store, actor, item, cutoff, note):
+            report.temporaries_removed += 1
+            report.temporaries_removed_bytes += item.size
 
 
 def _delete(

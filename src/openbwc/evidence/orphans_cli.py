@@ -3,7 +3,8 @@
 Stored objects that no row references (an ingest stopped between storing and
 recording). Report only by default; ``--delete`` and ``--adopt`` need a reason,
 which goes to the custody ledger. Exit status 2 with ``error CODE: message`` on
-bad input, and nothing changed.
+bad input, and nothing changed. Every run also removes the temporary files that
+stopped writes left (older than the grace period; see evidence.leftovers).
 
 ``evidence/cli.py`` puts the command in ``bwc evidence``.
 """
@@ -14,7 +15,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from openbwc.custody.actor import cli_actor
-from openbwc.evidence import orphans
+from openbwc.evidence import leftovers, orphans
 from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat
@@ -52,7 +53,14 @@ def orphans_command(
 
         with session_scope() as db:
             report = orphans.sweep(
-                db, store, cli_actor(), grace_hours=grace, action=action, reason=reason, progress=advance
+                db,
+                store,
+                cli_actor(),
+                grace_hours=grace,
+                action=action,
+                reason=reason,
+                progress=advance,
+                scratch=leftovers.Scratch.of(settings),
             )
     if json_out:
         print_json(report.to_dict())
@@ -84,3 +92,20 @@ def orphans_command(
         console.print("nothing changed: --adopt holds them for a custodian, --delete removes them", highlight=False)
     if report.foreign:
         console.print(f"{report.foreign} object(s) are not content addresses: not openbwc's, left alone")
+    if report.leftovers:
+        print_table(
+            f"Temporary files left by stopped writes (older than {report.grace_hours:g} h)",
+            ["kind", "name", "size", "modified"],
+            [(t.kind, t.name, t.size, isoformat(t.modified)) for t in report.leftovers],
+        )
+    if report.temporaries or report.temporaries_young:
+        removed = (
+            f"removed {report.temporaries_removed} ({report.temporaries_removed_bytes} bytes)"
+            if report.grace_hours >= orphans.MIN_GRACE_H_TO_CHANGE
+            else f"none removed (a grace under {orphans.MIN_GRACE_H_TO_CHANGE:g} h only counts them)"
+        )
+        console.print(
+            f"{report.temporaries} temporary file(s) older than {report.grace_hours:g} h, "
+            f"{report.temporary_bytes} bytes: {removed}; {report.temporaries_young} younger left alone",
+            highlight=False,
+        )

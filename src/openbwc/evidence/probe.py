@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 import av
 
+from openbwc.kit.errors import describe, without_paths
 from openbwc.kit.time import parse_instant
 
 # Leading bytes of containers cameras write: a file that starts like one but will
@@ -39,7 +40,11 @@ class ProbeInfo:
 
 
 class ProbeFailed(Exception):
+    """Why a file is not usable video. The message goes to the dock or person that sent the
+    file and into the quarantine record, so it never names a file on this server."""
+
     def __init__(self, code: str, message: str) -> None:
+        message = without_paths(message)
         super().__init__(message)
         self.code = code
         self.message = message
@@ -79,7 +84,9 @@ def probe(reader: BinaryIO | str, size: int) -> ProbeInfo:
         container = av.open(reader, mode="r")
     except (av.error.FFmpegError, ValueError, OSError) as exc:
         if _looks_like_video(head):
-            raise ProbeFailed("TRUNCATED", f"the file starts like a video but cannot be read to the end: {exc}")
+            raise ProbeFailed(
+                "TRUNCATED", f"the file starts like a video but cannot be read to the end: {describe(exc)}"
+            )
         raise ProbeFailed("NOT_VIDEO", "the file is not a video FFmpeg can read")
     with container:
         if not container.streams.video:
@@ -125,7 +132,7 @@ def _check_tail(
             packet_end = packet.pts + (packet.duration or 0)
             last_end = packet_end if last_end is None else max(last_end, packet_end)
     except av.error.FFmpegError as exc:
-        raise ProbeFailed("TRUNCATED", f"the file ends in the middle of its video data: {exc}")
+        raise ProbeFailed("TRUNCATED", f"the file ends in the middle of its video data: {describe(exc)}")
     if last_end is None:
         raise ProbeFailed("TRUNCATED", "the file has no video data where its index says the video ends")
     start = vs.start_time or 0

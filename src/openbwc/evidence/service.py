@@ -169,6 +169,9 @@ def ingest_paths(
         source="cli", manifest=manifest, camera_serial=camera, officer_badge=officer, recorded_start=recorded_start
     )
     ing.resolve_parties(session, ctx)
+    # No transaction stays open while the bytes are copied (as for tus uploads): with SQLite
+    # it holds the write lock, and every other command would wait on a long file, then fail.
+    session.commit()
     entries = {f.name: f for f in manifest.files} if manifest else {}
     files: list[incoming.Incoming] = []
     try:

@@ -6,7 +6,8 @@ weekly run is a job row with status, progress and log like any other.
 "Due" is read from the ledger (the last ``evidence:verify:run``), so a server
 restarted daily still checks weekly, and several servers sharing a database
 see each other's runs. The orphan sweep is queued the same way, a week after the
-last ``evidence:orphan:sweep`` of any kind; it only reports, never deletes.
+last ``evidence:orphan:sweep`` of any kind; it only reports orphans, never deletes
+them, and removes the temporary files crashes left (never evidence).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from openbwc.custody import SYSTEM
-from openbwc.evidence import orphans, uploads, verification
+from openbwc.evidence import leftovers, orphans, uploads, verification
 from openbwc.evidence import repository as repo
 from openbwc.jobs import periodic, task
 from openbwc.jobs import service as jobs
@@ -94,11 +95,24 @@ ORPHAN_INTERVAL = timedelta(days=7)
 
 @task(ORPHAN_KIND, timeout_s=24 * 3600)
 def orphan_sweep_job(ctx: JobContext) -> dict:
-    """List the store; count the objects no row references. Report only: deleting is a person's decision."""
+    """List the store; count the objects no row references (deleting those is a person's decision);
+    remove the temporary files older than the grace period that crashes left behind."""
     with ctx.transaction() as s:
         ctx.progress(0.0, "listing the object store")
-        report = orphans.sweep(s, open_store(ctx.settings), SYSTEM, grace_hours=ctx.settings.orphan_grace_h)
+        report = orphans.sweep(
+            s,
+            open_store(ctx.settings),
+            SYSTEM,
+            grace_hours=ctx.settings.orphan_grace_h,
+            scratch=leftovers.Scratch.of(ctx.settings),
+        )
         result = report.counts()
+        if report.temporaries_removed:
+            log.warning(
+                "orphan sweep: removed %d temporary file(s), %d bytes, left by stopped writes",
+                report.temporaries_removed,
+                report.temporaries_removed_bytes,
+            )
         if report.found:
             log.warning(
                 "orphan sweep: %d stored object(s), %d bytes, referenced by no row (`bwc evidence orphans`)",

@@ -48,7 +48,7 @@ class TusRoute(APIRoute):
             try:
                 response = await handler(request)
             except DomainError as exc:
-                response = JSONResponse(status_code=exc.status, content=exc.to_dict())
+                response = JSONResponse(status_code=exc.status, content=exc.to_dict(), headers=exc.headers)
                 if exc.status == 412:
                     response.headers["Tus-Version"] = uploads.TUS_VERSION
                 if exc.status == 409 and isinstance(exc.detail, dict) and "offset" in exc.detail:
@@ -59,7 +59,18 @@ class TusRoute(APIRoute):
         return with_tus_headers
 
 
-router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"], route_class=TusRoute)
+# The protocol's own refusals, documented with the one error body (api.errors fills it in).
+TUS_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "OFFSET_MISMATCH (the detail and Upload-Offset give the server's offset) or UPLOAD_FINISHED"},
+    410: {"description": "UPLOAD_GONE: terminated or expired; start a new upload"},
+    412: {"description": "TUS_VERSION_UNSUPPORTED: send Tus-Resumable: 1.0.0"},
+    413: {"description": "FILE_TOO_LARGE, UPLOAD_OVERFLOW or UPLOAD_METADATA_TOO_LARGE"},
+    415: {"description": "UNSUPPORTED_MEDIA_TYPE: PATCH bodies are application/offset+octet-stream"},
+    423: {"description": "UPLOAD_LOCKED: another request is writing to this upload"},
+    460: {"description": "CHECKSUM_MISMATCH: the chunk was discarded; send it again"},
+}
+
+router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"], route_class=TusRoute, responses=TUS_ERRORS)
 
 
 def _check_version(request: Request) -> None:
@@ -79,7 +90,7 @@ def _settings(request: Request) -> Any:
     return request.app.state.settings
 
 
-@router.options("/", dependencies=[public()])
+@router.options("/", status_code=204, dependencies=[public()])
 def discover(request: Request) -> Response:
     """What this server supports (tus discovery; no log-on needed)."""
     return Response(
@@ -191,8 +202,8 @@ async def _receive(request: Request, db: Session, caller: Principal, upload: Upl
                 code="OFFSET_MISMATCH",
                 detail={"offset": upload.offset},
             )
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > upload.length - upload.offset:
+        declared = uploads.declared_length(request.headers.get("content-length"))
+        if declared is not None and declared > upload.length - upload.offset:
             raise FileTooLarge(
                 f"the request carries {declared} bytes; only {upload.length - upload.offset} remain of Upload-Length",
                 code="UPLOAD_OVERFLOW",

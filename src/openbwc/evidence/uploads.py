@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -37,6 +38,7 @@ from openbwc.evidence.ingest import printable
 from openbwc.evidence.models import UploadSession
 from openbwc.kit.errors import Conflict, DomainError, NotFound, ValidationFailed
 from openbwc.kit.time import utcnow
+from openbwc.kit.types import MAX_INT
 from openbwc.settings import Settings
 from openbwc.storage import direct
 from openbwc.storage.base import CHUNK, WRITEBACK_EVERY, FileTooLarge, start_writeback
@@ -124,17 +126,41 @@ def rehash(path: Path, length: int) -> Any:
 # --- headers ----------------------------------------------------------------------------
 
 
+# tus says metadata is "small" without a number; a dock sends a file name and a type or two.
+# These bounds keep a row's ``meta`` small whatever a client sends (1 MiB was once stored).
+MAX_METADATA_BYTES = 4096  # the header as sent (base64 included)
+MAX_METADATA_KEYS = 32
+MAX_METADATA_KEY = 64  # characters in one key
+
+
+class MetadataTooLarge(DomainError):
+    status = 413
+    code = "UPLOAD_METADATA_TOO_LARGE"
+
+
 def parse_metadata(header: str | None) -> dict[str, str]:
-    """``Upload-Metadata: key base64,key2 base64``: values decoded as UTF-8."""
+    """``Upload-Metadata: key base64,key2 base64``: values decoded as UTF-8, within the bounds above."""
     out: dict[str, str] = {}
     if not header:
         return out
-    for pair in header.split(","):
+    if len(header) > MAX_METADATA_BYTES:
+        raise MetadataTooLarge(
+            f"Upload-Metadata is {len(header)} bytes; at most {MAX_METADATA_BYTES} are accepted "
+            "(a file name and a few small values)",
+            detail={"max_bytes": MAX_METADATA_BYTES},
+        )
+    pairs = header.split(",")
+    if len(pairs) > MAX_METADATA_KEYS:
+        raise MetadataTooLarge(
+            f"Upload-Metadata has {len(pairs)} pairs; at most {MAX_METADATA_KEYS} are accepted",
+            detail={"max_keys": MAX_METADATA_KEYS},
+        )
+    for pair in pairs:
         pair = pair.strip()
         if not pair:
             continue
         key, _, value = pair.partition(" ")
-        if not key or " " in value.strip() or key in out:
+        if not key or len(key) > MAX_METADATA_KEY or " " in value.strip() or key in out:
             raise ValidationFailed(f"Upload-Metadata: cannot read {pair[:40]!r}", code="INVALID_UPLOAD_METADATA")
         try:
             out[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8") if value.strip() else ""
@@ -167,10 +193,27 @@ def parse_checksum(header: str | None) -> bytes | None:
     return digest
 
 
+# ASCII digits only (``str.isdigit`` also takes "²" and "٣"), and no more of them than
+# MAX_INT has: a 5,000-digit header is refused before ``int`` is asked to read it.
+_BYTE_COUNT = re.compile(rf"[0-9]{{1,{len(str(MAX_INT))}}}")
+
+
 def parse_length(value: str | None, header: str) -> int:
-    if value is None or not value.strip().isdigit():
-        raise ValidationFailed(f"{header} must be a non-negative whole number of bytes", code="INVALID_UPLOAD_HEADER")
-    return int(value.strip())
+    """A byte count from a tus header (``Upload-Length``, ``Upload-Offset``): 0 .. MAX_INT, else 422."""
+    text = (value or "").strip()
+    if not _BYTE_COUNT.fullmatch(text) or int(text) > MAX_INT:
+        raise ValidationFailed(
+            f"{header} must be a whole number of bytes from 0 to {MAX_INT}",
+            code="INVALID_UPLOAD_HEADER",
+            detail={"header": header, "max": MAX_INT},
+        )
+    return int(text)
+
+
+def declared_length(value: str | None) -> int | None:
+    """``Content-Length`` when it is a byte count we can read, else None (the body is counted anyway)."""
+    text = (value or "").strip()
+    return int(text) if _BYTE_COUNT.fullmatch(text) else None
 
 
 # --- lifecycle --------------------------------------------------------------------------

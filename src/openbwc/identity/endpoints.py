@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
 from openbwc.identity import repository as repo
@@ -25,7 +25,7 @@ from openbwc.identity.schemas import (
 )
 from openbwc.identity.service import Principal
 from openbwc.kit.http import DB, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -55,8 +55,8 @@ def list_accounts(
     _: Principal = requires("identity:accounts:read"),
     role: str | None = None,
     kind: str | None = None,
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[AccountOut]:
     rows, total = repo.list_accounts(db, limit=limit, offset=offset, role=role, kind=kind)
     roles = repo.roles_for_accounts(db, [a.id for a in rows])

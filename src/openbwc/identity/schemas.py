@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openbwc.kit.types import AwareInstant
+
 
 class AccountOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -69,7 +71,7 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120)
-    expires_at: datetime | None = None
+    expires_at: AwareInstant | None = None
 
 
 class TokenOut(BaseModel):

@@ -14,7 +14,7 @@ from openbwc.jobs import service
 from openbwc.jobs.schemas import JobDetail, JobOut
 from openbwc.kit import scope
 from openbwc.kit.http import DB, Caller, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -30,8 +30,8 @@ def list_jobs(
     caller: Caller = requires("media:jobs:read"),
     status: str | None = None,
     kind: str | None = Query(None, max_length=80),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[JobOut]:
     rows, total = service.list_jobs(
         db, _scope(db, request, caller), status=status, kind=kind, limit=limit, offset=offset

@@ -29,7 +29,7 @@ from openbwc.db.session import unit_of_work
 from openbwc.jobs import service
 from openbwc.jobs.models import Job
 from openbwc.jobs.registry import TaskSpec
-from openbwc.kit.errors import DomainError
+from openbwc.kit.errors import DomainError, describe
 from openbwc.kit.registry import Registry
 from openbwc.kit.time import utcnow
 from openbwc.settings import Settings
@@ -226,7 +226,9 @@ class Runtime:
             outcome = (exc.code, exc.message, True)
         except Exception as exc:
             log.error("job %s (%s) attempt %s failed:\n%s", job_id, kind, ctx.attempt, traceback.format_exc())
-            outcome = (type(exc).__name__.upper(), str(exc) or type(exc).__name__, False)
+            # The log above has the whole story for the operator; the job's error is shown to
+            # users, so it says what failed without the server's file names.
+            outcome = (type(exc).__name__.upper(), describe(exc), False)
         finally:
             beat.stopped.set()
             shutil.rmtree(workdir, ignore_errors=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from openbwc.jobs.models import FINISHED, JOB_STATUSES, MAX_LOG_LINES, Job, JobRecording
 from openbwc.jobs.registry import TaskSpec, spec_of
-from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
+from openbwc.kit.errors import Conflict, NotFound, ValidationFailed, without_paths
 from openbwc.kit.scope import RecordingScope
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.settings import Settings, get_settings
@@ -300,6 +300,7 @@ def finish_ok(job: Job, result: dict[str, Any] | None) -> None:
 def finish_failed(session: Session, job: Job, code: str, message: str, *, permanent: bool, settings: Settings) -> int:
     """Record a failed attempt; returns the back-off in ms when it will be retried, else -1."""
     now = utcnow()
+    message = without_paths(message)  # job errors are shown to users (API, console, CLI)
     job.error_code, job.error = code, message[:4000]
     job.updated_at = now
     if permanent or job.attempts >= job.max_attempts:

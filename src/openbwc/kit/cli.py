@@ -3,6 +3,14 @@
 Commands print tables for people and, with ``--json``, JSON for scripts.
 Domain errors become one line on stderr with their code, and exit status 2
 (1 is kept for "checked and found a problem", e.g. a failed verification).
+A database that is busy (SQLite's write lock held past the busy timeout by a
+long command, a PostgreSQL lock or serialization conflict) or out of reach is
+``DATABASE_BUSY`` / ``DATABASE_UNAVAILABLE`` with exit status 75 (EX_TEMPFAIL):
+nothing was changed, and the same command can simply be run again.
+
+What is printed comes from data (names, reasons, permission strings), so Rich
+reads no markup and no emoji codes in it: a permission ``evidence:ledger:read``
+must not come out as "evidence📒read".
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ from uuid import UUID
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from rich.text import Text
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from openbwc.db.session import get_engine, session_factory, unit_of_work
@@ -31,8 +40,11 @@ from openbwc.settings import get_settings
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
+console = Console(emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
+
+# sysexits.h EX_TEMPFAIL: a temporary failure; the same command may succeed if run again.
+EXIT_RETRY = 75
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
@@ -55,13 +67,28 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, default=_default, indent=2) + "\n")
 
 
+def _cell(value: Any) -> Text:
+    # Text, not str: Rich reads markup ("[red]") and emoji codes (":ledger:") in a str.
+    return Text("" if value is None else (isoformat(value) or "") if isinstance(value, datetime) else str(value))
+
+
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    table = Table(title=title, show_lines=False)
+    table = Table(title=Text(title) if title else None, show_lines=False)
     for col in columns:
-        table.add_column(col)
+        table.add_column(Text(col))
     for row in rows:
-        table.add_row(*["" if v is None else (isoformat(v) if isinstance(v, datetime) else str(v)) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     console.print(table)
+
+
+def say(text: str, *, stderr: bool = False) -> None:
+    """Print a line built from data: no markup, emoji or highlighting read into it."""
+    (err_console if stderr else console).print(text, markup=False, emoji=False, highlight=False)
+
+
+def print_error(code: str, message: str, label: str = "error") -> None:
+    """``error CODE: message`` on stderr, the label in red, the message taken as plain text."""
+    err_console.print(Text.assemble((label, "bold red"), f" {code}: {message}"), highlight=False)
 
 
 # The registry of the `bwc` process, installed once by the CLI root (openbwc.cli.main).
@@ -91,19 +118,67 @@ def session_scope() -> AbstractContextManager[Session]:
 
 
 def fail(code: str, message: str, status: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error[/] {code}: {message}", highlight=False)
+    print_error(code, message)
     return typer.Exit(status)
 
 
 # What the drivers say when a table is missing: the database was never set up (or is behind).
 _NO_SCHEMA = ("no such table", "does not exist")
+# ... when another transaction holds what this one needs (SQLite's lock, PostgreSQL's
+# lock_timeout, a serialization failure or a deadlock).
+_BUSY = (
+    "database is locked",
+    "database table is locked",
+    "lock timeout",
+    "could not obtain lock",
+    "could not serialize",
+    "deadlock detected",
+)
+# ... when the server is out of reach (stopped, restarting, refusing connections).
+_UNREACHABLE = (
+    "connection refused",
+    "could not connect",
+    "server closed the connection",
+    "terminating connection",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "connection is closed",
+    "unable to open database file",
+)
+
+
+def database_problem(exc: BaseException) -> tuple[str, str] | None:
+    """(code, message) for a database error a person can act on, else None."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    text = str(orig).lower()
+    if any(marker in text for marker in _NO_SCHEMA):
+        return (
+            "DATABASE_NOT_INITIALISED",
+            f"the database has no openbwc schema yet ({first}): "
+            "run `bwc init` (a new install) or `bwc db upgrade` (after an update)",
+        )
+    if any(marker in text for marker in _BUSY):
+        return (
+            "DATABASE_BUSY",
+            f"the database is busy ({first}): another command (an ingest, a compliance run) holds it; "
+            "nothing was changed, run this again when it has finished",
+        )
+    if any(marker in text for marker in _UNREACHABLE):
+        return (
+            "DATABASE_UNAVAILABLE",
+            f"the database cannot be reached ({first}): check that it is running and BWC_DATABASE_URL; "
+            "nothing was changed, run this again",
+        )
+    return None
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn domain errors into a coded message and exit status 2; nothing is committed.
 
-    A database without the schema (a fresh data dir, a new PostgreSQL database)
-    gets one clear line instead of a driver traceback.
+    A database without the schema (a fresh data dir, a new PostgreSQL database),
+    a busy one or one out of reach gets one clear coded line instead of a driver
+    traceback (busy and out of reach: exit status 75, run it again).
     """
 
     @wraps(fn)
@@ -112,14 +187,11 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except DomainError as exc:
             raise fail(exc.code, exc.message)
-        except (OperationalError, ProgrammingError) as exc:
-            text = str(exc.orig).lower()
-            if not any(marker in text for marker in _NO_SCHEMA):
+        except (OperationalError, ProgrammingError, DBAPIError) as exc:
+            problem = database_problem(exc)
+            if problem is None:
                 raise
-            raise fail(
-                "DATABASE_NOT_INITIALISED",
-                f"the database has no openbwc schema yet ({str(exc.orig).splitlines()[0]}): "
-                "run `bwc init` (a new install) or `bwc db upgrade` (after an update)",
-            )
+            code, message = problem
+            raise fail(code, message, 2 if code == "DATABASE_NOT_INITIALISED" else EXIT_RETRY)
 
     return wrapper

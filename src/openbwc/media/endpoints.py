@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from openbwc.evidence import service as evidence_service
 from openbwc.evidence.scope import Viewer
 from openbwc.jobs.schemas import JobOut
-from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.http import DB, Caller, actor_of, requires
+from openbwc.kit.pagination import Limit
+from openbwc.kit.types import Index
 from openbwc.media import reads, service
 from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
@@ -66,7 +68,31 @@ def _redaction(db: Session, request: Request, caller: Caller, redaction_id: str)
 
 # --- proxies and thumbnails ---------------------------------------------------------------------
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 16 digits a side (kit.types.MAX_INT): a longer number is no offset in any file.
+_RANGE = re.compile(r"^bytes=([0-9]{0,16})-([0-9]{0,16})$")
+
+
+class RangeNotSatisfiable(DomainError):
+    status = 416
+    code = "RANGE_NOT_SATISFIABLE"
+
+
+def _unsatisfiable(header: str, size: int) -> RangeNotSatisfiable:
+    return RangeNotSatisfiable(
+        f"Range {header[:60]!r} is not within the {size} bytes of this file; ask for bytes=START-END",
+        headers={"Content-Range": f"bytes */{size}"},
+        detail={"size": size},
+    )
+
+
+def _served(mime: str, what: str) -> dict[int | str, dict[str, Any]]:
+    """What a ranged download answers, for the OpenAPI document."""
+    content = {mime: {"schema": {"type": "string", "format": "binary"}}}
+    return {
+        200: {"description": f"The {what}", "content": content},
+        206: {"description": f"Part of the {what} (a Range request); Content-Range says which", "content": content},
+        416: {"description": "RANGE_NOT_SATISFIABLE: the Range is outside the file (Content-Range gives its size)"},
+    }
 
 
 def _ranged(request: Request, key: str, size: int, mime: str) -> Response:
@@ -79,14 +105,14 @@ def _ranged(request: Request, key: str, size: int, mime: str) -> Response:
     if header:
         m = _RANGE.match(header.strip())
         if not m or (not m.group(1) and not m.group(2)):
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+            raise _unsatisfiable(header, size)
         if m.group(1):
             start = int(m.group(1))
             end = min(size - 1, int(m.group(2))) if m.group(2) else size - 1
         else:
             start = max(0, size - int(m.group(2)))
         if start > end or start >= size:
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+            raise _unsatisfiable(header, size)
         status = 206
     stream = store.open_range(key, start, end + 1)
 
@@ -122,7 +148,9 @@ def _first_request(request: Request) -> bool:
     return not header.startswith("bytes=") or header.startswith("bytes=0-")
 
 
-@router.get("/recordings/{evidence_id}/proxy")
+@router.get(
+    "/recordings/{evidence_id}/proxy", response_class=Response, responses=_served("video/mp4", "viewing copy")
+)
 def proxy(
     evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
 ) -> Response:
@@ -132,9 +160,17 @@ def proxy(
     return _ranged(request, r.storage_key, r.size, r.mime)
 
 
-@router.get("/recordings/{evidence_id}/thumbnails/{position}")
+@router.get(
+    "/recordings/{evidence_id}/thumbnails/{position}",
+    response_class=Response,
+    responses=_served("image/jpeg", "thumbnail"),
+)
 def thumbnail(
-    evidence_id: str, position: int, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
+    evidence_id: str,
+    position: Index,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires("media:proxies:read"),
 ) -> Response:
     r = reads.view_rendition(
         db,
@@ -401,7 +437,7 @@ def request_transcript(
 def search(
     request: Request,
     q: str = Query(..., max_length=200),
-    limit: int = Query(50, ge=1, le=500),
+    limit: Limit = 50,
     db: Session = DB,
     caller: Caller = requires("media:transcripts:read"),
 ) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.types import Index
 
 MAX_BOXES = 2000
 MAX_AUDIO_RANGES = 1000
@@ -232,7 +233,7 @@ class RedactionCreate(BaseModel):
     style: str = "blur"
     exemption: str = "7(C)"
     reason: str = Field("", max_length=2000)
-    keep_tracks: list[int] = Field(default_factory=list, max_length=100)
+    keep_tracks: list[Index] = Field(default_factory=list, max_length=100)
     # A bound on the body's size; the coded count check is the service's (TOO_MANY_BOXES).
     boxes: list[BoxBody] = Field(default_factory=list, max_length=MAX_BOXES + 1)
     audio: list[AudioBody] = Field(default_factory=list, max_length=MAX_AUDIO_RANGES)
@@ -241,7 +242,7 @@ class RedactionCreate(BaseModel):
 class KeepBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    keep_tracks: list[int] = Field(max_length=100)
+    keep_tracks: list[Index] = Field(max_length=100)
 
 
 class SuggestionsBody(BaseModel):

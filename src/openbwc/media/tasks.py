@@ -214,7 +214,9 @@ def derivatives(ctx: JobContext, recording_id: str) -> dict:
 
 @task("media.transcribe", timeout_s=6 * 3600)
 def transcribe(ctx: JobContext, recording_id: str) -> dict:
-    from openbwc.media.transcripts import MODEL_NAME
+    """Words with their times; a recording without sound finishes at once with "no audio"
+    (no transcript is made: there is nothing to hear, and trying again would not change it)."""
+    from openbwc.media.transcripts import MODEL_NAME, NO_AUDIO
     from openbwc.media.transcripts import transcribe as run_whisper
 
     store = open_store(ctx.settings)
@@ -223,10 +225,15 @@ def transcribe(ctx: JobContext, recording_id: str) -> dict:
         rec = service.scoped_recording(s, rid, platform())
         objs = service.segments(s, rec)
         s.expunge_all()
+    if objs and all(o.video_codec and not o.audio_codec for o in objs):
+        # Ingest probed every segment and found no sound: no need to copy the footage.
+        return _no_audio(ctx, NO_AUDIO, sum(o.duration_s or 0.0 for o in objs))
     _note_read(ctx, rid, objs, "transcript")
     src = _local_copy(ctx, store, objs)
     ctx.progress(0.05, "transcribing")
     result = run_whisper(src, progress=lambda f: ctx.progress(0.05 + 0.9 * f))
+    if result.reason is not None:
+        return _no_audio(ctx, result.reason, result.duration_s)
     with ctx.transaction() as s:
         existing = repo.transcript_of(s, rid, MODEL_NAME)
         if existing is not None:
@@ -251,5 +258,13 @@ def transcribe(ctx: JobContext, recording_id: str) -> dict:
             details={"model": MODEL_NAME, "words": len(result.words), "job": str(ctx.job_id)},
         )
         out = {"words": len(result.words), "duration_s": round(result.duration_s, 2), "model": MODEL_NAME}
+        ctx.complete(s, out)
+    return out
+
+
+def _no_audio(ctx: JobContext, reason: str, duration_s: float) -> dict:
+    out = {"words": 0, "audio": False, "duration_s": round(duration_s, 2), "message": reason}
+    ctx.progress(1.0, reason)
+    with ctx.transaction() as s:
         ctx.complete(s, out)
     return out

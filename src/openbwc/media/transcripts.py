@@ -33,11 +33,16 @@ class Word:
         return cls(float(values[0]), float(values[1]), str(values[2]), float(values[3]))
 
 
+NO_AUDIO = "no audio: the recording has no sound track, so there is nothing to transcribe"
+
+
 @dataclass
 class TranscriptResult:
-    language: str
+    language: str | None
     duration_s: float
     words: list[Word]
+    # Why there are no words when there could not be any (a video without sound), else None.
+    reason: str | None = None
 
     @property
     def text(self) -> str:
@@ -61,8 +66,24 @@ def _load(threads: int):  # type: ignore[no-untyped-def]
         return _model
 
 
+def has_audio(path: Path) -> tuple[bool, float]:
+    """Whether the file has a sound track, and its length in seconds (0 when unknown)."""
+    import av
+
+    with av.open(str(path)) as container:
+        duration = container.duration / av.time_base if container.duration else 0.0
+        return bool(container.streams.audio), float(duration)
+
+
 def transcribe(path: Path, *, threads: int = 2, progress=None) -> TranscriptResult:  # type: ignore[no-untyped-def]
-    """Words with start/end times (seconds from the start of the file)."""
+    """Words with start/end times (seconds from the start of the file).
+
+    A file without a sound track is not an error to retry (Whisper's decoder fails on
+    it with an IndexError): it gets no words and ``reason`` says why.
+    """
+    audio, duration = has_audio(path)
+    if not audio:
+        return TranscriptResult(language=None, duration_s=duration, words=[], reason=NO_AUDIO)
     model = _load(threads)
     segments, info = model.transcribe(str(path), language="en", word_timestamps=True, vad_filter=False, beam_size=1)
     words: list[Word] = []

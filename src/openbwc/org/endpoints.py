@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from openbwc.kit.errors import NotFound, ValidationFailed
 from openbwc.kit.http import DB, Caller, actor_of, requires
-from openbwc.kit.pagination import MAX_LIMIT, Page
+from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc, utcnow
 from openbwc.org import repository as repo
 from openbwc.org import service
@@ -78,8 +78,8 @@ def list_people(
     status: str | None = None,
     q: str | None = Query(None, max_length=100),
     trained: bool | None = None,
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[PersonOut]:
     rows, total = repo.list_people(
         db,

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openbwc.kit.types import Instant
+
 
 class OfficeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -70,7 +72,7 @@ class PersonStatusChange(BaseModel):
 class TrainingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    completed_at: datetime
+    completed_at: Instant
     course: str | None = Field(default=None, max_length=120)
 
 

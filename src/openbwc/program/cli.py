@@ -35,7 +35,9 @@ def hours(value: float) -> str:
 @app.command("forecast")
 @handle_errors
 def forecast(
-    officers: int = typer.Option(fc.SCENARIOS[0].officers, "--officers", min=1, help="Officers with a camera."),
+    officers: int = typer.Option(
+        fc.SCENARIOS[0].officers, "--officers", min=1, max=10_000_000, help="Officers with a camera."
+    ),
     hours_per_officer_month: float = typer.Option(
         fc.DEFAULT_HOURS_PER_OFFICER_MONTH, "--hours-per-officer-month", help="Footage hours per officer per month."
     ),

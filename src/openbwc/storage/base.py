@@ -106,6 +106,25 @@ class ListedObject:
     modified: datetime  # timezone-aware UTC: when the bytes were last written
 
 
+@dataclass(frozen=True)
+class Temporary:
+    """Bytes a write left behind before publishing them (a process killed mid-file).
+
+    Never an object and never evidence: nothing vouched for these bytes, and the
+    write that made them will not come back for them. The orphan sweep removes
+    the ones older than its grace period.
+    """
+
+    key: str  # where it lies, relative to the store: ".tmp/<id>.part", "tmp/<id>"
+    size: int
+    modified: datetime  # timezone-aware UTC: the last time anything touched it
+    upload_id: str | None = None  # S3: an unfinished multipart upload (its parts are the bytes)
+
+    @property
+    def name(self) -> str:
+        return f"{self.key} (unfinished multipart upload)" if self.upload_id else self.key
+
+
 def key_for(sha256: str) -> str:
     """The content address of bytes with this SHA-256."""
     digest = sha256.lower()
@@ -214,6 +233,12 @@ class ObjectStore(Protocol):
 
     def verify(self, key: str, progress: Progress | None = None) -> VerifyResult:
         """Rehash the stored bytes and compare with the content address."""
+
+    def iter_temporaries(self) -> Iterator[Temporary]:
+        """Every temporary a write left behind (finished or not), streamed."""
+
+    def remove_temporary(self, temp: Temporary, older_than: datetime) -> bool:
+        """Remove ``temp`` if it is still there and untouched since ``older_than``; True if removed."""
 
 
 def copy_into(

@@ -27,6 +27,7 @@ from openbwc.storage.base import (
     Progress,
     Staged,
     StoredObject,
+    Temporary,
     VerifyResult,
     copy_into,
     key_for,
@@ -234,6 +235,33 @@ class FilesystemStore:
             except FileNotFoundError:
                 continue
 
+    def iter_temporaries(self) -> Iterator[Temporary]:
+        """The files in ``.tmp``: staging files (``.part``) and links being published (``.adopt``)."""
+        try:
+            entries = sorted(os.scandir(self.tmp_dir), key=lambda e: e.name)
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    yield Temporary(f".tmp/{entry.name}", st.st_size, _touched(st))
+            except FileNotFoundError:
+                continue
+
+    def remove_temporary(self, temp: Temporary, older_than: datetime) -> bool:
+        name = temp.key.removeprefix(".tmp/")
+        if "/" in name or name in ("", ".", ".."):
+            raise ValueError(f"{temp.key!r} is not a temporary of this store")
+        path = self.tmp_dir / name
+        try:
+            if _touched(path.stat()) > older_than:
+                return False  # written to again since it was listed: a write is still going on
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def stat(self, key: str) -> ListedObject | None:
         try:
             st = self.path_of(key).stat()
@@ -258,6 +286,12 @@ class FilesystemStore:
                     progress(n)
         actual = h.hexdigest()
         return VerifyResult(key, expected, actual == expected, actual, size)
+
+
+def _touched(st: os.stat_result) -> datetime:
+    # ctime too: a hard link made to publish a finished upload (".adopt") keeps the
+    # upload's old mtime, but linking it changed its ctime just now.
+    return datetime.fromtimestamp(max(st.st_mtime, st.st_ctime), UTC)
 
 
 class _Limited:

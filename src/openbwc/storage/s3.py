@@ -15,7 +15,7 @@ import hashlib
 import io
 import uuid
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, BinaryIO
 from urllib.parse import urlparse
 
@@ -26,6 +26,7 @@ from openbwc.storage.base import (
     Progress,
     Staged,
     StoredObject,
+    Temporary,
     VerifyResult,
     copy_into,
     key_for,
@@ -273,6 +274,64 @@ class S3Store:
                 if full.startswith(staging) or full.endswith("/"):
                     continue
                 yield ListedObject(full[len(self.prefix) :], int(item["Size"]), _utc(item["LastModified"]))
+
+    def iter_temporaries(self) -> Iterator[Temporary]:
+        """Staging objects a write finished but never published (``<prefix>tmp/``), then every
+        unfinished multipart upload under the prefix: S3 keeps (and bills) their parts forever."""
+        staging = f"{self.prefix}tmp/"
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=staging, PaginationConfig={"PageSize": 1000}
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield Temporary(item["Key"][len(self.prefix) :], int(item["Size"]), _utc(item["LastModified"]))
+        uploads = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        for page in uploads:
+            for up in page.get("Uploads", []):
+                key, upload_id = up["Key"], up["UploadId"]
+                size = self._parts_size(key, upload_id)
+                yield Temporary(key[len(self.prefix) :], size, _utc(up["Initiated"]), upload_id)
+
+    def _parts_size(self, full_key: str, upload_id: str) -> int:
+        size = 0
+        try:
+            pages = self.client.get_paginator("list_parts").paginate(
+                Bucket=self.bucket, Key=full_key, UploadId=upload_id
+            )
+            for page in pages:
+                size += sum(int(p["Size"]) for p in page.get("Parts", []))
+        except Exception as exc:
+            if not _is_missing(exc) and "NoSuchUpload" not in str(exc):
+                raise
+        return size
+
+    def remove_temporary(self, temp: Temporary, older_than: datetime) -> bool:
+        full = self._k(temp.key)
+        if not full.startswith(self.prefix):
+            raise ValueError(f"{temp.key!r} is not a temporary of this store")
+        if temp.upload_id is not None:
+            # An upload's start time never changes: the age check was made when it was listed.
+            if temp.modified > older_than:
+                return False
+            try:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=temp.upload_id)
+            except Exception as exc:
+                if _is_missing(exc) or "NoSuchUpload" in str(exc):
+                    return False
+                raise
+            return True
+        if not temp.key.startswith("tmp/"):
+            raise ValueError(f"{temp.key!r} is not a staging object")
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=full)
+        except Exception as exc:
+            if _is_missing(exc):
+                return False
+            raise
+        if _utc(head["LastModified"]) > older_than:
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=full)
+        return True
 
     def stat(self, key: str) -> ListedObject | None:
         try:

@@ -37,7 +37,7 @@ def test_a_job_that_fails_on_a_file_says_why_not_where(db):
 
     TASKS[kind] = TaskSpec(kind, opens, 1, 60, "default")
     try:
-        job = jobs.enqueue(db, kind, {}, created_by="test", max_attempts=1)
+        job = jobs.enqueue(db, kind, {}, created_by="test", max_attempts=1, recordings=())
         db.flush()
         settings = Settings(**{**get_settings().model_dump(), "jobs_lease_s": 3600.0})
         rt = Runtime(

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from openbwc.evidence.models import EvidenceObject, Segment
+from openbwc.evidence.scope import platform
 from openbwc.jobs.models import Job
 from openbwc.jobs.runtime import Runtime
 from openbwc.media import service
@@ -43,7 +44,7 @@ def test_whisper_is_not_asked_about_a_file_without_sound():
 
 def test_transcribing_a_silent_recording_succeeds_at_once_with_no_audio(db):
     rec, _sha = _ingest(db, silent_clip())
-    job = service.enqueue_transcript(db, ACTOR, str(rec.id))
+    job = service.enqueue_transcript(db, ACTOR, platform(), str(rec.id))
     db.flush()
     assert _run(db, job) == "succeeded"
     db.expire_all()
@@ -61,7 +62,7 @@ def test_without_a_probe_the_copy_is_checked_for_sound(db):
         Segment.recording_id == rec.id
     ):
         obj.video_codec = obj.audio_codec = None
-    job = service.enqueue_transcript(db, ACTOR, str(rec.id))
+    job = service.enqueue_transcript(db, ACTOR, platform(), str(rec.id))
     db.flush()
     assert _run(db, job) == "succeeded"
     db.expire_all()

@@ -23,12 +23,11 @@ os.environ["BWC_ARGON2_MEMORY_KIB"] = "1024"
 os.environ.pop("BWC_DATABASE_URL", None)
 os.environ.pop("BWC_STORAGE_URL", None)
 
-from openbwc import migrations  # noqa: E402
+from openbwc import migrations, shell  # noqa: E402
 from openbwc.bootstrap import seed_reference  # noqa: E402
 from openbwc.custody.keys import ensure_signing_key  # noqa: E402
 from openbwc.db.session import engine_for  # noqa: E402
 from openbwc.domains import default_registry  # noqa: E402
-from openbwc.kit import cli as kit_cli  # noqa: E402
 from openbwc.settings import get_settings, reset_settings_cache  # noqa: E402
 
 reset_settings_cache()
@@ -36,7 +35,7 @@ REGISTRY = default_registry()
 # Built-in role -> the permissions the domains grant it.
 ROLES: dict[str, set[str]] = {name: spec.permissions for name, spec in REGISTRY.roles.items()}
 # `bwc` commands called straight from tests (not through the root) use the same registry.
-kit_cli.install(REGISTRY)
+shell.install(REGISTRY)
 # The ledger signs tree heads as entries arrive; tests get a key like `bwc init` makes.
 ensure_signing_key(get_settings())
 

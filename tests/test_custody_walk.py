@@ -36,7 +36,6 @@ from openbwc.evidence.ingest import ingest
 from openbwc.evidence.models import QuarantineItem
 from openbwc.evidence.scope import Viewer
 from openbwc.jobs.runtime import Runtime
-from openbwc.kit.http import api_routes, declared_permission
 from openbwc.kit.time import utcnow
 from openbwc.media import repository as media_repo
 from openbwc.media import service as media
@@ -45,6 +44,7 @@ from openbwc.media.transcripts import MODEL_NAME
 from openbwc.org import service as org
 from openbwc.settings import Settings, get_settings
 from openbwc.storage import open_store
+from openbwc.web.http import api_routes, declared_permission
 from tests.conftest import REGISTRY, ROLES, session_on
 from tests.factories import TEST_ACTOR, Person, bearer, make_account
 from tests.media.clips import astronaut

@@ -29,9 +29,9 @@ from openbwc.compliance.models import ReviewAssignment
 from openbwc.evidence import classification
 from openbwc.evidence.models import EvidenceObject, Recording
 from openbwc.jobs import service as jobs
-from openbwc.kit.http import api_routes, declared_permission
 from openbwc.media.models import DerivedItem, Redaction, Transcript
 from openbwc.policy import seals
+from openbwc.web.http import api_routes, declared_permission
 from tests.compliance.helpers import T0, officer, recording, s
 from tests.conftest import ROLES
 from tests.factories import TEST_ACTOR, bearer, make_account, make_machine

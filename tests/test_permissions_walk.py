@@ -11,7 +11,7 @@ import uuid
 import pytest
 from fastapi.routing import APIRoute
 
-from openbwc.kit.http import api_routes, declared_permission
+from openbwc.web.http import api_routes, declared_permission
 from tests.conftest import REGISTRY, ROLES
 from tests.factories import role_headers
 

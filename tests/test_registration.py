@@ -24,8 +24,8 @@ from openbwc.identity import repository as identity_repo
 from openbwc.jobs import task
 from openbwc.jobs.models import Job
 from openbwc.jobs.runtime import Runtime
-from openbwc.kit.http import DB, Caller, requires
 from openbwc.kit.permissions import Permissions
+from openbwc.web.http import DB, Caller, requires
 from tests.conftest import app_session
 from tests.factories import role_headers
 

@@ -15,7 +15,6 @@ from types import ModuleType
 from openbwc import (
     compliance,
     custody,
-    demo,
     devices,
     evidence,
     identity,
@@ -39,7 +38,6 @@ DOMAINS: tuple[ModuleType, ...] = (
     evidence,
     compliance,
     media,
-    demo,
 )
 
 

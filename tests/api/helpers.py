@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from openbwc.kit.http import api_routes, declared_permission
+from openbwc.web.http import api_routes, declared_permission
 from tests.conftest import ROLES
 from tests.factories import bearer, make_machine, role_headers
 

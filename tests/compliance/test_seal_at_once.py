@@ -113,18 +113,18 @@ def test_an_activity_import_without_evaluation_still_seals(db):
 def test_every_entry_point_reacts_with_compliance_and_scopes_with_evidence(settings, connection):
     """The app, the CLI and a worker (built by `bwc worker` from the CLI's registry) all make
     sessions whose registry seals in the transaction and carries evidence's row scope."""
+    from openbwc import shell
     from openbwc.api.app import create_app
     from openbwc.cli import main as cli_main  # builds the CLI, installing its registry
     from openbwc.compliance import subscribers
     from openbwc.evidence import scope as evidence_scope
     from openbwc.evidence.events import RecordingIngested, RecordingTagged
-    from openbwc.kit import cli as kit_cli
 
     assert cli_main.app is not None
     app = create_app(settings)
     registries = {
         "the app factory": app.state.session_factory().info["registry"],
-        "the CLI (and bwc worker)": kit_cli.cli_sessions()().info["registry"],
+        "the CLI (and bwc worker)": shell.cli_sessions()().info["registry"],
     }
     for name, registry in registries.items():
         handlers = {s.handler for s in registry.subscribers(RecordingTagged, in_transaction=True)}

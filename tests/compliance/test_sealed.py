@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from openbwc.compliance import runs
 from openbwc.custody.models import LedgerEntry
-from openbwc.kit.http import api_routes, declared_permission
 from openbwc.policy import seals
+from openbwc.web.http import api_routes, declared_permission
 from tests.compliance.helpers import T0, officer, put_activity, recording, s
 from tests.conftest import ROLES
 from tests.factories import TEST_ACTOR, bearer, make_machine, role_headers
@@ -149,7 +149,7 @@ def test_sealed_footage_is_left_out_of_evidence_lists_for_non_oversight(client, 
 def test_the_guard_ledgers_at_the_door_and_turns_a_leaking_route_into_not_found(app, client, db):
     """Defence in depth: a route that forgot the row scope still cannot serve sealed footage,
     and the guard answers only after the route (never before its permission check)."""
-    from openbwc.kit.http import requires
+    from openbwc.web.http import requires
 
     _, protest, _, _, _ = _sealed_setup(db)
 

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from openbwc.custody.models import LedgerEntry
 from openbwc.evidence.models import EvidenceObject, Segment
 from openbwc.jobs.models import Job
-from openbwc.kit.http import api_routes, declared_permission
 from openbwc.media import repository as media_repo
 from openbwc.media.models import Redaction
 from openbwc.policy import seals
+from openbwc.web.http import api_routes, declared_permission
 from tests.compliance.helpers import T0, officer, recording, s
 from tests.factories import TEST_ACTOR, make_account, role_headers
 from tests.web_helpers import csrf_from, log_on

@@ -17,12 +17,12 @@ from openbwc.api.middleware import install_middleware
 from openbwc.db.session import get_engine, session_factory
 from openbwc.domains import default_registry
 from openbwc.jobs import runtime as jobs_runtime
-from openbwc.kit.csrf import csrf_guard
-from openbwc.kit.http import api_routes, declared_permission, public
 from openbwc.kit.registry import Registry
 from openbwc.kit.secrets import load_secret_key
 from openbwc.settings import Settings, get_settings
 from openbwc.web import console
+from openbwc.web.csrf import csrf_guard
+from openbwc.web.http import api_routes, declared_permission, public
 
 
 def create_app(

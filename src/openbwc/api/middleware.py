@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from openbwc.kit import csrf
+from openbwc.web import csrf
 
 # All request headers together, names and values. Large enough for a session cookie,
 # a bearer token and a full Upload-Metadata (4 KiB, evidence.uploads); small enough that

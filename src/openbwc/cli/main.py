@@ -6,14 +6,15 @@ from pathlib import Path
 
 import typer
 
-from openbwc import __version__, bootstrap, migrations
+from openbwc import __version__, bootstrap, migrations, shell
 from openbwc.db.session import get_engine
+from openbwc.demo import cli as demo_cli
+from openbwc.demo import simulator
 from openbwc.domains import default_registry
-from openbwc.kit import cli as kit_cli
-from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.registry import Registry
 from openbwc.settings import get_settings
+from openbwc.shell import JSON_OPTION, handle_errors, print_json
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
@@ -43,7 +44,7 @@ def init(
             password = admin_password_file.read_text().strip()
         except OSError as exc:
             raise ValidationFailed(f"cannot read {admin_password_file}: {exc.strerror}", code="UNREADABLE_FILE")
-    result = bootstrap.init(get_settings(), kit_cli.cli_registry(), admin_email, password)
+    result = bootstrap.init(get_settings(), shell.cli_registry(), admin_email, password)
     if json_out:
         print_json(result.__dict__)
         return
@@ -63,7 +64,7 @@ def serve(
     """Serve the web console and API."""
     from openbwc.api.serve import run
 
-    run(get_settings(), kit_cli.cli_registry(), host=host, port=port)
+    run(get_settings(), shell.cli_registry(), host=host, port=port)
 
 
 def totp(secret: str) -> None:
@@ -95,7 +96,7 @@ def db_check() -> None:
 
 def build_cli(registry: Registry) -> typer.Typer:
     """The `bwc` command: its own few commands, then every domain's, as each register() declared them."""
-    kit_cli.install(registry)
+    shell.install(registry)
     root_app = typer.Typer(
         help="openbwc: body-worn-camera program and digital-evidence platform.",
         no_args_is_help=True,
@@ -105,6 +106,8 @@ def build_cli(registry: Registry) -> typer.Typer:
     root_app.add_typer(db_app, name="db")
     for fn in (init, serve, totp):
         root_app.command()(fn)
+    root_app.command("demo")(demo_cli.demo_command)
+    root_app.add_typer(simulator.app, name="sim")
     for entry in registry.cli:
         if entry.is_group:
             root_app.add_typer(entry.target, name=entry.name)

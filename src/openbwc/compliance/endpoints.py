@@ -26,12 +26,12 @@ from openbwc.compliance.schemas import (
 from openbwc.evidence.scope import every_recording, viewer_for
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import parse_instant
 from openbwc.org import service as org
 from openbwc.org.models import Person
 from openbwc.policy.schema import ACTIVITY_TYPES, FINDING_CODES
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["compliance"])
 

@@ -27,10 +27,10 @@ from openbwc.custody.schemas import (
 )
 from openbwc.kit import scope
 from openbwc.kit.errors import Conflict
-from openbwc.kit.http import DB, Caller, actor_of, public, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.types import Whole
 from openbwc.settings import get_settings
+from openbwc.web.http import DB, Caller, actor_of, public, requires
 
 router = APIRouter(prefix="/api/v1", tags=["custody"])
 

@@ -1,9 +1,5 @@
-"""The demo agency: deterministic seed data for `bwc demo`."""
+"""The demo agency (deterministic seed data, `bwc demo`) and the dock simulator (`bwc sim`).
 
-
-def register(registry):  # type: ignore[no-untyped-def]
-    """``bwc demo`` (seed the demo agency and serve it) and the dock simulator (``bwc sim``)."""
-    from openbwc.demo import cli, simulator
-
-    registry.add_cli("demo", cli.demo_command)
-    registry.add_cli("sim", simulator.app)
+Tools of the `bwc` command rather than a domain: they drive the domains from
+outside, as an agency's data and docks would.
+"""

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from openbwc import bootstrap
+from openbwc import bootstrap, shell
 from openbwc.api.serve import run
 from openbwc.demo import agency, fleet
 from openbwc.demo import compliance as demo_compliance
-from openbwc.kit import cli as kit_cli
-from openbwc.kit.cli import handle_errors
 from openbwc.settings import get_settings
+from openbwc.shell import handle_errors
 
 
 @handle_errors
@@ -22,8 +21,8 @@ def demo_command(
     """Initialise, seed the demo agency (deterministic, idempotent), and serve it."""
     settings = get_settings()
     first = agency.DEMO_ACCOUNTS[0]
-    bootstrap.init(settings, kit_cli.cli_registry(), admin_email=first.email, admin_password=first.password)
-    with kit_cli.session_scope() as session:
+    bootstrap.init(settings, shell.cli_registry(), admin_email=first.email, admin_password=first.password)
+    with shell.session_scope() as session:
         created, accounts = agency.seed(session)
         cams = fleet.seed(session)
         comp = demo_compliance.seed(session)
@@ -46,4 +45,4 @@ def demo_command(
     typer.echo("")
     typer.echo("No authenticator app at hand?  .venv/bin/bwc totp SECRET  prints the current code.")
     if not seed_only:
-        run(settings, kit_cli.cli_registry(), host=host, port=port)
+        run(settings, shell.cli_registry(), host=host, port=port)

@@ -21,9 +21,9 @@ from openbwc.evidence import sim
 from openbwc.identity import duties, tokens
 from openbwc.identity import repository as identity_repo
 from openbwc.identity import service as identity
-from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import utcnow
+from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 
 app = typer.Typer(help="Simulators for demos and load tests.", no_args_is_help=True)
 SIM_DOCK_EMAIL = "sim-dock@demo.openbwc.org"

@@ -12,11 +12,11 @@ from openbwc.devices import repository as repo
 from openbwc.devices import service
 from openbwc.devices.models import CAMERA_STATUSES
 from openbwc.devices.schemas import camera_detail, camera_out, dock_out, malfunction_out
-from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat, parse_instant, utcnow
 from openbwc.org import repository as org_repo
 from openbwc.org import service as org
+from openbwc.shell import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
 
 cameras_app = typer.Typer(help="Cameras: register, import, issue, return, status, malfunctions.", no_args_is_help=True)
 docks_app = typer.Typer(help="Docks: per-office machine clients that report camera telemetry.", no_args_is_help=True)

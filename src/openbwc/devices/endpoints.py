@@ -30,12 +30,12 @@ from openbwc.devices.schemas import (
 )
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import utcnow
 from openbwc.kit.types import AwareInstant
 from openbwc.org import repository as org_repo
 from openbwc.org import service as org
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["fleet"])
 

@@ -1,5 +1,7 @@
 """Evidence: footage taken in (tus uploads, signed manifests, the CLI), stored, checked and classified."""
 
+from pathlib import Path
+
 
 def register(registry):  # type: ignore[no-untyped-def]
     """Recordings, uploads, quarantine, categories, tags and cases: API, CLI, jobs, permissions."""
@@ -9,15 +11,14 @@ def register(registry):  # type: ignore[no-untyped-def]
         cli,
         endpoints,
         models,
+        pages,
         scope,
         tasks,
     )
     from openbwc.evidence.permissions import ROLE_GRANTS, EvidencePermissions
 
     registry.add_models(models)
-    registry.add_permissions(EvidencePermissions)
-    for role, perms in ROLE_GRANTS.items():
-        registry.grant(role, perms)
+    registry.add_permissions(EvidencePermissions, grants=ROLE_GRANTS)
     registry.add_api(endpoints.router)
     registry.add_api(classification_endpoints.router)
     registry.add_api(endpoints.tus_router)
@@ -30,3 +31,4 @@ def register(registry):  # type: ignore[no-untyped-def]
     # The layers below evidence (jobs, custody reports) hide what this row scope hides.
     registry.set_row_scope(scope.resolve)
     registry.add_nav("Evidence", "/evidence", EvidencePermissions.RECORDINGS_READ, order=50)
+    registry.add_pages(pages.router, templates=Path(__file__).parent / "templates")

@@ -16,9 +16,9 @@ import typer
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import classification as cls
 from openbwc.evidence.scope import operator
-from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, say, session_scope
 from openbwc.kit.pagination import MAX_OFFSET
 from openbwc.kit.time import isoformat
+from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, say, session_scope
 
 case_app = typer.Typer(help="Cases: create, list, show, link and unlink recordings.", no_args_is_help=True)
 

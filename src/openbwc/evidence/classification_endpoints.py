@@ -21,8 +21,8 @@ from openbwc.evidence.schemas import (
     TagsOut,
 )
 from openbwc.identity.service import Principal
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 

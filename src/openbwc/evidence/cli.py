@@ -19,7 +19,10 @@ from openbwc.evidence import export as export_module
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.scope import operator
-from openbwc.kit.cli import (
+from openbwc.kit.errors import DomainError, ValidationFailed
+from openbwc.kit.time import isoformat
+from openbwc.settings import get_settings
+from openbwc.shell import (
     JSON_OPTION,
     err_console,
     handle_errors,
@@ -28,9 +31,6 @@ from openbwc.kit.cli import (
     print_table,
     session_scope,
 )
-from openbwc.kit.errors import DomainError, ValidationFailed
-from openbwc.kit.time import isoformat
-from openbwc.settings import get_settings
 from openbwc.storage import open_store
 
 evidence_app = typer.Typer(help="Recordings: list, show, export.", no_args_is_help=True)

@@ -20,11 +20,11 @@ from openbwc.evidence.schemas import (
 )
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc
 from openbwc.kit.types import Instant
 from openbwc.storage import open_store
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 tus_router = tus_module.router

@@ -16,10 +16,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence import leftovers, orphans
-from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat
 from openbwc.settings import get_settings
+from openbwc.shell import JSON_OPTION, console, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.storage import open_store
 
 

@@ -26,9 +26,9 @@ from openbwc.evidence import uploads
 from openbwc.evidence.models import UploadSession
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import Conflict, DomainError, ValidationFailed
-from openbwc.kit.http import DB, actor_of, public, requires
 from openbwc.kit.time import utcnow
 from openbwc.storage.base import FileTooLarge
+from openbwc.web.http import DB, actor_of, public, requires
 
 OFFSET_STREAM = "application/offset+octet-stream"
 

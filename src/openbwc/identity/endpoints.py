@@ -24,9 +24,9 @@ from openbwc.identity.schemas import (
     TokenOut,
 )
 from openbwc.identity.service import Principal
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 from openbwc.jobs import service
 from openbwc.jobs.models import Job
 from openbwc.kit import scope
-from openbwc.kit.cli import (
+from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.time import utcnow
+from openbwc.settings import get_settings
+from openbwc.shell import (
     JSON_OPTION,
     cli_registry,
     cli_sessions,
@@ -24,9 +27,6 @@ from openbwc.kit.cli import (
     print_table,
     session_scope,
 )
-from openbwc.kit.errors import ValidationFailed
-from openbwc.kit.time import utcnow
-from openbwc.settings import get_settings
 
 app = typer.Typer(help="Background jobs: proxies, redactions, transcripts.", no_args_is_help=True)
 

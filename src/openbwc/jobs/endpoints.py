@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from openbwc.jobs import service
 from openbwc.jobs.schemas import JobDetail, JobOut
 from openbwc.kit import scope
-from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
+from openbwc.web.http import DB, Caller, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 

@@ -90,6 +90,8 @@ class Registry:
         # Which recordings a caller may see, for the layers below evidence (kit.scope).
         self.row_scope: Callable[..., Any] | None = None
         self.app_dependencies: list[Callable[..., Any]] = []
+        # Console pages of one domain that others add to: slot -> [render(request, db, caller, obj)].
+        self.panels: dict[str, list[Callable[..., Any]]] = {}
         self._current: str | None = None
         self._grants: list[tuple[str, str]] = []
 
@@ -133,6 +135,15 @@ class Registry:
         if templates is not None and templates not in self.template_dirs:
             self.template_dirs.append(templates)
 
+    def add_panel(self, slot: str, render: Callable[..., Any]) -> None:
+        """Add a section to another domain's console page, without it knowing this domain.
+
+        ``slot`` names the page (e.g. ``"recording"``: a recording's evidence page);
+        ``render(request, db, caller, obj)`` returns HTML, or None to show nothing
+        (e.g. the caller may not see what the section holds).
+        """
+        self.panels.setdefault(slot, []).append(render)
+
     def add_templates(self, folder: Path) -> None:
         if folder not in self.template_dirs:
             self.template_dirs.append(folder)
@@ -162,7 +173,12 @@ class Registry:
             raise RegistryError(f"two job kinds named {spec.name!r}")
         self.tasks[spec.name] = spec
 
-    def add_permissions(self, permissions: type[Permissions]) -> None:
+    def add_permissions(
+        self, permissions: type[Permissions], grants: dict[str, set[Any]] | None = None
+    ) -> None:
+        """A domain's permissions, and what it grants each built-in role (``{role: {perm, ...}}``)."""
+        for role, perms in (grants or {}).items():
+            self.grant(role, perms)
         for perm in permissions:
             if perm.value in self.permissions:
                 raise RegistryError(f"permission {perm.value!r} is declared twice")
@@ -206,7 +222,7 @@ class Registry:
         self.subscriptions.append(Subscription(event_type, handler, in_transaction, name, max_attempts))
 
     def set_access(self, access: Any) -> None:
-        """What decides who a caller is (``kit.http.Access``): one domain provides it."""
+        """What decides who a caller is (``web.http.Access``): one domain provides it."""
         if self.access is not None:
             raise RegistryError("two domains provide the caller's identity (set_access)")
         self.access = access

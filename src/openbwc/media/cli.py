@@ -16,9 +16,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence.scope import operator
 from openbwc.jobs.cli import run_inline
-from openbwc.kit.cli import JSON_OPTION, err_console, fail, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.media import reads, service
+from openbwc.shell import JSON_OPTION, err_console, fail, handle_errors, print_json, print_table, session_scope
 
 
 def _run(job_id, label: str, quiet: bool):  # type: ignore[no-untyped-def]

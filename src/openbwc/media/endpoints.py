@@ -14,7 +14,6 @@ from openbwc.evidence import service as evidence_service
 from openbwc.evidence.scope import Viewer
 from openbwc.jobs.schemas import JobOut
 from openbwc.kit.errors import DomainError, ValidationFailed
-from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.kit.pagination import Limit
 from openbwc.kit.types import Index
 from openbwc.media import reads, service
@@ -22,6 +21,7 @@ from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
 from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody
 from openbwc.storage import open_store
+from openbwc.web.http import DB, Caller, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["media"])
 

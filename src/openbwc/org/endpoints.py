@@ -6,7 +6,6 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from openbwc.kit.errors import NotFound, ValidationFailed
-from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc, utcnow
 from openbwc.org import repository as repo
@@ -22,6 +21,7 @@ from openbwc.org.schemas import (
     TrainingOut,
     UnitOut,
 )
+from openbwc.web.http import DB, Caller, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["agency"])
 

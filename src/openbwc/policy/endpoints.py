@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import DomainError
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.policy import repository as repo
 from openbwc.policy import service
 from openbwc.policy.service import MAX_POLICY_BYTES, Policy
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["policy"])
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from openbwc.identity.service import Principal
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.program import forecast as fc
 from openbwc.program import service
 from openbwc.program.schemas import (
@@ -18,6 +17,7 @@ from openbwc.program.schemas import (
     phase_out,
     year_out,
 )
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1/program", tags=["program"])
 

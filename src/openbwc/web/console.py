@@ -9,11 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from openbwc import __version__
-from openbwc.kit import csrf
 from openbwc.kit.registry import NavEntry, Registry
 from openbwc.kit.time import isoformat
+from openbwc.web import csrf
 
 HERE = Path(__file__).parent
 
@@ -52,16 +53,25 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
+def fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:
+    """A piece of a page (a panel another domain adds), rendered with the console's templates."""
+    html = request.app.state.templates.get_template(name).render({"request": request, **context})
+    return Markup(html)  # noqa: S704  (rendered by the autoescaping template environment)
+
+
+def panels(request: Request, slot: str, db: Any, caller: Any, obj: Any) -> list[Markup]:
+    """The sections other domains add to the page ``slot`` (registry.add_panel), in domain order."""
+    out = []
+    for render_panel in request.app.state.registry.panels.get(slot, []):
+        html = render_panel(request, db, caller, obj)
+        if html:
+            if not isinstance(html, Markup):
+                raise TypeError(f"panel {render_panel.__name__} must return web.console.fragment(...), not text")
+            out.append(html)
+    return out
+
+
 def mount(app: FastAPI, registry: Registry) -> None:
-    from openbwc.web import (
-        auth_pages,
-        compliance_pages,
-        evidence_pages,
-        fleet_pages,
-        ledger_pages,
-        media_pages,
-        org_pages,
-    )
 
     app.state.templates = build_templates(registry.template_dirs)
     app.state.navigation = [HOME, *registry.navigation()]
@@ -71,12 +81,5 @@ def mount(app: FastAPI, registry: Registry) -> None:
 
     app.state.render_error = render_error
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.include_router(auth_pages.router)
-    app.include_router(ledger_pages.router)
-    app.include_router(org_pages.router)
-    app.include_router(evidence_pages.router)
-    app.include_router(fleet_pages.router)
-    app.include_router(media_pages.router)
-    app.include_router(compliance_pages.router)
     for router in registry.page_routers:
         app.include_router(router)

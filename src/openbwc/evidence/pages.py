@@ -11,10 +11,9 @@ from openbwc.evidence import classification, quarantine, service
 from openbwc.evidence.models import FLAG_CODES
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import NotFound
-from openbwc.kit.http import DB, actor_of, requires
-from openbwc.media import repository as media_repo
 from openbwc.storage import open_store
-from openbwc.web.console import render
+from openbwc.web.console import panels, render
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -70,7 +69,6 @@ def recording_page(
     # Who acted, by the name the entry was signed with (the query column holds only the id).
     actors = {e.seq: custody_reports.entry_view(e)["actor"]["name"] for e in entries or ()}
     # Derived copies (redactions) are listed with their original; the original never changes.
-    derived = media_repo.derived_of_recording(db, view.recording.id) if caller.can("media:redactions:read") else None
     return render(
         request,
         "evidence_recording.html",
@@ -79,17 +77,14 @@ def recording_page(
             "entries": entries,
             "actors": actors,
             "flag_codes": FLAG_CODES,
-            "derived": derived,
-            "media": caller.can("media:proxies:read"),
+            # Sections other domains add (media: viewing copies and derived items).
+            "panels": panels(request, "recording", db, caller, view.recording),
             "classify": caller.can(CLASSIFY),
             "tag": caller.can(TAG),
             "categories": classification.selectable_categories(db) if caller.can(CLASSIFY) else [],
             "link_cases": caller.can(CASES_WRITE),
         },
     )
-
-
-# Small forms on the recording page: category, tags, case links (the same rules as the API).
 
 
 def _back(recording_id: str) -> Response:
@@ -186,4 +181,3 @@ def quarantine_decide(
         quarantine.reject(db, actor, item, note)
         return RedirectResponse("/quarantine", status_code=303)
     raise NotFound(f"no decision {decision!r}: release or reject", code="NOT_FOUND")
-

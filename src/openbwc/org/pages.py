@@ -9,11 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from openbwc.identity.service import Principal
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.time import parse_instant, utcnow
 from openbwc.org import repository as repo
 from openbwc.org import service
 from openbwc.web.console import render
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50

@@ -15,8 +15,8 @@ from openbwc.identity.access import SESSION_COOKIE
 from openbwc.identity.models import Account, WebSession
 from openbwc.identity.service import Principal, get_account
 from openbwc.kit.errors import DomainError
-from openbwc.kit.http import DB, actor_of, client_addr, public, request_id, requires
 from openbwc.web.console import render
+from openbwc.web.http import DB, actor_of, client_addr, public, request_id, requires
 
 router = APIRouter(include_in_schema=False)
 

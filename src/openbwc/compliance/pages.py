@@ -13,14 +13,12 @@ from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.evidence.scope import every_recording
 from openbwc.identity.service import Principal
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.time import parse_instant
 from openbwc.org import repository as org_repo
-from openbwc.policy import repository as policy_repo
 from openbwc.policy import service as policy_service
-from openbwc.policy.endpoints import summary as policy_summary
 from openbwc.policy.schema import ACTIVITY_TYPES, FINDING_CODES
 from openbwc.web.console import render
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -167,13 +165,3 @@ def activity_page(
         findings_for=every_recording(caller) if caller.can("compliance:findings:read") else None,
     )[0]
     return render(request, "activity.html", {"a": view})
-
-
-@router.get("/policy")
-def policy_page(request: Request, db: Session = DB, _: Principal = requires("policy:policies:read")) -> Response:
-    policy = policy_service.active(db)
-    return render(
-        request,
-        "policy.html",
-        {"policy": policy, "s": policy_summary(policy), "history": policy_repo.history(db)},
-    )

@@ -2,66 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from openbwc.evidence import service as evidence_service
 from openbwc.evidence.models import Recording
 from openbwc.identity.service import Principal
-from openbwc.jobs import service as jobs
-from openbwc.kit import scope as kit_scope
 from openbwc.kit.errors import DomainError
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.media import reads, schemas, service
 from openbwc.media import repository as repo
 from openbwc.media.models import EXEMPTIONS
 from openbwc.media.redaction.audio import AUDIO_MODES
 from openbwc.media.redaction.render import STYLES
-from openbwc.web.console import render
+from openbwc.web.console import fragment, render
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
-
-
-def _jobs_scope(db: Session, request: Request, caller: Principal) -> kit_scope.RecordingScope:
-    # A job is shown with the row scope of the recordings it is about (sealed: oversight alone).
-    return kit_scope.for_caller(db, caller, actor_of(request, caller))
-
-
-@router.get("/jobs")
-def jobs_page(
-    request: Request,
-    db: Session = DB,
-    caller: Principal = requires("media:jobs:read"),
-    status: str | None = Query(None, max_length=12),
-    page: int = Query(1, ge=1, le=10_000),
-) -> Response:
-    rows, total = jobs.list_jobs(
-        db, _jobs_scope(db, request, caller), status=status or None, limit=PAGE, offset=(page - 1) * PAGE
-    )
-    return render(
-        request,
-        "jobs.html",
-        {"jobs": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE)), "status": status or ""},
-    )
-
-
-@router.get("/jobs/{job_id}")
-def job_page(
-    job_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:jobs:read")
-) -> Response:
-    return render(request, "job.html", {"job": jobs.get(db, jobs.parse_id(job_id), _jobs_scope(db, request, caller))})
-
-
-@router.post("/jobs/{job_id}/retry")
-def job_retry(
-    job_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:jobs:write")
-) -> Response:
-    actor = actor_of(request, caller)
-    job = jobs.get(db, jobs.parse_id(job_id), _jobs_scope(db, request, caller))
-    job = jobs.retry(db, job, f"{actor.name} ({actor.id})")
-    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 @router.get("/media/{evidence_id}")
@@ -160,3 +119,12 @@ def media_redact(
         form |= {"boxes": boxes, "mute": mute, "audio_mode": audio_mode}
         return _redact_page(request, db, rec, form, exc)
     return RedirectResponse(f"/media/{red.recording_id}", status_code=303)
+
+
+def recording_panel(request: Request, db: Session, caller: Principal, recording: Recording) -> Markup | None:
+    """On a recording's evidence page: the way to play and redact it, and its derived copies."""
+    media = caller.can("media:proxies:read")
+    derived = repo.derived_of_recording(db, recording.id) if caller.can("media:redactions:read") else None
+    if not media and derived is None:
+        return None
+    return fragment(request, "media_recording_panel.html", {"r": recording, "media": media, "derived": derived})

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from openbwc.custody import heads, reports, repository, rotation, service
 from openbwc.custody.html import report_body
 from openbwc.custody.keys import key_id, public_key_pem
-from openbwc.identity.service import Principal
 from openbwc.kit import scope as kit_scope
-from openbwc.kit.http import DB, actor_of, public, requires
 from openbwc.web.console import render
+from openbwc.web.http import DB, Caller, actor_of, public, requires
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -49,7 +48,7 @@ def transparency_ledger(request: Request, db: Session = DB, page: int = Query(1,
 def custody_page(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("custody:ledger:read"),
+    caller: Caller = requires("custody:ledger:read"),
     action: str | None = Query(None, max_length=120),
     object_id: str | None = Query(None, max_length=255),
     actor_id: str | None = Query(None, max_length=120),
@@ -83,7 +82,7 @@ def custody_report_page(
     request: Request,
     evidence_id: str = Query(..., max_length=255),
     db: Session = DB,
-    caller: Principal = requires("custody:ledger:read"),
+    caller: Caller = requires("custody:ledger:read"),
 ) -> Response:
     actor = actor_of(request, caller)
     data = reports.custody_report(db, actor, evidence_id, scope=kit_scope.for_caller(db, caller, actor))

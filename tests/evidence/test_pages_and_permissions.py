@@ -18,8 +18,8 @@ from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.endpoints import router as evidence_router
 from openbwc.evidence.endpoints import tus_router
 from openbwc.evidence.models import QuarantineItem
-from openbwc.kit.time import utcnow
 from openbwc.evidence.pages import router as pages_router
+from openbwc.kit.time import utcnow
 from openbwc.web.http import declared_permission
 from tests.conftest import ROLES
 from tests.factories import TEST_ACTOR, bearer, make_account, make_machine

@@ -13,15 +13,16 @@ from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.evidence.scope import every_recording
 from openbwc.identity.service import Principal
+from openbwc.kit.pagination import PageNumber
 from openbwc.kit.time import parse_instant
 from openbwc.org import repository as org_repo
 from openbwc.policy import service as policy_service
 from openbwc.policy.schema import ACTIVITY_TYPES, FINDING_CODES
 from openbwc.web.console import render
 from openbwc.web.http import DB, actor_of, requires
+from openbwc.web.lists import list_page
 
 router = APIRouter(include_in_schema=False)
-PAGE = 50
 GOOD = {"COMPLIANT", "EXEMPT"}
 
 
@@ -99,26 +100,28 @@ def findings_page(
     caller: Principal = requires("compliance:findings:read"),
     code: str | None = Query(None, max_length=30),
     office: str | None = Query(None, max_length=12),
-    page: int = Query(1, ge=1, le=10_000),
+    page: PageNumber = 1,
 ) -> Response:
-    rows, total = repo.list_findings(
-        db,
-        limit=PAGE,
-        offset=(page - 1) * PAGE,
-        code=code if code in FINDING_CODES else None,
-        office=office.upper() if office else None,
+    listing = list_page(
+        request,
+        lambda limit, offset, _sort: repo.list_findings(
+            db,
+            limit=limit,
+            offset=offset,
+            code=code if code in FINDING_CODES else None,
+            office=office.upper() if office else None,
+        ),
+        page=page,
+        filters={"code": code, "office": office},
     )
     return render(
         request,
         "compliance_findings.html",
         {
-            "findings": views.findings_out(db, rows, viewer=every_recording(caller)),
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE)),
+            "listing": listing,
+            "findings": views.findings_out(db, listing.items, viewer=every_recording(caller)),
             "codes": FINDING_CODES,
             "offices": org_repo.offices(db),
-            "filters": {"code": code or "", "office": office or ""},
         },
     )
 
@@ -130,26 +133,28 @@ def activities_page(
     _: Principal = requires("compliance:activities:read"),
     office: str | None = Query(None, max_length=12),
     type: str | None = Query(None, max_length=40),
-    page: int = Query(1, ge=1, le=10_000),
+    page: PageNumber = 1,
 ) -> Response:
-    rows, total = repo.list_activities(
-        db,
-        limit=PAGE,
-        offset=(page - 1) * PAGE,
-        office=office.upper() if office else None,
-        activity_type=type if type in ACTIVITY_TYPES else None,
+    listing = list_page(
+        request,
+        lambda limit, offset, _sort: repo.list_activities(
+            db,
+            limit=limit,
+            offset=offset,
+            office=office.upper() if office else None,
+            activity_type=type if type in ACTIVITY_TYPES else None,
+        ),
+        page=page,
+        filters={"office": office, "type": type},
     )
     return render(
         request,
         "activities.html",
         {
-            "activities": views.activities_out(db, list(rows)),
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE)),
+            "listing": listing,
+            "activities": views.activities_out(db, list(listing.items)),
             "types": ACTIVITY_TYPES,
             "offices": org_repo.offices(db),
-            "filters": {"office": office or "", "type": type or ""},
         },
     )
 

@@ -13,29 +13,36 @@ from openbwc.custody import heads, reports, repository, rotation, service
 from openbwc.custody.html import report_body
 from openbwc.custody.keys import key_id, public_key_pem
 from openbwc.kit import scope as kit_scope
+from openbwc.kit.pagination import PageNumber
 from openbwc.web.console import render
 from openbwc.web.http import DB, Caller, actor_of, public, requires
+from openbwc.web.lists import list_page
 
 router = APIRouter(include_in_schema=False)
-PAGE = 50
 
 
 @router.get("/transparency/ledger", dependencies=[public()])
-def transparency_ledger(request: Request, db: Session = DB, page: int = Query(1, ge=1, le=1_000_000)) -> Response:
+def transparency_ledger(request: Request, db: Session = DB, page: PageNumber = 1) -> Response:
     """Public, no log-on: the latest signed head, every earlier head, and the key to check them with."""
     latest = service.current_head(db)
-    rows = repository.heads(db, limit=PAGE, offset=(page - 1) * PAGE, newest_first=True)
-    total = repository.head_count(db)
+    listing = list_page(
+        request,
+        lambda limit, offset, _sort: (
+            [
+                heads.Head.from_row(r)
+                for r in repository.heads(db, limit=limit, offset=offset, newest_first=True)
+            ],
+            repository.head_count(db),
+        ),
+        page=page,
+    )
     key = heads.public_key(request.app.state.settings)
     return render(
         request,
         "ledger_transparency.html",
         {
             "latest": latest,
-            "history": [heads.Head.from_row(r) for r in rows],
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE)),
+            "listing": listing,
             "key_id": key_id(key),
             "public_key_pem": public_key_pem(key).decode(),
             "signature_type": heads.SIGNATURE_TYPE,
@@ -52,27 +59,28 @@ def custody_page(
     action: str | None = Query(None, max_length=120),
     object_id: str | None = Query(None, max_length=255),
     actor_id: str | None = Query(None, max_length=120),
-    page: int = Query(1, ge=1, le=1_000_000),
+    page: PageNumber = 1,
 ) -> Response:
     """Report lookup for custodians; for ledger auditors, the entries themselves."""
-    entries, total = [], 0
     audit = caller.can("custody:ledger:audit")
-    if audit:
-        entries, total = reports.list_entries(
-            db, actor_of(request, caller), limit=PAGE, offset=(page - 1) * PAGE,
+    listing = list_page(
+        request,
+        lambda limit, offset, _sort: reports.list_entries(
+            db, actor_of(request, caller), limit=limit, offset=offset,
             action=action or None, object_id=object_id or None, actor_id=actor_id or None,
         )
+        if audit
+        else ([], 0),
+        page=page,
+        filters={"action": action, "object_id": object_id, "actor_id": actor_id},
+    )
     return render(
         request,
         "ledger_console.html",
         {
             "head": service.current_head(db),
             "audit": audit,
-            "entries": entries,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE)),
-            "filters": {"action": action or "", "object_id": object_id or "", "actor_id": actor_id or ""},
+            "listing": listing,
         },
     )
 

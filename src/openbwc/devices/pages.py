@@ -10,13 +10,14 @@ from openbwc.devices import repository as devices_repo
 from openbwc.devices import service as devices
 from openbwc.devices.models import CAMERA_STATUSES
 from openbwc.identity.service import Principal
+from openbwc.kit.pagination import PageNumber
 from openbwc.kit.time import parse_instant, utcnow
 from openbwc.org import repository as org_repo
 from openbwc.web.console import render
 from openbwc.web.http import DB, actor_of, requires
+from openbwc.web.lists import list_page
 
 router = APIRouter(include_in_schema=False)
-PAGE = 50
 
 
 def _at(text: str, field: str):  # type: ignore[no-untyped-def]
@@ -33,19 +34,24 @@ def fleet_page(
     model: str | None = Query(None, max_length=80),
     q: str | None = Query(None, max_length=60),
     silent: str | None = Query(None, max_length=3),
-    page: int = Query(1, ge=1, le=10_000),
+    page: PageNumber = 1,
 ) -> Response:
     now = utcnow()
     status = status if status in CAMERA_STATUSES else None
-    rows, total = devices_repo.list_cameras(
-        db,
-        limit=PAGE,
-        offset=(page - 1) * PAGE,
-        office_code=office or None,
-        status=status,
-        model=model or None,
-        search=q or None,
-        silent_cutoff=devices.silent_cutoff(now) if silent == "yes" else None,
+    listing = list_page(
+        request,
+        lambda limit, offset, _sort: devices_repo.list_cameras(
+            db,
+            limit=limit,
+            offset=offset,
+            office_code=office or None,
+            status=status,
+            model=model or None,
+            search=q or None,
+            silent_cutoff=devices.silent_cutoff(now) if silent == "yes" else None,
+        ),
+        page=page,
+        filters={"office": office, "status": status, "model": model, "q": q, "silent": silent},
     )
     by_office = devices.fleet_by_office(db, now)
     totals = {s: sum(o.by_status[s] for o in by_office) for s in CAMERA_STATUSES}
@@ -53,17 +59,8 @@ def fleet_page(
         request,
         "fleet.html",
         {
-            "cameras": devices.describe_cameras(db, list(rows), now),
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE)),
-            "filters": {
-                "office": office or "",
-                "status": status or "",
-                "model": model or "",
-                "q": q or "",
-                "silent": silent or "",
-            },
+            "listing": listing,
+            "cameras": devices.describe_cameras(db, list(listing.items), now),
             "offices": org_repo.offices(db),
             "statuses": CAMERA_STATUSES,
             "models": devices_repo.models(db),

@@ -11,12 +11,13 @@ from openbwc.evidence import classification, quarantine, service
 from openbwc.evidence.models import FLAG_CODES
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import NotFound
+from openbwc.kit.pagination import PageNumber
 from openbwc.storage import open_store
 from openbwc.web.console import panels, render
 from openbwc.web.http import DB, actor_of, requires
+from openbwc.web.lists import list_page
 
 router = APIRouter(include_in_schema=False)
-PAGE = 50
 CLASSIFY = "evidence:recordings:classify"
 TAG = "evidence:recordings:tag"
 CASES_WRITE = "evidence:cases:write"
@@ -31,31 +32,25 @@ def evidence_page(
     camera: str | None = Query(None, max_length=40),
     office: str | None = Query(None, max_length=12),
     flag: str | None = Query(None, max_length=40),
-    page: int = Query(1, ge=1, le=10_000),
+    page: PageNumber = 1,
 ) -> Response:
-    filters = service.resolve_filters(db, officer=officer or None, camera=camera or None)
-    views, total = service.list_recordings(
-        db,
-        actor_of(request, caller),
-        service.viewer_for(db, caller),
-        limit=PAGE,
-        offset=(page - 1) * PAGE,
-        office_code=office.upper() if office else None,
-        flag=flag.upper() if flag else None,
-        **filters,
-    )
-    return render(
+    resolved = service.resolve_filters(db, officer=officer or None, camera=camera or None)
+    listing = list_page(
         request,
-        "evidence.html",
-        {
-            "views": views,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE)),
-            "filters": {"officer": officer or "", "camera": camera or "", "office": office or "", "flag": flag or ""},
-            "flag_codes": FLAG_CODES,
-        },
+        lambda limit, offset, _sort: service.list_recordings(
+            db,
+            actor_of(request, caller),
+            service.viewer_for(db, caller),
+            limit=limit,
+            offset=offset,
+            office_code=office.upper() if office else None,
+            flag=flag.upper() if flag else None,
+            **resolved,
+        ),
+        page=page,
+        filters={"officer": officer, "camera": camera, "office": office, "flag": flag},
     )
+    return render(request, "evidence.html", {"listing": listing, "flag_codes": FLAG_CODES})
 
 
 @router.get("/evidence/{recording_id}")

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 
 from openbwc.jobs import service as jobs
 from openbwc.kit import scope as kit_scope
+from openbwc.kit.pagination import PageNumber
 from openbwc.web.console import render
 from openbwc.web.http import DB, Caller, actor_of, requires
+from openbwc.web.lists import list_page
 
 router = APIRouter(include_in_schema=False)
-PAGE = 50
 
 
 def _jobs_scope(db: Session, request: Request, caller: Caller) -> kit_scope.RecordingScope:
@@ -26,16 +27,16 @@ def jobs_page(
     db: Session = DB,
     caller: Caller = requires("media:jobs:read"),
     status: str | None = Query(None, max_length=12),
-    page: int = Query(1, ge=1, le=10_000),
+    page: PageNumber = 1,
 ) -> Response:
-    rows, total = jobs.list_jobs(
-        db, _jobs_scope(db, request, caller), status=status or None, limit=PAGE, offset=(page - 1) * PAGE
-    )
-    return render(
+    scope = _jobs_scope(db, request, caller)
+    listing = list_page(
         request,
-        "jobs.html",
-        {"jobs": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE)), "status": status or ""},
+        lambda limit, offset, _sort: jobs.list_jobs(db, scope, status=status or None, limit=limit, offset=offset),
+        page=page,
+        filters={"status": status},
     )
+    return render(request, "jobs.html", {"listing": listing})
 
 
 @router.get("/jobs/{job_id}")

@@ -9,14 +9,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from openbwc.identity.service import Principal
+from openbwc.kit.pagination import PageNumber
 from openbwc.kit.time import parse_instant, utcnow
 from openbwc.org import repository as repo
 from openbwc.org import service
 from openbwc.web.console import render
 from openbwc.web.http import DB, actor_of, requires
+from openbwc.web.lists import list_page
 
 router = APIRouter(include_in_schema=False)
-PAGE = 50
 
 
 @router.get("/")
@@ -46,28 +47,30 @@ def people_page(
     division: str | None = None,
     q: str | None = Query(None, max_length=100),
     trained: str | None = None,
-    page: int = Query(1, ge=1, le=10_000),
+    page: PageNumber = 1,
 ) -> Response:
     trained_flag = {"yes": True, "no": False}.get(trained or "")
-    rows, total = repo.list_people(
-        db,
-        limit=PAGE,
-        offset=(page - 1) * PAGE,
-        office_code=office or None,
-        division_code=division or None,
-        search=q or None,
-        trained=trained_flag,
-        trained_at=utcnow(),
+    listing = list_page(
+        request,
+        lambda limit, offset, _sort: repo.list_people(
+            db,
+            limit=limit,
+            offset=offset,
+            office_code=office or None,
+            division_code=division or None,
+            search=q or None,
+            trained=trained_flag,
+            trained_at=utcnow(),
+        ),
+        page=page,
+        filters={"office": office, "division": division, "q": q, "trained": trained},
     )
     return render(
         request,
         "people.html",
         {
-            "people": service.describe_people(db, list(rows)),
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE)),
-            "filters": {"office": office or "", "division": division or "", "q": q or "", "trained": trained or ""},
+            "listing": listing,
+            "people": service.describe_people(db, list(listing.items)),
             "offices": repo.offices(db),
             "divisions": repo.divisions(db),
         },

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from openbwc.compliance import activities as acts
 from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
+from openbwc.compliance.permissions import CompliancePermissions
 from openbwc.evidence.scope import every_recording
 from openbwc.identity.service import Principal
 from openbwc.kit.pagination import PageNumber
@@ -48,7 +49,7 @@ def bars(items: list[tuple[str, float, str, bool]], top: float | None = None) ->
 def dashboard(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("compliance:findings:read"),
+    caller: Principal = requires(CompliancePermissions.FINDINGS_READ),
     since: str | None = Query(None, max_length=40),
     until: str | None = Query(None, max_length=40),
 ) -> Response:
@@ -58,7 +59,7 @@ def dashboard(
     by_month = reports.report(db, "month", since=s, until=u)
     total = by_office[-1]
     month = reviews.previous_month()
-    coverage = reviews.coverage(db, month).as_dict() if caller.can("compliance:reviews:read") else None
+    coverage = reviews.coverage(db, month).as_dict() if caller.can(CompliancePermissions.REVIEWS_READ) else None
     rate_chart = bars(
         [(r.group, (r.rate or 0) * 100, f"{(r.rate or 0) * 100:.1f}% of {r.required}", True) for r in by_office[:-1]],
         top=100,
@@ -82,13 +83,15 @@ def dashboard(
             "runs": repo.last_runs(db, 5),
             "policy": policy_service.active(db),
             "filters": {"since": since or "", "until": until or ""},
-            "can_run": caller.can("compliance:runs:write"),
+            "can_run": caller.can(CompliancePermissions.RUNS_WRITE),
         },
     )
 
 
 @router.post("/compliance/run")
-def run_now(request: Request, db: Session = DB, caller: Principal = requires("compliance:runs:write")) -> Response:
+def run_now(
+    request: Request, db: Session = DB, caller: Principal = requires(CompliancePermissions.RUNS_WRITE)
+) -> Response:
     runs.run(db, actor_of(request, caller))
     return RedirectResponse("/compliance", status_code=303)
 
@@ -97,7 +100,7 @@ def run_now(request: Request, db: Session = DB, caller: Principal = requires("co
 def findings_page(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("compliance:findings:read"),
+    caller: Principal = requires(CompliancePermissions.FINDINGS_READ),
     code: str | None = Query(None, max_length=30),
     office: str | None = Query(None, max_length=12),
     page: PageNumber = 1,
@@ -130,7 +133,7 @@ def findings_page(
 def activities_page(
     request: Request,
     db: Session = DB,
-    _: Principal = requires("compliance:activities:read"),
+    _: Principal = requires(CompliancePermissions.ACTIVITIES_READ),
     office: str | None = Query(None, max_length=12),
     type: str | None = Query(None, max_length=40),
     page: PageNumber = 1,
@@ -161,12 +164,15 @@ def activities_page(
 
 @router.get("/activities/{activity_id}")
 def activity_page(
-    activity_id: str, request: Request, db: Session = DB, caller: Principal = requires("compliance:activities:read")
+    activity_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(CompliancePermissions.ACTIVITIES_READ),
 ) -> Response:
     activity = acts.get_activity(db, activity_id)
     view = views.activities_out(
         db,
         [activity],
-        findings_for=every_recording(caller) if caller.can("compliance:findings:read") else None,
+        findings_for=every_recording(caller) if caller.can(CompliancePermissions.FINDINGS_READ) else None,
     )[0]
     return render(request, "activity.html", {"a": view})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from openbwc.custody import heads, reports, repository, rotation, service
 from openbwc.custody.html import report_body
 from openbwc.custody.keys import key_id, public_key_pem
+from openbwc.custody.permissions import CustodyPermissions
 from openbwc.kit import scope as kit_scope
 from openbwc.kit.pagination import PageNumber
 from openbwc.web.console import render
@@ -55,14 +56,14 @@ def transparency_ledger(request: Request, db: Session = DB, page: PageNumber = 1
 def custody_page(
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("custody:ledger:read"),
+    caller: Caller = requires(CustodyPermissions.LEDGER_READ),
     action: str | None = Query(None, max_length=120),
     object_id: str | None = Query(None, max_length=255),
     actor_id: str | None = Query(None, max_length=120),
     page: PageNumber = 1,
 ) -> Response:
     """Report lookup for custodians; for ledger auditors, the entries themselves."""
-    audit = caller.can("custody:ledger:audit")
+    audit = caller.can(CustodyPermissions.LEDGER_AUDIT)
     listing = list_page(
         request,
         lambda limit, offset, _sort: reports.list_entries(
@@ -90,7 +91,7 @@ def custody_report_page(
     request: Request,
     evidence_id: str = Query(..., max_length=255),
     db: Session = DB,
-    caller: Caller = requires("custody:ledger:read"),
+    caller: Caller = requires(CustodyPermissions.LEDGER_READ),
 ) -> Response:
     actor = actor_of(request, caller)
     data = reports.custody_report(db, actor, evidence_id, scope=kit_scope.for_caller(db, caller, actor))

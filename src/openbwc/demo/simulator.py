@@ -16,7 +16,7 @@ from sqlalchemy import select
 from openbwc.custody.actor import cli_actor
 from openbwc.demo.fleet import camera_private_key
 from openbwc.devices import service as devices
-from openbwc.devices.models import Camera
+from openbwc.devices.models import Camera, CameraStatus
 from openbwc.evidence import sim
 from openbwc.identity import duties, tokens
 from openbwc.identity import repository as identity_repo
@@ -34,7 +34,7 @@ def demo_cameras(count: int) -> list[sim.SimCamera]:
     out: list[sim.SimCamera] = []
     now = utcnow()
     with session_scope() as db:
-        for camera in db.scalars(select(Camera).where(Camera.status == "issued").order_by(Camera.serial)):
+        for camera in db.scalars(select(Camera).where(Camera.status == CameraStatus.ISSUED).order_by(Camera.serial)):
             key = camera_private_key(camera.serial)
             if devices.camera_key_id(key.public_key()) != camera.key_id:
                 continue

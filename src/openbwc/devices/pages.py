@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from openbwc.devices import repository as devices_repo
 from openbwc.devices import service as devices
 from openbwc.devices.models import CAMERA_STATUSES
+from openbwc.devices.permissions import DevicesPermissions
 from openbwc.identity.service import Principal
 from openbwc.kit.pagination import PageNumber
 from openbwc.kit.time import parse_instant, utcnow
@@ -28,7 +29,7 @@ def _at(text: str, field: str):  # type: ignore[no-untyped-def]
 def fleet_page(
     request: Request,
     db: Session = DB,
-    _: Principal = requires("devices:cameras:read"),
+    _: Principal = requires(DevicesPermissions.CAMERAS_READ),
     office: str | None = Query(None, max_length=12),
     status: str | None = Query(None, max_length=20),
     model: str | None = Query(None, max_length=80),
@@ -82,7 +83,7 @@ def register_camera(
     office: str = Form("", max_length=12),
     firmware: str = Form("", max_length=40),
     db: Session = DB,
-    caller: Principal = requires("devices:cameras:write"),
+    caller: Principal = requires(DevicesPermissions.CAMERAS_WRITE),
 ) -> Response:
     spec = devices.CameraSpec(serial, model, public_key_pem, office or None, firmware or None)
     camera = devices.register_camera(db, actor_of(request, caller), spec)
@@ -91,7 +92,7 @@ def register_camera(
 
 @router.get("/fleet/cameras/{serial}")
 def camera_page(
-    serial: str, request: Request, db: Session = DB, _: Principal = requires("devices:cameras:read")
+    serial: str, request: Request, db: Session = DB, _: Principal = requires(DevicesPermissions.CAMERAS_READ)
 ) -> Response:
     now = utcnow()
     camera = devices.get_camera(db, serial)
@@ -116,7 +117,7 @@ def issue(
     badge: str = Form(..., max_length=40),
     at: str = Form("", max_length=40),
     db: Session = DB,
-    caller: Principal = requires("devices:cameras:write"),
+    caller: Principal = requires(DevicesPermissions.CAMERAS_WRITE),
 ) -> Response:
     devices.issue(db, actor_of(request, caller), serial=serial, badge=badge, at=_at(at, "hand-over time"))
     return RedirectResponse(f"/fleet/cameras/{serial.strip().upper()}", status_code=303)
@@ -129,7 +130,7 @@ def return_camera(
     at: str = Form("", max_length=40),
     note: str = Form("", max_length=500),
     db: Session = DB,
-    caller: Principal = requires("devices:cameras:write"),
+    caller: Principal = requires(DevicesPermissions.CAMERAS_WRITE),
 ) -> Response:
     devices.return_camera(db, actor_of(request, caller), serial=serial, at=_at(at, "hand-over time"), note=note or None)
     return RedirectResponse(f"/fleet/cameras/{serial.strip().upper()}", status_code=303)
@@ -142,7 +143,7 @@ def change_status(
     status: str = Form(..., max_length=20),
     reason: str = Form("", max_length=500),
     db: Session = DB,
-    caller: Principal = requires("devices:cameras:write"),
+    caller: Principal = requires(DevicesPermissions.CAMERAS_WRITE),
 ) -> Response:
     devices.change_status(db, actor_of(request, caller), serial=serial, status=status, reason=reason or None)
     return RedirectResponse(f"/fleet/cameras/{serial.strip().upper()}", status_code=303)
@@ -155,7 +156,7 @@ def report_malfunction(
     description: str = Form(..., max_length=2000),
     since: str = Form("", max_length=40),
     db: Session = DB,
-    caller: Principal = requires("devices:malfunctions:write"),
+    caller: Principal = requires(DevicesPermissions.MALFUNCTIONS_WRITE),
 ) -> Response:
     devices.report_malfunction(
         db,

@@ -32,6 +32,7 @@ from openbwc.devices.models import (
     Camera,
     CameraAssignment,
     CameraEvent,
+    CameraStatus,
     Dock,
     MalfunctionReport,
     TelemetryReport,
@@ -110,7 +111,7 @@ def describe_cameras(
         a = current.get(c.id)
         since = None
         flags = []
-        if c.status == "issued" and a is not None:
+        if c.status == CameraStatus.ISSUED and a is not None:
             since = max(a.issued_at, c.last_upload_at) if c.last_upload_at else a.issued_at
             if since < cutoff:
                 flags.append(DEVICE_SILENT)

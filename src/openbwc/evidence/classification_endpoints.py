@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from openbwc.evidence import classification as cls
 from openbwc.evidence import service
 from openbwc.evidence.models import Case
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.evidence.schemas import (
     CaseDetailOut,
     CaseIn,
@@ -26,10 +27,10 @@ from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
-CLASSIFY = "evidence:recordings:classify"
-TAG = "evidence:recordings:tag"
-CASES_READ = "evidence:cases:read"
-CASES_WRITE = "evidence:cases:write"
+CLASSIFY = EvidencePermissions.RECORDINGS_CLASSIFY
+TAG = EvidencePermissions.RECORDINGS_TAG
+CASES_READ = EvidencePermissions.CASES_READ
+CASES_WRITE = EvidencePermissions.CASES_WRITE
 
 
 def _case_out(case: Case, recordings: int) -> CaseOut:

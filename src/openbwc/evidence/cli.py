@@ -18,6 +18,7 @@ from openbwc.evidence import classification_cli, orphans_cli, quarantine, servic
 from openbwc.evidence import export as export_module
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined
+from openbwc.evidence.models import QuarantineStatus, UploadStatus
 from openbwc.evidence.scope import operator
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import isoformat
@@ -114,7 +115,7 @@ def ingest_command(
                         "evidence_id": None,
                         "sha256": q["sha256"],
                         "size": None,
-                        "status": "quarantined",
+                        "status": UploadStatus.QUARANTINED,
                         "name": q["name"],
                         "code": q["code"],
                         "quarantine_id": q["id"],
@@ -315,12 +316,12 @@ def evidence_export(evidence_id: str, directory: Path, json_out: bool = JSON_OPT
 @quarantine_app.command("list")
 @handle_errors
 def quarantine_list(
-    status: str = typer.Option("held", "--status", help="held, released, rejected or all"),
+    status: str = typer.Option(QuarantineStatus.HELD, "--status", help="held, released, rejected or all"),
     limit: int = typer.Option(100, "--limit", min=1, max=100000),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Files held back from evidence, with the reason and the error code."""
-    if status not in ("held", "released", "rejected", "all"):
+    if status not in (QuarantineStatus.HELD, QuarantineStatus.RELEASED, QuarantineStatus.REJECTED, "all"):
         raise ValidationFailed("--status is held, released, rejected or all", code="INVALID_STATUS")
     with session_scope() as db:
         rows, total = quarantine.list_quarantine(

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from openbwc.evidence import quarantine, service, uploads
 from openbwc.evidence import tus as tus_module
-from openbwc.evidence.models import UploadSession
+from openbwc.evidence.models import QuarantineStatus, UploadSession
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.evidence.schemas import (
     Decision,
     FileOut,
@@ -42,7 +43,7 @@ def submit_recording(
     response: Response,
     background: BackgroundTasks,
     db: Session = DB,
-    caller: Principal = requires("evidence:uploads:write"),
+    caller: Principal = requires(EvidencePermissions.UPLOADS_WRITE),
 ) -> SubmitOut:
     """Create a recording from a camera manifest whose files are finished tus uploads."""
     settings = request.app.state.settings
@@ -69,7 +70,7 @@ def submit_recording(
 def list_recordings(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:recordings:read"),
+    caller: Principal = requires(EvidencePermissions.RECORDINGS_READ),
     officer: str | None = Query(None, max_length=20),
     camera: str | None = Query(None, max_length=40),
     office: str | None = Query(None, max_length=12),
@@ -102,7 +103,10 @@ def list_recordings(
 
 @router.get("/recordings/{recording_id}", response_model=RecordingOut)
 def get_recording(
-    recording_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:recordings:read")
+    recording_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(EvidencePermissions.RECORDINGS_READ),
 ) -> RecordingOut:
     view = service.show(
         db, actor_of(request, caller), service.viewer_for(db, caller), service.parse_recording_id(recording_id)
@@ -114,8 +118,8 @@ def get_recording(
 def list_quarantine(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:quarantine:read"),
-    status: str | None = Query("held", max_length=20),
+    caller: Principal = requires(EvidencePermissions.QUARANTINE_READ),
+    status: str | None = Query(QuarantineStatus.HELD, max_length=20),
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[QuarantineOut]:
@@ -131,7 +135,7 @@ def release_quarantine(
     body: Decision,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:quarantine:write"),
+    caller: Principal = requires(EvidencePermissions.QUARANTINE_WRITE),
 ) -> QuarantineOut:
     item = quarantine.get_quarantine(db, item_id)
     quarantine.release(db, open_store(request.app.state.settings), actor_of(request, caller), item, body.note)
@@ -144,7 +148,7 @@ def reject_quarantine(
     body: Decision,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:quarantine:write"),
+    caller: Principal = requires(EvidencePermissions.QUARANTINE_WRITE),
 ) -> QuarantineOut:
     item = quarantine.get_quarantine(db, item_id)
     quarantine.reject(db, actor_of(request, caller), item, body.note)

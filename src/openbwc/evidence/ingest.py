@@ -42,6 +42,7 @@ from openbwc.evidence.models import (
     Recording,
     RecordingFlag,
     Segment,
+    UploadStatus,
 )
 from openbwc.kit.errors import NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
@@ -287,7 +288,7 @@ def ingest(
             )
         )
         if inc.upload is not None:
-            inc.upload.status = "claimed"
+            inc.upload.status = UploadStatus.CLAIMED
             inc.upload.recording_id = recording.id
         custody.record(
             session,
@@ -344,7 +345,7 @@ def _duplicate(session: Session, actor: Actor, ctx: Context, earlier: Recording,
             details={"name": printable(inc.name), "size": inc.size, "source": ctx.source},
         )
         if inc.upload is not None:
-            inc.upload.status = "claimed"
+            inc.upload.status = UploadStatus.CLAIMED
             inc.upload.recording_id = earlier.id
         outcomes.append(FileOutcome(printable(inc.name), inc.sha256, inc.size, "duplicate", str(earlier.id)))
     flags = [f.code for f in repo.flags_of(session, [earlier.id])[earlier.id]]

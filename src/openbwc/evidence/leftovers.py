@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.evidence.models import UploadSession
-from openbwc.jobs.models import Job
+from openbwc.jobs.models import Job, JobStatus
 from openbwc.kit.time import isoformat
 from openbwc.settings import Settings
 from openbwc.storage import ObjectStore
@@ -144,7 +144,7 @@ def job_leftovers(session: Session, directory: Path) -> Iterator[Leftover]:
                 dirs[uuid.UUID(entry.name)] = Path(entry.path)
     running: set[uuid.UUID] = set()
     if dirs:
-        running = set(session.scalars(select(Job.id).where(Job.id.in_(list(dirs)), Job.status == "running")))
+        running = set(session.scalars(select(Job.id).where(Job.id.in_(list(dirs)), Job.status == JobStatus.RUNNING)))
     for jid in sorted(dirs):
         if jid in running:
             continue

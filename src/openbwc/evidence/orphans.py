@@ -40,7 +40,7 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.evidence import leftovers
 from openbwc.evidence import repository as repo
-from openbwc.evidence.models import QuarantineItem
+from openbwc.evidence.models import QuarantineItem, QuarantineStatus
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.storage import ObjectStore
@@ -343,7 +343,7 @@ def hold_orphan(session: Session, actor: Actor, orphan: Orphan, note: str) -> Qu
         reason=reason,
         source="orphan-sweep",
         context={"file": {"name": f"orphan-{orphan.sha256[:16]}"}, "orphan": orphan.to_dict(), "note": note},
-        status="held",
+        status=QuarantineStatus.HELD,
         created_by=actor.id,
     )
     session.add(item)

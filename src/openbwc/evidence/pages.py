@@ -7,8 +7,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from openbwc.custody import reports as custody_reports
+from openbwc.custody.permissions import CustodyPermissions
 from openbwc.evidence import classification, quarantine, service
-from openbwc.evidence.models import FLAG_CODES
+from openbwc.evidence.models import FLAG_CODES, QuarantineStatus
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import NotFound
 from openbwc.kit.pagination import PageNumber
@@ -18,16 +20,16 @@ from openbwc.web.http import DB, actor_of, requires
 from openbwc.web.lists import list_page
 
 router = APIRouter(include_in_schema=False)
-CLASSIFY = "evidence:recordings:classify"
-TAG = "evidence:recordings:tag"
-CASES_WRITE = "evidence:cases:write"
+CLASSIFY = EvidencePermissions.RECORDINGS_CLASSIFY
+TAG = EvidencePermissions.RECORDINGS_TAG
+CASES_WRITE = EvidencePermissions.CASES_WRITE
 
 
 @router.get("/evidence")
 def evidence_page(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:recordings:read"),
+    caller: Principal = requires(EvidencePermissions.RECORDINGS_READ),
     officer: str | None = Query(None, max_length=20),
     camera: str | None = Query(None, max_length=40),
     office: str | None = Query(None, max_length=12),
@@ -55,12 +57,15 @@ def evidence_page(
 
 @router.get("/evidence/{recording_id}")
 def recording_page(
-    recording_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:recordings:read")
+    recording_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(EvidencePermissions.RECORDINGS_READ),
 ) -> Response:
     view = service.show(
         db, actor_of(request, caller), service.viewer_for(db, caller), service.parse_recording_id(recording_id)
     )
-    entries = service.ledger_of(db, view.recording) if caller.can("custody:ledger:read") else None
+    entries = service.ledger_of(db, view.recording) if caller.can(CustodyPermissions.LEDGER_READ) else None
     # Who acted, by the name the entry was signed with (the query column holds only the id).
     actors = {e.seq: custody_reports.entry_view(e)["actor"]["name"] for e in entries or ()}
     # Derived copies (redactions) are listed with their original; the original never changes.
@@ -110,7 +115,11 @@ def recording_tag(
 ) -> Response:
     tags = [t for t in tag.split(",") if t.strip()] or [tag]
     classification.add_tags(
-        db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tags,
+        db,
+        actor_of(request, caller),
+        service.viewer_for(db, caller),
+        recording_id,
+        tags,
         may_use_policy_tags=caller.can(CLASSIFY),
     )
     return _back(recording_id)
@@ -125,7 +134,11 @@ def recording_untag(
     caller: Principal = requires(TAG),
 ) -> Response:
     classification.remove_tag(
-        db, actor_of(request, caller), service.viewer_for(db, caller), recording_id, tag,
+        db,
+        actor_of(request, caller),
+        service.viewer_for(db, caller),
+        recording_id,
+        tag,
         may_use_policy_tags=caller.can(CLASSIFY),
     )
     return _back(recording_id)
@@ -149,8 +162,8 @@ def recording_link_case(
 def quarantine_page(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:quarantine:read"),
-    status: str = Query("held", max_length=20),
+    caller: Principal = requires(EvidencePermissions.QUARANTINE_READ),
+    status: str = Query(QuarantineStatus.HELD, max_length=20),
 ) -> Response:
     rows, total = quarantine.list_quarantine(
         db, actor_of(request, caller), status=None if status == "all" else status, limit=200
@@ -165,7 +178,7 @@ def quarantine_decide(
     request: Request,
     note: str = Form(..., min_length=1, max_length=2000),
     db: Session = DB,
-    caller: Principal = requires("evidence:quarantine:write"),
+    caller: Principal = requires(EvidencePermissions.QUARANTINE_WRITE),
 ) -> Response:
     item = quarantine.get_quarantine(db, item_id)
     actor = actor_of(request, caller)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openbwc.kit.permissions import RESERVED, Permissions
+from openbwc.kit.permissions import Permissions
 
 
 class EvidencePermissions(Permissions):
@@ -26,11 +26,6 @@ class EvidencePermissions(Permissions):
     )
     CASES_READ = "evidence:cases:read", "List and search cases, and view the recordings linked to a case"
     CASES_WRITE = "evidence:cases:write", "Open cases, and link recordings to a case or take them off it"
-    SEALED_READ = (
-        "evidence:sealed:read",
-        "Reach recordings sealed under PRO-1 (First Amendment activity alone): oversight only",
-        RESERVED,
-    )
 
 
 # Built-in roles (identity declares them) and what this domain grants each.
@@ -50,6 +45,6 @@ ROLE_GRANTS: dict[str, set[_P]] = {
         _P.RECORDINGS_TAG,
     },
     "records_officer": {_P.CASES_READ, _P.RECORDINGS_READ, _P.RECORDINGS_READ_ALL},
-    "oversight": {_P.CASES_READ, _P.QUARANTINE_READ, _P.RECORDINGS_READ, _P.RECORDINGS_READ_ALL, _P.SEALED_READ},
+    "oversight": {_P.CASES_READ, _P.QUARANTINE_READ, _P.RECORDINGS_READ, _P.RECORDINGS_READ_ALL},
     "dock": {_P.UPLOADS_WRITE},
 }

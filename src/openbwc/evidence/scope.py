@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session
 from openbwc.custody import Actor
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence.models import EvidenceObject, Recording, Segment
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import NotFound
 from openbwc.org.models import Person
 from openbwc.policy import seals
 
-READ_ALL = "evidence:recordings:read_all"
+READ_ALL = EvidencePermissions.RECORDINGS_READ_ALL
 
 
 @dataclass(frozen=True)

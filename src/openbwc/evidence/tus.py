@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import ClientDisconnect
 
 from openbwc.evidence import uploads
-from openbwc.evidence.models import UploadSession
+from openbwc.evidence.models import UploadSession, UploadStatus
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import Conflict, DomainError, ValidationFailed
 from openbwc.kit.time import utcnow
@@ -81,7 +82,7 @@ def _check_version(request: Request) -> None:
 
 
 def _expires(upload: UploadSession) -> dict[str, str]:
-    if upload.status != "receiving":
+    if upload.status != UploadStatus.RECEIVING:
         return {}
     return {"Upload-Expires": format_datetime(upload.expires_at, usegmt=True)}
 
@@ -191,8 +192,11 @@ async def _receive(request: Request, db: Session, caller: Principal, upload: Upl
     writer = uploads.Writer(uploads.staging_path(settings, upload.id))
     try:
         db.refresh(upload)
-        if upload.status != "receiving":
-            if upload.status in ("complete", "claimed", "quarantined") and claimed_offset == upload.offset:
+        if upload.status != UploadStatus.RECEIVING:
+            if (
+                upload.status in (UploadStatus.COMPLETE, UploadStatus.CLAIMED, UploadStatus.QUARANTINED)
+                and claimed_offset == upload.offset
+            ):
                 return upload.offset  # a retry of the last chunk, already applied
             raise Conflict(f"the upload is {upload.status}", code="UPLOAD_FINISHED", detail={"offset": upload.offset})
         if claimed_offset != upload.offset:
@@ -252,7 +256,7 @@ async def _receive(request: Request, db: Session, caller: Principal, upload: Upl
 
 @router.post("/", status_code=201)
 async def create_upload(
-    request: Request, db: Session = DB, caller: Principal = requires("evidence:uploads:write")
+    request: Request, db: Session = DB, caller: Principal = requires(EvidencePermissions.UPLOADS_WRITE)
 ) -> Response:
     """tus creation (and creation-with-upload when the body carries the first bytes)."""
     _check_version(request)
@@ -271,7 +275,7 @@ async def create_upload(
 
 @router.head("/{upload_id}")
 def upload_status(
-    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:uploads:write")
+    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires(EvidencePermissions.UPLOADS_WRITE)
 ) -> Response:
     _check_version(request)
     upload = uploads.get_for(db, upload_id, caller.account_id)
@@ -288,7 +292,7 @@ def upload_status(
 
 @router.patch("/{upload_id}", status_code=204)
 async def upload_bytes(
-    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:uploads:write")
+    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires(EvidencePermissions.UPLOADS_WRITE)
 ) -> Response:
     _check_version(request)
     if request.headers.get("content-type", "").split(";")[0].strip() != OFFSET_STREAM:
@@ -301,7 +305,7 @@ async def upload_bytes(
 
 @router.delete("/{upload_id}", status_code=204)
 def terminate_upload(
-    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:uploads:write")
+    upload_id: str, request: Request, db: Session = DB, caller: Principal = requires(EvidencePermissions.UPLOADS_WRITE)
 ) -> Response:
     _check_version(request)
     upload = uploads.get_for(db, upload_id, caller.account_id)

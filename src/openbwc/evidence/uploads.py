@@ -35,7 +35,7 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.evidence import repository as repo
 from openbwc.evidence.ingest import printable
-from openbwc.evidence.models import UploadSession
+from openbwc.evidence.models import UploadSession, UploadStatus
 from openbwc.kit.errors import Conflict, DomainError, NotFound, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.kit.types import MAX_INT
@@ -235,7 +235,7 @@ def create(
         offset=0,
         filename=(meta.get("filename") or meta.get("name") or None),
         meta=meta,
-        status="receiving",
+        status=UploadStatus.RECEIVING,
         created_at=now,
         updated_at=now,
         expires_at=now + timedelta(hours=settings.upload_expiry_hours),
@@ -260,16 +260,16 @@ def get_for(session: Session, upload_id: str, account_id: uuid.UUID, *, now: dat
     if upload is None or upload.account_id != account_id:
         raise NotFound(f"no upload {upload_id!r}", code="UPLOAD_NOT_FOUND")
     now = now or utcnow()
-    if upload.status == "receiving" and upload.expires_at < now:
-        upload.status = "expired"
+    if upload.status == UploadStatus.RECEIVING and upload.expires_at < now:
+        upload.status = UploadStatus.EXPIRED
         raise Gone("the upload expired before it was finished; start a new one", keep_changes=True)
-    if upload.status in ("terminated", "expired"):
+    if upload.status in (UploadStatus.TERMINATED, UploadStatus.EXPIRED):
         raise Gone(f"the upload was {upload.status}; start a new one")
     return upload
 
 
 def complete(session: Session, actor: Actor, upload: UploadSession, state: Any) -> None:
-    upload.status = "complete"
+    upload.status = UploadStatus.COMPLETE
     upload.sha256 = state.hexdigest()
     upload.completed_at = utcnow()
     HASHES.drop(upload.id)
@@ -285,12 +285,12 @@ def complete(session: Session, actor: Actor, upload: UploadSession, state: Any) 
 
 
 def terminate(session: Session, settings: Settings, actor: Actor, upload: UploadSession) -> None:
-    if upload.status == "claimed":
+    if upload.status == UploadStatus.CLAIMED:
         raise Conflict(
             f"the upload is part of recording {upload.recording_id}: evidence is not deleted this way",
             code="UPLOAD_CLAIMED",
         )
-    upload.status = "terminated"
+    upload.status = UploadStatus.TERMINATED
     upload.updated_at = utcnow()
     HASHES.drop(upload.id)
     with contextlib.suppress(FileNotFoundError):
@@ -311,7 +311,7 @@ def expire(session: Session, settings: Settings, now: datetime | None = None) ->
     now = now or utcnow()
     count = 0
     for upload in repo.expired_uploads(session, now):
-        upload.status = "expired"
+        upload.status = UploadStatus.EXPIRED
         HASHES.drop(upload.id)
         with contextlib.suppress(FileNotFoundError):
             staging_path(settings, upload.id).unlink()

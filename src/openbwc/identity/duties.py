@@ -31,7 +31,7 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.db.session import registry_of
 from openbwc.identity import repository as repo
-from openbwc.identity.models import Account
+from openbwc.identity.models import Account, AccountStatus
 from openbwc.identity.permissions import ADMIN as ADMIN_ROLE
 from openbwc.kit.errors import Conflict, DomainError, PermissionDenied
 
@@ -181,7 +181,7 @@ def check_new_role(session: Session, actor: Actor, authority: Authority, name: s
 
 def check_disable(session: Session, actor: Actor, authority: Authority, account: Account) -> None:
     """Before disabling an account: the last active administrator stays."""
-    if account.status == "active" and ADMIN_ROLE in repo.role_names(session, account.id) and _last_admin(
+    if account.status == AccountStatus.ACTIVE and ADMIN_ROLE in repo.role_names(session, account.id) and _last_admin(
         session, account
     ):
         raise _refuse(

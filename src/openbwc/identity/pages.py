@@ -13,6 +13,7 @@ from openbwc.identity import repository as repo
 from openbwc.identity import sessions, tokens, totp
 from openbwc.identity.access import SESSION_COOKIE
 from openbwc.identity.models import Account, WebSession
+from openbwc.identity.permissions import IdentityPermissions
 from openbwc.identity.service import Principal, get_account
 from openbwc.kit.errors import DomainError
 from openbwc.web.console import render
@@ -160,7 +161,9 @@ def logout(request: Request, db: Session = DB) -> Response:
 
 
 @router.get("/account")
-def account_page(request: Request, db: Session = DB, caller: Principal = requires("identity:self:read")) -> Response:
+def account_page(
+    request: Request, db: Session = DB, caller: Principal = requires(IdentityPermissions.SELF_READ)
+) -> Response:
     account = get_account(db, caller.account_id)
     return render(
         request,
@@ -179,7 +182,7 @@ def account_create_token(
     request: Request,
     name: str = Form(..., max_length=120),
     db: Session = DB,
-    caller: Principal = requires("identity:tokens:write"),
+    caller: Principal = requires(IdentityPermissions.TOKENS_WRITE),
 ) -> Response:
     account = get_account(db, caller.account_id)
     plain, _ = tokens.create_token(db, actor_of(request, caller), account, name=name, authority=caller.authority())
@@ -197,7 +200,10 @@ def account_create_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def account_revoke_token(
-    token_id: uuid.UUID, request: Request, db: Session = DB, caller: Principal = requires("identity:tokens:write")
+    token_id: uuid.UUID,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(IdentityPermissions.TOKENS_WRITE),
 ) -> Response:
     account = get_account(db, caller.account_id)
     tokens.revoke_token(db, actor_of(request, caller), token_id, owner=account)

@@ -20,7 +20,7 @@ from openbwc.db.session import registry_of
 from openbwc.identity import duties
 from openbwc.identity import repository as repo
 from openbwc.identity.duties import Authority
-from openbwc.identity.models import ACCOUNT_KINDS, Account, AccountRole, Role
+from openbwc.identity.models import ACCOUNT_KINDS, Account, AccountRole, AccountStatus, Role
 from openbwc.identity.passwords import check_strength, hash_password
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.permissions import is_well_formed
@@ -141,7 +141,7 @@ def create_account(
         email=email,
         display_name=display_name.strip(),
         kind=kind,
-        status="active",
+        status=AccountStatus.ACTIVE,
         password_hash=hash_password(password) if password else None,
         password_changed_at=now if password else None,
         failed_logons=0,
@@ -209,10 +209,10 @@ def revoke_role(session: Session, actor: Actor, account: Account, role: str, *, 
 def disable_account(
     session: Session, actor: Actor, account: Account, reason: str | None = None, *, authority: Authority
 ) -> None:
-    if account.status == "disabled":
+    if account.status == AccountStatus.DISABLED:
         raise Conflict(f"{account.email} is already disabled", code="ACCOUNT_ALREADY_DISABLED")
     duties.check_disable(session, actor, authority, account)
-    account.status = "disabled"
+    account.status = AccountStatus.DISABLED
     now = utcnow()
     for ws in repo.open_web_sessions(session, account.id):
         ws.ended_at, ws.end_reason = now, "account_disabled"

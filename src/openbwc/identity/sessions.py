@@ -17,7 +17,7 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.identity import repository as repo
 from openbwc.identity import totp
-from openbwc.identity.models import Account, WebSession
+from openbwc.identity.models import Account, AccountStatus, WebSession
 from openbwc.identity.passwords import verify_password
 from openbwc.kit.errors import AccountLocked, AuthenticationFailed, Conflict, ValidationFailed
 from openbwc.kit.ids import token
@@ -93,7 +93,7 @@ def check_password(session: Session, actor: Actor, email: str, password: str) ->
                 keep_changes=True,
             )
         raise AuthenticationFailed(BAD_CREDENTIALS, keep_changes=True)
-    if account.status != "active":
+    if account.status != AccountStatus.ACTIVE:
         _fail(session, actor, account, email, "account disabled")
         raise AuthenticationFailed("this account is disabled", code="ACCOUNT_DISABLED", keep_changes=True)
     return account
@@ -182,7 +182,7 @@ def resolve_session(session: Session, cookie_value: str | None) -> tuple[WebSess
     idle = now - ws.last_seen_at > timedelta(minutes=s.session_idle_minutes)
     too_old = now - ws.created_at > timedelta(hours=s.session_max_hours)
     account = repo.account_by_id(session, ws.account_id)
-    if account is None or account.status != "active":
+    if account is None or account.status != AccountStatus.ACTIVE:
         return None
     if idle or too_old:
         ws.ended_at, ws.end_reason = now, "idle" if idle else "expired"

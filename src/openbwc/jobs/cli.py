@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from openbwc.jobs import service
-from openbwc.jobs.models import Job
+from openbwc.jobs.models import Job, JobStatus
 from openbwc.kit import scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import utcnow
@@ -171,9 +171,9 @@ def run_inline(job_id: uuid.UUID, progress: Callable[[float], None] | None = Non
             # The job this command itself queued (and checked the recording for) a moment ago.
             job = service.get_unscoped(db, job_id)
             db.expunge(job)
-        if job.status in ("succeeded", "failed", "dead"):
+        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.DEAD):
             return job
-        if job.status == "queued" and job.attempts < job.max_attempts:
+        if job.status == JobStatus.QUEUED and job.attempts < job.max_attempts:
             # A failed attempt waiting for its back-off: run the retry here too.
             wait = (job.run_after - utcnow()).total_seconds()
             if wait > 0:

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from openbwc.jobs import service as jobs
+from openbwc.jobs.permissions import JobsPermissions
 from openbwc.kit import scope as kit_scope
 from openbwc.kit.pagination import PageNumber
 from openbwc.web.console import render
@@ -25,7 +26,7 @@ def _jobs_scope(db: Session, request: Request, caller: Caller) -> kit_scope.Reco
 def jobs_page(
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:jobs:read"),
+    caller: Caller = requires(JobsPermissions.READ),
     status: str | None = Query(None, max_length=12),
     page: PageNumber = 1,
 ) -> Response:
@@ -41,14 +42,14 @@ def jobs_page(
 
 @router.get("/jobs/{job_id}")
 def job_page(
-    job_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:jobs:read")
+    job_id: str, request: Request, db: Session = DB, caller: Caller = requires(JobsPermissions.READ)
 ) -> Response:
     return render(request, "job.html", {"job": jobs.get(db, jobs.parse_id(job_id), _jobs_scope(db, request, caller))})
 
 
 @router.post("/jobs/{job_id}/retry")
 def job_retry(
-    job_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:jobs:write")
+    job_id: str, request: Request, db: Session = DB, caller: Caller = requires(JobsPermissions.WRITE)
 ) -> Response:
     actor = actor_of(request, caller)
     job = jobs.get(db, jobs.parse_id(job_id), _jobs_scope(db, request, caller))

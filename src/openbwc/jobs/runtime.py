@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from openbwc.db.session import unit_of_work
 from openbwc.jobs import service
-from openbwc.jobs.models import Job
+from openbwc.jobs.models import Job, JobStatus
 from openbwc.jobs.registry import TaskSpec
 from openbwc.kit.errors import DomainError, describe
 from openbwc.kit.registry import Registry
@@ -80,7 +80,12 @@ class JobContext:
 
     def _own(self, session: Session) -> Job:
         job = session.get(Job, self.job_id, with_for_update=True, populate_existing=True)
-        if job is None or job.status != "running" or job.worker != self.runtime.worker or job.attempts != self.attempt:
+        if (
+            job is None
+            or job.status != JobStatus.RUNNING
+            or job.worker != self.runtime.worker
+            or job.attempts != self.attempt
+        ):
             raise LeaseLost(f"job {self.job_id} is no longer held by {self.runtime.worker}")
         return job
 
@@ -103,7 +108,7 @@ class JobContext:
         self._last_write, self._last_progress = now, fraction
         with self.transaction() as s:
             job = s.get(Job, self.job_id)
-            if job is not None and job.status == "running" and job.worker == self.runtime.worker:
+            if job is not None and job.status == JobStatus.RUNNING and job.worker == self.runtime.worker:
                 job.progress = round(fraction, 4)
                 job.heartbeat_at = job.updated_at = utcnow()
                 if message:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, event, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from openbwc.jobs.models import FINISHED, JOB_STATUSES, MAX_LOG_LINES, Job, JobRecording
+from openbwc.jobs.models import FINISHED, JOB_STATUSES, MAX_LOG_LINES, Job, JobRecording, JobStatus
 from openbwc.jobs.registry import TaskSpec, spec_of
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed, without_paths
 from openbwc.kit.scope import RecordingScope
@@ -113,7 +113,7 @@ def enqueue(
     job = Job(
         kind=kind,
         args=dict(args),
-        status="queued",
+        status=JobStatus.QUEUED,
         attempts=0,
         max_attempts=max(1, attempts),
         progress=0.0,
@@ -215,14 +215,14 @@ def list_jobs(
 
 def retry(session: Session, job: Job, by: str) -> Job:
     """Run a failed or dead job again, with a fresh set of attempts."""
-    if job.status not in ("failed", "dead"):
+    if job.status not in (JobStatus.FAILED, JobStatus.DEAD):
         raise Conflict(
             f"job {job.id} is {job.status}; only failed or dead jobs can be retried",
             code="JOB_NOT_RETRYABLE",
             detail={"status": job.status},
         )
     now = utcnow()
-    job.status = "queued"
+    job.status = JobStatus.QUEUED
     job.attempts = 0
     job.progress = 0.0
     job.error = job.error_code = None
@@ -253,12 +253,12 @@ def claim(session: Session, job_id: uuid.UUID, worker: str, lease_s: float) -> b
             Job.id == job_id,
             Job.attempts < Job.max_attempts,
             or_(
-                (Job.status == "queued") & (Job.run_after <= now),
-                (Job.status == "running") & (Job.heartbeat_at < stale),
+                (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
+                (Job.status == JobStatus.RUNNING) & (Job.heartbeat_at < stale),
             ),
         )
         .values(
-            status="running",
+            status=JobStatus.RUNNING,
             attempts=Job.attempts + 1,
             worker=worker,
             started_at=now,
@@ -274,7 +274,7 @@ def heartbeat(session: Session, job_id: uuid.UUID, worker: str) -> None:
     now = utcnow()
     session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == "running", Job.worker == worker)
+        .where(Job.id == job_id, Job.status == JobStatus.RUNNING, Job.worker == worker)
         .values(heartbeat_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -288,7 +288,7 @@ def backoff_s(attempt: int, settings: Settings) -> float:
 
 def finish_ok(job: Job, result: dict[str, Any] | None) -> None:
     now = utcnow()
-    job.status = "succeeded"
+    job.status = JobStatus.SUCCEEDED
     job.progress = 1.0
     job.result = result
     job.finished_at = now
@@ -304,12 +304,12 @@ def finish_failed(session: Session, job: Job, code: str, message: str, *, perman
     job.error_code, job.error = code, message[:4000]
     job.updated_at = now
     if permanent or job.attempts >= job.max_attempts:
-        job.status = "failed" if permanent else "dead"
+        job.status = JobStatus.FAILED if permanent else JobStatus.DEAD
         job.finished_at = now
         append_log(job, f"{job.status}: {code}: {message}", now)
         return -1
     delay = backoff_s(job.attempts, settings)
-    job.status = "queued"
+    job.status = JobStatus.QUEUED
     job.run_after = now + timedelta(seconds=delay)
     job.dispatched_at = None
     append_log(job, f"attempt {job.attempts} failed ({code}: {message}); retry in {delay:.0f} s", now)
@@ -325,15 +325,15 @@ def reap(session: Session, lease_s: float) -> list[uuid.UUID]:
     now = utcnow()
     stale = now - timedelta(seconds=lease_s)
     requeued = []
-    for job in session.scalars(select(Job).where(Job.status == "running", Job.heartbeat_at < stale)):
+    for job in session.scalars(select(Job).where(Job.status == JobStatus.RUNNING, Job.heartbeat_at < stale)):
         if job.attempts >= job.max_attempts:
-            job.status = "dead"
+            job.status = JobStatus.DEAD
             job.finished_at = now
             job.error_code = job.error_code or "WORKER_LOST"
             job.error = job.error or "the worker stopped during the last attempt"
             append_log(job, f"dead: worker {job.worker} stopped during the last attempt", now)
         else:
-            job.status = "queued"
+            job.status = JobStatus.QUEUED
             job.run_after = now
             job.dispatched_at = None
             append_log(job, f"worker {job.worker} stopped responding during attempt {job.attempts}; requeued", now)
@@ -350,7 +350,7 @@ def due(session: Session, resend_after_s: float, limit: int = 100) -> list[uuid.
     jobs = session.scalars(
         select(Job)
         .where(
-            Job.status == "queued",
+            Job.status == JobStatus.QUEUED,
             Job.run_after <= now,
             or_(Job.dispatched_at.is_(None), Job.dispatched_at < recent),
         )

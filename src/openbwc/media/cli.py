@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence.scope import operator
 from openbwc.jobs.cli import run_inline
+from openbwc.jobs.models import JobStatus
 from openbwc.kit.errors import ValidationFailed
 from openbwc.media import reads, service
 from openbwc.shell import JSON_OPTION, err_console, fail, handle_errors, print_json, print_table, session_scope
@@ -34,7 +35,7 @@ def _run(job_id, label: str, quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def _finish(job, json_out: bool):  # type: ignore[no-untyped-def]
-    if job.status != "succeeded":
+    if job.status != JobStatus.SUCCEEDED:
         raise fail(job.error_code or "JOB_FAILED", f"job {job.id} {job.status}: {job.error or ''}")
     if json_out:
         print_json(job.result)
@@ -140,7 +141,7 @@ def derivatives(
     with session_scope() as db:
         job = service.enqueue_derivatives(db, cli_actor(), operator(cli_actor()), evidence_id)
         job_id, status = job.id, job.status
-    if background or status == "succeeded":
+    if background or status == JobStatus.SUCCEEDED:
         print_json({"job_id": str(job_id), "status": status}) if json_out else typer.echo(f"job {job_id} {status}")
         return
     _finish(_run(job_id, "proxy and thumbnails", json_out), json_out)

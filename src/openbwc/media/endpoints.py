@@ -19,6 +19,7 @@ from openbwc.kit.types import Index
 from openbwc.media import reads, service
 from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
+from openbwc.media.permissions import MediaPermissions
 from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody
 from openbwc.storage import open_store
 from openbwc.web.http import DB, Caller, actor_of, requires
@@ -152,7 +153,7 @@ def _first_request(request: Request) -> bool:
     "/recordings/{evidence_id}/proxy", response_class=Response, responses=_served("video/mp4", "viewing copy")
 )
 def proxy(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.PROXIES_READ)
 ) -> Response:
     r = reads.view_rendition(
         db, actor_of(request, caller), _viewer(db, request, caller), evidence_id, "proxy", first=_first_request(request)
@@ -170,7 +171,7 @@ def thumbnail(
     position: Index,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:proxies:read"),
+    caller: Caller = requires(MediaPermissions.PROXIES_READ),
 ) -> Response:
     r = reads.view_rendition(
         db,
@@ -186,7 +187,7 @@ def thumbnail(
 
 @router.get("/recordings/{evidence_id}/media")
 def media_summary(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.PROXIES_READ)
 ) -> dict[str, Any]:
     rec, rends = reads.read_renditions(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
     return {
@@ -215,7 +216,7 @@ def media_summary(
 
 @router.post("/recordings/{evidence_id}/derivatives", response_model=JobOut, status_code=202)
 def make_derivatives(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:write")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_WRITE)
 ) -> JobOut:
     job = service.enqueue_derivatives(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
     return JobOut.model_validate(job)
@@ -226,7 +227,7 @@ def make_derivatives(
 
 @router.get("/recordings/{evidence_id}/face-tracks")
 def face_tracks(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> dict[str, Any]:
     rec, a = reads.read_face_tracks(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
     if a is None:
@@ -250,7 +251,7 @@ def face_tracks(
 
 @router.get("/recordings/{evidence_id}/redactions")
 def list_redactions(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> list[dict[str, Any]]:
     rows = reads.read_redactions(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
     return [redaction_out(db, r) for r in rows]
@@ -262,7 +263,7 @@ def create_redaction(
     body: RedactionCreate,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = service.create_redaction(
         db,
@@ -282,7 +283,7 @@ def create_redaction(
 
 @router.get("/redactions/{redaction_id}")
 def get_redaction(
-    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> dict[str, Any]:
     return redaction_out(
         db, reads.read_redaction(db, actor_of(request, caller), _viewer(db, request, caller), redaction_id)
@@ -295,7 +296,7 @@ def add_box(
     body: BoxBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.add_box(db, actor_of(request, caller), red, body.to_in())
@@ -309,7 +310,7 @@ def move_box(
     body: BoxBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.move_box(db, actor_of(request, caller), red, box_id, body.to_in())
@@ -322,7 +323,7 @@ def remove_box(
     box_id: uuid.UUID,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.remove_box(db, actor_of(request, caller), red, box_id)
@@ -335,7 +336,7 @@ def keep_tracks(
     body: KeepBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.set_keep_tracks(db, actor_of(request, caller), red, body.keep_tracks)
@@ -348,7 +349,7 @@ def add_audio(
     body: AudioBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.add_audio(db, actor_of(request, caller), red, body.start_s, body.end_s, body.mode, body.note)
@@ -361,7 +362,7 @@ def remove_audio(
     audio_id: uuid.UUID,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.remove_audio(db, actor_of(request, caller), red, audio_id)
@@ -374,7 +375,7 @@ def accept_suggestions(
     body: SuggestionsBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.accept_suggestions(db, actor_of(request, caller), red, body.kinds, body.mode)
@@ -383,7 +384,7 @@ def accept_suggestions(
 
 @router.post("/redactions/{redaction_id}/render", response_model=JobOut, status_code=202)
 def render(
-    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:write")
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE)
 ) -> JobOut:
     red = _redaction(db, request, caller, redaction_id)
     return JobOut.model_validate(service.render(db, actor_of(request, caller), red))
@@ -391,7 +392,7 @@ def render(
 
 @router.get("/derived/{item_id}")
 def derived(
-    item_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+    item_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> dict[str, Any]:
     item = reads.read_derived(db, actor_of(request, caller), _viewer(db, request, caller), item_id)
     return {
@@ -410,7 +411,7 @@ def derived(
 
 @router.get("/recordings/{evidence_id}/transcript")
 def get_transcript(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_READ)
 ) -> dict[str, Any]:
     rec, t, suggested = reads.read_transcript(
         db, actor_of(request, caller), _viewer(db, request, caller), evidence_id
@@ -427,7 +428,7 @@ def get_transcript(
 
 @router.post("/recordings/{evidence_id}/transcript", response_model=JobOut, status_code=202)
 def request_transcript(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:write")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_WRITE)
 ) -> JobOut:
     job = service.enqueue_transcript(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
     return JobOut.model_validate(job)
@@ -439,7 +440,7 @@ def search(
     q: str = Query(..., max_length=200),
     limit: Limit = 50,
     db: Session = DB,
-    caller: Caller = requires("media:transcripts:read"),
+    caller: Caller = requires(MediaPermissions.TRANSCRIPTS_READ),
 ) -> list[dict[str, Any]]:
     if not q.strip():
         raise ValidationFailed("q must not be empty", code="INVALID_SEARCH")

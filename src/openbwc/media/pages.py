@@ -14,6 +14,7 @@ from openbwc.kit.errors import DomainError
 from openbwc.media import reads, schemas, service
 from openbwc.media import repository as repo
 from openbwc.media.models import EXEMPTIONS
+from openbwc.media.permissions import MediaPermissions
 from openbwc.media.redaction.audio import AUDIO_MODES
 from openbwc.media.redaction.render import STYLES
 from openbwc.web.console import fragment, render
@@ -25,7 +26,7 @@ PAGE = 50
 
 @router.get("/media/{evidence_id}")
 def media_page(
-    evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:proxies:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires(MediaPermissions.PROXIES_READ)
 ) -> Response:
     actor = actor_of(request, caller)
     v = reads.view_media(db, actor, evidence_service.viewer_for(db, caller, actor), evidence_id)
@@ -71,7 +72,10 @@ def _redact_page(
 # Same permission as the API's POST /recordings/{id}/redactions: the page exists to make one.
 @router.get("/media/{evidence_id}/redact")
 def media_redact_form(
-    evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires("media:redactions:write")
+    evidence_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> Response:
     actor = actor_of(request, caller)
     viewer = evidence_service.viewer_for(db, caller, actor)
@@ -91,7 +95,7 @@ def media_redact(
     mute: str = Form("", max_length=20_000),
     audio_mode: str = Form("mute", max_length=10),
     db: Session = DB,
-    caller: Principal = requires("media:redactions:write"),
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> Response:
     """Create a redaction and queue its rendering: the same two service calls as the API's
     create and render, so the same checks, the same ledger entries and the same job."""
@@ -123,8 +127,8 @@ def media_redact(
 
 def recording_panel(request: Request, db: Session, caller: Principal, recording: Recording) -> Markup | None:
     """On a recording's evidence page: the way to play and redact it, and its derived copies."""
-    media = caller.can("media:proxies:read")
-    derived = repo.derived_of_recording(db, recording.id) if caller.can("media:redactions:read") else None
+    media = caller.can(MediaPermissions.PROXIES_READ)
+    derived = repo.derived_of_recording(db, recording.id) if caller.can(MediaPermissions.REDACTIONS_READ) else None
     if not media and derived is None:
         return None
     return fragment(request, "media_recording_panel.html", {"r": recording, "media": media, "derived": derived})

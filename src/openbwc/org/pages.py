@@ -8,11 +8,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from openbwc.identity.permissions import IdentityPermissions
 from openbwc.identity.service import Principal
 from openbwc.kit.pagination import PageNumber
 from openbwc.kit.time import parse_instant, utcnow
 from openbwc.org import repository as repo
 from openbwc.org import service
+from openbwc.org.models import PersonStatus
+from openbwc.org.permissions import OrgPermissions
 from openbwc.web.console import render
 from openbwc.web.http import DB, actor_of, requires
 from openbwc.web.lists import list_page
@@ -21,15 +24,15 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home(request: Request, db: Session = DB, caller: Principal = requires("identity:self:read")) -> Response:
-    offices = repo.offices(db) if caller.can("org:offices:read") else []
-    counts = repo.office_counts(db, utcnow()) if caller.can("org:people:read") else []
+def home(request: Request, db: Session = DB, caller: Principal = requires(IdentityPermissions.SELF_READ)) -> Response:
+    offices = repo.offices(db) if caller.can(OrgPermissions.OFFICES_READ) else []
+    counts = repo.office_counts(db, utcnow()) if caller.can(OrgPermissions.PEOPLE_READ) else []
     totals = {"people": sum(c[2] for c in counts), "trained": sum(c[3] for c in counts)}
     return render(request, "home.html", {"offices": offices, "counts": counts, "totals": totals})
 
 
 @router.get("/offices")
-def offices_page(request: Request, db: Session = DB, _: Principal = requires("org:offices:read")) -> Response:
+def offices_page(request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.OFFICES_READ)) -> Response:
     counts = {(o, d): (n, t) for o, d, n, t in repo.office_counts(db, utcnow())}
     rows = []
     for office in repo.offices(db):
@@ -42,7 +45,7 @@ def offices_page(request: Request, db: Session = DB, _: Principal = requires("or
 def people_page(
     request: Request,
     db: Session = DB,
-    _: Principal = requires("org:people:read"),
+    _: Principal = requires(OrgPermissions.PEOPLE_READ),
     office: str | None = None,
     division: str | None = None,
     q: str | None = Query(None, max_length=100),
@@ -87,7 +90,7 @@ def people_add(
     unit: str = Form("", max_length=120),
     supervisor: str = Form("", max_length=40),
     db: Session = DB,
-    caller: Principal = requires("org:people:write"),
+    caller: Principal = requires(OrgPermissions.PEOPLE_WRITE),
 ) -> Response:
     person = service.add_person(
         db,
@@ -103,7 +106,9 @@ def people_add(
 
 
 @router.get("/people/{badge}")
-def person_page(badge: str, request: Request, db: Session = DB, _: Principal = requires("org:people:read")) -> Response:
+def person_page(
+    badge: str, request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.PEOPLE_READ)
+) -> Response:
     person = service.get_person(db, badge)
     view = service.describe_people(db, [person])[0]
     return render(request, "person.html", {"v": view, "training": repo.training_of(db, person.id), "now": utcnow()})
@@ -116,7 +121,7 @@ def person_add_training(
     completed_on: str = Form(..., max_length=40),
     course: str = Form("", max_length=120),
     db: Session = DB,
-    caller: Principal = requires("org:training:write"),
+    caller: Principal = requires(OrgPermissions.TRAINING_WRITE),
 ) -> Response:
     service.add_training(
         db,
@@ -129,14 +134,18 @@ def person_add_training(
 
 
 @router.get("/training")
-def training_page(request: Request, db: Session = DB, _: Principal = requires("org:training:read")) -> Response:
+def training_page(
+    request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.TRAINING_READ)
+) -> Response:
     now = utcnow()
     untrained, total_untrained = repo.list_people(
-        db, limit=200, offset=0, status="active", trained=False, trained_at=now
+        db, limit=200, offset=0, status=PersonStatus.ACTIVE, trained=False, trained_at=now
     )
     soon = now + timedelta(days=30)
     # Trained now but not any more in 30 days: due for the annual refresher.
-    due, total_due = repo.list_people(db, limit=200, offset=0, status="active", trained=False, trained_at=soon)
+    due, total_due = repo.list_people(
+        db, limit=200, offset=0, status=PersonStatus.ACTIVE, trained=False, trained_at=soon
+    )
     untrained_ids = {u.id for u in untrained}
     due = [p for p in due if p.id not in untrained_ids]
     return render(

@@ -10,6 +10,7 @@ from openbwc.identity.service import Principal
 from openbwc.policy import repository as policy_repo
 from openbwc.policy import service as policy_service
 from openbwc.policy.endpoints import summary as policy_summary
+from openbwc.policy.permissions import PolicyPermissions
 from openbwc.web.console import render
 from openbwc.web.http import DB, requires
 
@@ -19,7 +20,9 @@ GOOD = {"COMPLIANT", "EXEMPT"}
 
 
 @router.get("/policy")
-def policy_page(request: Request, db: Session = DB, _: Principal = requires("policy:policies:read")) -> Response:
+def policy_page(
+    request: Request, db: Session = DB, _: Principal = requires(PolicyPermissions.POLICIES_READ)
+) -> Response:
     policy = policy_service.active(db)
     return render(
         request,

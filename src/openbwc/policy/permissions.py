@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openbwc.kit.permissions import Permissions
+from openbwc.kit.permissions import RESERVED, Permissions
 
 
 class PolicyPermissions(Permissions):
@@ -11,6 +11,13 @@ class PolicyPermissions(Permissions):
         "View the recording policy in force and its versions; validate policy files",
     )
     POLICIES_WRITE = "policy:policies:write", "Activate a recording policy file"
+
+    # PRO-1: sealed First Amendment footage; the string keeps its evidence scope, the rule is policy's.
+    SEALED_READ = (
+        "evidence:sealed:read",
+        "Reach recordings sealed under PRO-1 (First Amendment activity alone): oversight only",
+        RESERVED,
+    )
 
 
 # Built-in roles (identity declares them) and what this domain grants each.
@@ -21,5 +28,5 @@ ROLE_GRANTS: dict[str, set[_P]] = {
     "evidence_custodian": {_P.POLICIES_READ},
     "program_manager": {_P.POLICIES_READ, _P.POLICIES_WRITE},
     "records_officer": {_P.POLICIES_READ},
-    "oversight": {_P.POLICIES_READ},
+    "oversight": {_P.POLICIES_READ, _P.SEALED_READ},
 }

@@ -15,6 +15,7 @@ from openbwc.kit.time import utcnow
 from openbwc.org import repository as org_repo
 from openbwc.program import forecast as fc
 from openbwc.program import service as program
+from openbwc.program.permissions import ProgramPermissions
 from openbwc.web.console import render
 from openbwc.web.http import DB, requires
 
@@ -23,7 +24,9 @@ PAGE = 50
 
 
 @router.get("/fleet/rollout")
-def rollout_page(request: Request, db: Session = DB, _: Principal = requires("program:rollout:read")) -> Response:
+def rollout_page(
+    request: Request, db: Session = DB, _: Principal = requires(ProgramPermissions.ROLLOUT_READ)
+) -> Response:
     """The program dashboard: rollout per office, the fleet's state, silent devices, docks."""
     now = utcnow()
     return render(
@@ -45,7 +48,7 @@ def rollout_page(request: Request, db: Session = DB, _: Principal = requires("pr
 @router.get("/fleet/forecast")
 def forecast_page(
     request: Request,
-    _: Principal = requires("program:forecast:read"),
+    _: Principal = requires(ProgramPermissions.FORECAST_READ),
     officers: int = Query(fc.SCENARIOS[0].officers, ge=1, le=10_000_000),
     hours_per_officer_month: float = Query(fc.DEFAULT_HOURS_PER_OFFICER_MONTH, gt=0, le=744),
     bitrate_mbps: float = Query(fc.DEFAULT_BITRATE_MBPS, gt=0, le=200),

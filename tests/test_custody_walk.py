@@ -51,7 +51,7 @@ from tests.media.clips import astronaut
 from tests.web_helpers import csrf_from, log_on
 
 # Path parameters that name evidence, and evidence listings without one.
-EVIDENCE_PARAMS = {"evidence_id", "recording_id", "item_id", "redaction_id", "upload_id"}
+EVIDENCE_PARAMS = {"recording_id", "item_id", "redaction_id", "upload_id"}
 EVIDENCE_LISTINGS = {
     "/api/v1/recordings",
     "/evidence",
@@ -261,21 +261,21 @@ CALLS: dict[str, Call] = {
     "GET /api/v1/custody/reports/{evidence_id}": _get(lambda ev: f"/api/v1/custody/reports/{_rec(ev)}"),
     "GET /custody/report": _get(lambda ev: "/custody/report", params={"evidence_id": None}),
     # media: proxies, thumbnails, tracks, redactions, derived items, transcripts
-    "GET /api/v1/recordings/{evidence_id}/media": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/media"),
-    "GET /api/v1/recordings/{evidence_id}/proxy": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/proxy"),
-    "GET /api/v1/recordings/{evidence_id}/thumbnails/{position}": _get(
+    "GET /api/v1/recordings/{recording_id}/media": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/media"),
+    "GET /api/v1/recordings/{recording_id}/proxy": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/proxy"),
+    "GET /api/v1/recordings/{recording_id}/thumbnails/{position}": _get(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/thumbnails/0"
     ),
-    "GET /api/v1/recordings/{evidence_id}/face-tracks": _get(
+    "GET /api/v1/recordings/{recording_id}/face-tracks": _get(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/face-tracks"
     ),
-    "GET /api/v1/recordings/{evidence_id}/redactions": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/redactions"),
+    "GET /api/v1/recordings/{recording_id}/redactions": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/redactions"),
     "GET /api/v1/redactions/{redaction_id}": _get(lambda ev: f"/api/v1/redactions/{ev.redaction_id}"),
     "GET /api/v1/derived/{item_id}": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}"),
-    "GET /api/v1/recordings/{evidence_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
+    "GET /api/v1/recordings/{recording_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
     "GET /api/v1/transcripts/search": _get(lambda ev: "/api/v1/transcripts/search", params={"q": "John Smith"}),
-    "GET /media/{evidence_id}": _get(lambda ev: f"/media/{_rec(ev)}"),
-    "GET /media/{evidence_id}/redact": _get(lambda ev: f"/media/{_rec(ev)}/redact"),
+    "GET /media/{recording_id}": _get(lambda ev: f"/media/{_rec(ev)}"),
+    "GET /media/{recording_id}/redact": _get(lambda ev: f"/media/{_rec(ev)}/redact"),
     # changes by the API
     "PUT /api/v1/recordings/{recording_id}/category": _json(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/category", lambda ev: {"code": "CATEGORY", "reason": "walk"}
@@ -297,11 +297,11 @@ CALLS: dict[str, Call] = {
     "POST /api/v1/quarantine/{item_id}/reject": _json(
         lambda ev: f"/api/v1/quarantine/{ev.quarantine_ids[0]}/reject", lambda ev: {"note": "not footage"}
     ),
-    "POST /api/v1/recordings/{evidence_id}/derivatives": _get(
+    "POST /api/v1/recordings/{recording_id}/derivatives": _get(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/derivatives"
     ),
-    "POST /api/v1/recordings/{evidence_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
-    "POST /api/v1/recordings/{evidence_id}/redactions": _json(
+    "POST /api/v1/recordings/{recording_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
+    "POST /api/v1/recordings/{recording_id}/redactions": _json(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/redactions", lambda ev: {"faces": True, "reason": "walk"}
     ),
     "POST /api/v1/redactions/{redaction_id}/boxes": _json(
@@ -343,7 +343,7 @@ CALLS: dict[str, Call] = {
         lambda ev: f"/evidence/{_rec(ev)}", lambda ev: f"/evidence/{_rec(ev)}/cases",
         {"number": "CASE-WALK-C", "reason": "walk"},
     ),
-    "POST /media/{evidence_id}/redact": _form(
+    "POST /media/{recording_id}/redact": _form(
         lambda ev: f"/media/{_rec(ev)}/redact", lambda ev: f"/media/{_rec(ev)}/redact",
         {"faces": "on", "exemption": "7(C)", "style": "blur", "reason": "walk by the console"},
     ),
@@ -384,7 +384,7 @@ def _names(entry: LedgerEntry, ev: Evidence) -> bool:
 
 def _remember(key: str, r: Any, ev: Evidence) -> None:
     """Keep the ids a call made, for the calls after it."""
-    if key == "POST /api/v1/recordings/{evidence_id}/redactions":
+    if key == "POST /api/v1/recordings/{recording_id}/redactions":
         ev.made["draft"] = r.json()["id"]
     elif key == "POST /api/v1/redactions/{redaction_id}/boxes":
         ev.made["box"] = r.json()["boxes"][-1]["id"]
@@ -437,8 +437,8 @@ def test_every_evidence_route_writes_the_custody_ledger(app, client, db, tmp_pat
             # The call table's dicts are module constants: fill in a copy, or the next backend's
             # walk would send this one's ids (it did: PostgreSQL asked for SQLite's recording).
             kwargs = copy.deepcopy(shared)
-            if kwargs.get("params") == {"evidence_id": None}:
-                kwargs["params"] = {"evidence_id": ev.recording_id}
+            if kwargs.get("params") == {"recording_id": None}:
+                kwargs["params"] = {"recording_id": ev.recording_id}
             if isinstance(kwargs.get("json"), dict) and kwargs["json"].get("code") == "CATEGORY":
                 kwargs["json"]["code"] = category
             if isinstance(kwargs.get("data"), dict) and kwargs["data"].get("code") == "CATEGORY":

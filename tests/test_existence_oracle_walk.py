@@ -39,7 +39,7 @@ from tests.factories import TEST_ACTOR, bearer, make_account, make_machine
 # What each path parameter names. A recording kind is walked; None is not about recordings.
 RECORDING_KINDS = {
     "recording_id": "recording",
-    "evidence_id": "recording",
+    "evidence_id": "recording",  # a custody report's item: a recording (or a row or file of one)
     "redaction_id": "redaction",
     "transcript_id": "transcript",
     "job_id": "job",
@@ -74,7 +74,7 @@ def classify(path: str, name: str) -> str | None:
 JSON_BODIES: dict[str, Any] = {
     "PUT /api/v1/recordings/{recording_id}/category": {"code": "evidentiary", "reason": "walk"},
     "POST /api/v1/recordings/{recording_id}/tags": {"tags": ["foia"]},
-    "POST /api/v1/recordings/{evidence_id}/redactions": {"faces": True},
+    "POST /api/v1/recordings/{recording_id}/redactions": {"faces": True},
     "POST /api/v1/redactions/{redaction_id}/boxes": {"start_s": 0, "end_s": 1, "x": 0, "y": 0, "w": 0.1, "h": 0.1},
     "PUT /api/v1/redactions/{redaction_id}/boxes/{box_id}": {
         "start_s": 0, "end_s": 1, "x": 0, "y": 0, "w": 0.1, "h": 0.1,
@@ -90,7 +90,7 @@ FORM_BODIES: dict[str, dict[str, str]] = {
     "POST /evidence/{recording_id}/tags": {"tag": "foia"},
     "POST /evidence/{recording_id}/untag": {"tag": "foia"},
     "POST /evidence/{recording_id}/cases": {"number": CASE, "reason": "walk"},
-    "POST /media/{evidence_id}/redact": {"faces": "on", "exemption": "7(C)", "style": "blur", "reason": "walk"},
+    "POST /media/{recording_id}/redact": {"faces": "on", "exemption": "7(C)", "style": "blur", "reason": "walk"},
 }
 QUERY = {"DELETE /api/v1/cases/{number}/recordings/{recording_id}": {"reason": "walk"}}
 

@@ -20,7 +20,7 @@ from tests.compliance.helpers import T0, officer, put_activity, recording, s
 from tests.conftest import ROLES
 from tests.factories import TEST_ACTOR, bearer, make_machine, role_headers
 
-RECORDING_PARAMS = {"recording_id", "evidence_id"}
+RECORDING_PARAMS = {"recording_id"}
 OVERSIGHT = {r for r, perms in ROLES.items() if seals.SEALED_READ in perms}
 
 
@@ -134,7 +134,7 @@ def test_findings_hide_sealed_evidence_from_non_oversight(client, db):
     # Overlaps enforcement activity: not sealed although tagged.
     assert not seals.is_sealed(db, rec.id)
     r = client.get("/api/v1/compliance/findings?officer=" + who.badge, headers=role_headers(db, "program_manager"))
-    assert r.status_code == 200 and r.json()["items"][0]["evidence_ids"] == [str(rec.id)]
+    assert r.status_code == 200 and r.json()["items"][0]["recording_ids"] == [str(rec.id)]
 
 
 def test_sealed_footage_is_left_out_of_evidence_lists_for_non_oversight(client, db):

@@ -47,7 +47,7 @@ def test_submitting_a_recording_is_ledgered_as_its_ingest(client, db, clips):
         "/api/v1/recordings", json={"manifest": _manifest(fleet, paths), "uploads": ids}, headers=fleet.dock_headers
     )
     assert r.status_code == 201, r.text
-    (entry,) = entries(db, "evidence:recording:ingest", r.json()["evidence_id"])
+    (entry,) = entries(db, "evidence:recording:ingest", r.json()["recording_id"])
     assert entry.object_type == "evidence"
 
 

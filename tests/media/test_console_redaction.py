@@ -193,9 +193,9 @@ def test_the_api_refuses_a_bad_box_with_the_same_code(db, client):
 
 def test_the_form_declares_the_api_permission_and_refuses_others(app, db, client):
     declared = {(path, tuple(sorted(route.methods))): declared_permission(route) for path, route in api_routes(app)}
-    assert declared[("/media/{evidence_id}/redact", ("POST",))] == (True, "media:redactions:write")
-    assert declared[("/media/{evidence_id}/redact", ("GET",))] == (True, "media:redactions:write")
-    assert declared[("/api/v1/recordings/{evidence_id}/redactions", ("POST",))] == (True, "media:redactions:write")
+    assert declared[("/media/{recording_id}/redact", ("POST",))] == (True, "media:redactions:write")
+    assert declared[("/media/{recording_id}/redact", ("GET",))] == (True, "media:redactions:write")
+    assert declared[("/api/v1/recordings/{recording_id}/redactions", ("POST",))] == (True, "media:redactions:write")
 
     rec = _recording(db)
     log_on(client, make_account(db, "supervisor"))  # may watch footage, may not redact it

@@ -83,7 +83,7 @@ def test_redaction_job_makes_a_linked_derived_item_and_leaves_the_original(db):
     assert item is not None and item.sha256 != sha
     assert item.log["original"]["sha256"] == [sha] and item.log["foia_exemption"] == "6"
     assert item.log["audio"][0]["mode"] == "bleep" and item.log["faces"]["tracks"]
-    assert db.get(Job, job.id).result["derived_evidence_id"] == str(item.id)
+    assert db.get(Job, job.id).result["derived_id"] == str(item.id)
     assert _stored_sha(sha) == sha and _stored_sha(item.sha256) == item.sha256
     actions = set(db.scalars(select(LedgerEntry.action).where(LedgerEntry.object_id == str(rec.id))))
     assert {"media:redaction:create", "media:redaction:queue", "media:evidence:read", "media:derived:create"} <= actions
@@ -98,7 +98,7 @@ def test_redaction_job_makes_a_linked_derived_item_and_leaves_the_original(db):
     ("kwargs", "code"),
     [
         ({"recording_id": str(uuid.uuid4())}, "RECORDING_NOT_FOUND"),
-        ({"recording_id": "not-an-id"}, "INVALID_EVIDENCE_ID"),
+        ({"recording_id": "not-an-id"}, "INVALID_RECORDING_ID"),
         ({"audio": [(5.0, 3.0, "mute")]}, "INVALID_TIME_RANGE"),
         ({"boxes": [service.BoxIn(0, 1, 0.9, 0.9, 0.5, 0.5)]}, "INVALID_BOX"),
         ({"keep_tracks": [2]}, "NO_FACE_TRACKS"),

@@ -35,7 +35,7 @@ def test_search_from_the_shell_is_ledgered_and_leaves_sealed_footage_out(shell_d
         open_id, sealed_id = str(open_rec.id), str(sealed_rec.id)
     r = CliRunner().invoke(app, ["search", "John Smith", "--json"])
     assert r.exit_code == 0, r.output
-    assert [f["evidence_id"] for f in json.loads(r.stdout)] == [open_id]
+    assert [f["recording_id"] for f in json.loads(r.stdout)] == [open_id]
     with app_session(shell_database) as db:
         entry = db.scalars(select(LedgerEntry).where(LedgerEntry.action == "media:transcript:search")).one()
     details = json.loads(entry.leaf)["details"]

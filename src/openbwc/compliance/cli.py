@@ -226,7 +226,7 @@ def findings(
         f"findings ({len(items)} of {total})",
         ["activity", "officer", "finding", "rule", "seconds", "status", "policy", "evidence"],
         [
-            (f.activity_id, f.officer, f.code, f.rule_id, f.seconds, f.status, f.policy_version, len(f.evidence_ids))
+            (f.activity_id, f.officer, f.code, f.rule_id, f.seconds, f.status, f.policy_version, len(f.recording_ids))
             for f in items
         ],
     )

@@ -94,12 +94,12 @@ def dock(
         ):
             results.append(result)
             if not json_out:
-                typer.echo(f"{result['camera']}: evidence {result['evidence_id']} ({result['status']})", err=True)
+                typer.echo(f"{result['camera']}: evidence {result['recording_id']} ({result['status']})", err=True)
     if json_out:
         print_json(results)
     else:
         print_table(
             f"{len(results)} recording(s) uploaded",
             ["camera", "evidence id", "status", "segments", "flags"],
-            [(r["camera"], r["evidence_id"], r["status"], len(r["files"]), ", ".join(r["flags"])) for r in results],
+            [(r["camera"], r["recording_id"], r["status"], len(r["files"]), ", ".join(r["flags"])) for r in results],
         )

@@ -33,14 +33,14 @@ def _say(json_out: bool, data: dict[str, Any], text: str) -> None:
 
 @handle_errors
 def categorize_command(
-    evidence_id: str,
+    recording_id: str,
     code: str = typer.Argument(..., help="A retention category code (see the policy's retention categories)."),
     reason: str = typer.Option(..., "--reason", help="Why (goes to the custody ledger)."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Set a recording's retention category by hand."""
     with session_scope() as db:
-        change = cls.categorize(db, cli_actor(), operator(cli_actor()), evidence_id, code, reason)
+        change = cls.categorize(db, cli_actor(), operator(cli_actor()), recording_id, code, reason)
         data = {
             "recording_id": str(change.recording.id),
             "old": change.old,
@@ -68,14 +68,14 @@ def _tag_data(change: cls.TagChange) -> dict[str, Any]:
 
 @handle_errors
 def tag_command(
-    evidence_id: str,
+    recording_id: str,
     tags: list[str] = typer.Argument(..., help="Tags: 1-60 of a-z 0-9 - _ and space (quote a tag with spaces)."),
     reason: str = typer.Option(None, "--reason", help="Why (optional; goes to the custody ledger)."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Add tags to a recording (tags already there are left as they are)."""
     with session_scope() as db:
-        data = _tag_data(cls.add_tags(db, cli_actor(), operator(cli_actor()), evidence_id, tags, reason))
+        data = _tag_data(cls.add_tags(db, cli_actor(), operator(cli_actor()), recording_id, tags, reason))
     text = f"added: {', '.join(data['changed']) or 'none'}"
     if data["unchanged"]:
         text += f"; already there: {', '.join(data['unchanged'])}"
@@ -84,14 +84,14 @@ def tag_command(
 
 @handle_errors
 def untag_command(
-    evidence_id: str,
+    recording_id: str,
     tag: str,
     reason: str = typer.Option(None, "--reason", help="Why (optional; goes to the custody ledger)."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Remove a tag from a recording."""
     with session_scope() as db:
-        data = _tag_data(cls.remove_tag(db, cli_actor(), operator(cli_actor()), evidence_id, tag, reason))
+        data = _tag_data(cls.remove_tag(db, cli_actor(), operator(cli_actor()), recording_id, tag, reason))
     text = f"removed {tag!r}" if data["changed"] else f"{tag!r} was not there: nothing changed"
     _say(json_out, data, text + f". Tags now: {', '.join(data['tags']) or 'none'}")
 
@@ -172,13 +172,13 @@ def case_show(
 @handle_errors
 def case_link(
     number: str,
-    evidence_ids: list[str] = typer.Argument(..., help="Recordings to link."),
+    recording_ids: list[str] = typer.Argument(..., help="Recordings to link."),
     reason: str = typer.Option(None, "--reason", help="Why (optional; goes to the custody ledger)."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Link recordings to a case (all or none: every recording is checked first)."""
     with session_scope() as db:
-        change = cls.link(db, cli_actor(), operator(cli_actor()), number, evidence_ids, reason)
+        change = cls.link(db, cli_actor(), operator(cli_actor()), number, recording_ids, reason)
         data = {
             "case": change.case.number,
             "changed": [str(r) for r in change.changed],
@@ -194,13 +194,13 @@ def case_link(
 @handle_errors
 def case_unlink(
     number: str,
-    evidence_id: str,
+    recording_id: str,
     reason: str = typer.Option(..., "--reason", help="Why (goes to the custody ledger)."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Take a recording off a case."""
     with session_scope() as db:
-        change = cls.unlink(db, cli_actor(), operator(cli_actor()), number, evidence_id, reason)
+        change = cls.unlink(db, cli_actor(), operator(cli_actor()), number, recording_id, reason)
         data = {
             "case": change.case.number,
             "changed": [str(r) for r in change.changed],

@@ -99,7 +99,7 @@ def ingest_command(
                     )
                     outcomes += [
                         {
-                            "evidence_id": f.evidence_id,
+                            "recording_id": f.recording_id,
                             "sha256": f.sha256,
                             "size": f.size,
                             "status": f.status,
@@ -112,7 +112,7 @@ def ingest_command(
                 errors.append((exc.code, exc.message))
                 outcomes += [
                     {
-                        "evidence_id": None,
+                        "recording_id": None,
                         "sha256": q["sha256"],
                         "size": None,
                         "status": UploadStatus.QUARANTINED,
@@ -126,7 +126,7 @@ def ingest_command(
                 errors.append((exc.code, exc.message))
                 outcomes += [
                     {
-                        "evidence_id": None,
+                        "recording_id": None,
                         "sha256": None,
                         "size": p.stat().st_size,
                         "status": "error",
@@ -145,7 +145,7 @@ def ingest_command(
                 (
                     o["name"],
                     o["status"],
-                    o["evidence_id"] or o.get("quarantine_id"),
+                    o["recording_id"] or o.get("quarantine_id"),
                     (o["sha256"] or "")[:16],
                     ", ".join(o.get("flags", [])) or o.get("code"),
                 )
@@ -186,7 +186,7 @@ def verify_command(
             "key": p.key,
             "problem": p.kind,
             "actual_sha256": p.actual_sha256,
-            "evidence_ids": p.recordings,
+            "recording_ids": p.recordings,
         }
         for p in report.problems
     ]
@@ -195,7 +195,7 @@ def verify_command(
     else:
         typer.echo(f"checked {report.checked} object(s), {report.bytes} bytes")
         for p in problems:
-            where = ", ".join(p["evidence_ids"]) or "-"
+            where = ", ".join(p["recording_ids"]) or "-"
             print_error(p["problem"].upper(), f"{p['sha256']} ({p['key']}) in {where}", label="problem")
     if not report.ok:
         raise typer.Exit(1)
@@ -247,10 +247,10 @@ def evidence_list(
 
 @evidence_app.command("show")
 @handle_errors
-def evidence_show(evidence_id: str, json_out: bool = JSON_OPTION) -> None:
+def evidence_show(recording_id: str, json_out: bool = JSON_OPTION) -> None:
     """One recording with its segments and flags (recorded in the ledger as a read)."""
     with session_scope() as db:
-        rid = service.parse_recording_id(evidence_id)
+        rid = service.parse_recording_id(recording_id)
         view = service.show(db, cli_actor(), operator(cli_actor()), rid, via="cli:evidence:show")
         data = view.as_dict(with_segments=True)
     if json_out:
@@ -290,7 +290,7 @@ def evidence_show(evidence_id: str, json_out: bool = JSON_OPTION) -> None:
 
 @evidence_app.command("export")
 @handle_errors
-def evidence_export(evidence_id: str, directory: Path, json_out: bool = JSON_OPTION) -> None:
+def evidence_export(recording_id: str, directory: Path, json_out: bool = JSON_OPTION) -> None:
     """Write the files (re-hashed on the way out), the manifest and the custody report with proofs."""
     store = open_store(get_settings())
     with session_scope() as db, _progress() as progress:
@@ -300,7 +300,7 @@ def evidence_export(evidence_id: str, directory: Path, json_out: bool = JSON_OPT
             store,
             cli_actor(),
             operator(cli_actor()),
-            evidence_id,
+            recording_id,
             directory,
             progress=lambda n: progress.advance(task, n),
             via="cli:evidence:export",
@@ -367,11 +367,11 @@ def quarantine_release(
     with session_scope() as db:
         item = quarantine.get_quarantine(db, item_id)
         rec = quarantine.release(db, open_store(get_settings()), cli_actor(), item, note)
-        data = {**_quarantine_dict(item), "evidence_id": str(rec.id)}
+        data = {**_quarantine_dict(item), "recording_id": str(rec.id)}
     if json_out:
         print_json(data)
     else:
-        typer.echo(f"released {item_id} as evidence {data['evidence_id']}")
+        typer.echo(f"released {item_id} as evidence {data['recording_id']}")
 
 
 @quarantine_app.command("reject")

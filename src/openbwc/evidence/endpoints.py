@@ -56,11 +56,11 @@ def submit_recording(
     claimed = [u.id for u in db.query(UploadSession).filter_by(recording_id=result.recording.id)]
     background.add_task(uploads.remove_staging, settings, claimed)
     return SubmitOut(
-        evidence_id=str(result.recording.id),
+        recording_id=str(result.recording.id),
         status=result.status,
         flags=result.flags,
         files=[
-            FileOut(name=f.name, sha256=f.sha256, size=f.size, status=f.status, evidence_id=f.evidence_id)
+            FileOut(name=f.name, sha256=f.sha256, size=f.size, status=f.status, recording_id=f.recording_id)
             for f in result.files
         ],
     )

@@ -60,7 +60,7 @@ class FileOutcome:
     sha256: str | None
     size: int
     status: str  # ingested | duplicate | quarantined
-    evidence_id: str | None = None
+    recording_id: str | None = None
     quarantine_id: str | None = None
     code: str | None = None
 

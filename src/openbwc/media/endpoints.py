@@ -31,7 +31,7 @@ def redaction_out(db: Session, red: Redaction) -> dict[str, Any]:
     derived = repo.derived_of_redaction(db, red.id)
     return {
         "id": str(red.id),
-        "evidence_id": str(red.recording_id),
+        "recording_id": str(red.recording_id),
         "status": red.status,
         "faces": red.faces,
         "style": red.style,
@@ -58,7 +58,7 @@ def redaction_out(db: Session, red: Redaction) -> dict[str, Any]:
             {"id": str(a.id), "start_s": a.start_s, "end_s": a.end_s, "mode": a.mode, "note": a.note}
             for a in repo.audio_of(db, red.id)
         ],
-        "derived_evidence_id": str(derived.id) if derived else None,
+        "derived_id": str(derived.id) if derived else None,
         "derived_sha256": derived.sha256 if derived else None,
     }
 
@@ -149,25 +149,28 @@ def _first_request(request: Request) -> bool:
     return not header.startswith("bytes=") or header.startswith("bytes=0-")
 
 
-@router.get(
-    "/recordings/{evidence_id}/proxy", response_class=Response, responses=_served("video/mp4", "viewing copy")
-)
+@router.get("/recordings/{recording_id}/proxy", response_class=Response, responses=_served("video/mp4", "viewing copy"))
 def proxy(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.PROXIES_READ)
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.PROXIES_READ)
 ) -> Response:
     r = reads.view_rendition(
-        db, actor_of(request, caller), _viewer(db, request, caller), evidence_id, "proxy", first=_first_request(request)
+        db,
+        actor_of(request, caller),
+        _viewer(db, request, caller),
+        recording_id,
+        "proxy",
+        first=_first_request(request),
     )
     return _ranged(request, r.storage_key, r.size, r.mime)
 
 
 @router.get(
-    "/recordings/{evidence_id}/thumbnails/{position}",
+    "/recordings/{recording_id}/thumbnails/{position}",
     response_class=Response,
     responses=_served("image/jpeg", "thumbnail"),
 )
 def thumbnail(
-    evidence_id: str,
+    recording_id: str,
     position: Index,
     request: Request,
     db: Session = DB,
@@ -177,7 +180,7 @@ def thumbnail(
         db,
         actor_of(request, caller),
         _viewer(db, request, caller),
-        evidence_id,
+        recording_id,
         "thumbnail",
         position,
         first=_first_request(request),
@@ -185,13 +188,13 @@ def thumbnail(
     return _ranged(request, r.storage_key, r.size, r.mime)
 
 
-@router.get("/recordings/{evidence_id}/media")
+@router.get("/recordings/{recording_id}/media")
 def media_summary(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.PROXIES_READ)
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.PROXIES_READ)
 ) -> dict[str, Any]:
-    rec, rends = reads.read_renditions(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    rec, rends = reads.read_renditions(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return {
-        "evidence_id": str(rec.id),
+        "recording_id": str(rec.id),
         "proxy": next(
             (
                 {
@@ -214,26 +217,26 @@ def media_summary(
     }
 
 
-@router.post("/recordings/{evidence_id}/derivatives", response_model=JobOut, status_code=202)
+@router.post("/recordings/{recording_id}/derivatives", response_model=JobOut, status_code=202)
 def make_derivatives(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_WRITE)
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_WRITE)
 ) -> JobOut:
-    job = service.enqueue_derivatives(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    job = service.enqueue_derivatives(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return JobOut.model_validate(job)
 
 
 # --- face tracks, redactions, derived items -----------------------------------------------------
 
 
-@router.get("/recordings/{evidence_id}/face-tracks")
+@router.get("/recordings/{recording_id}/face-tracks")
 def face_tracks(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> dict[str, Any]:
-    rec, a = reads.read_face_tracks(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    rec, a = reads.read_face_tracks(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     if a is None:
-        return {"evidence_id": str(rec.id), "analysed": False, "tracks": []}
+        return {"recording_id": str(rec.id), "analysed": False, "tracks": []}
     return {
-        "evidence_id": str(rec.id),
+        "recording_id": str(rec.id),
         "analysed": True,
         "detector": a.detector,
         "fps": a.fps,
@@ -249,17 +252,17 @@ def face_tracks(
     }
 
 
-@router.get("/recordings/{evidence_id}/redactions")
+@router.get("/recordings/{recording_id}/redactions")
 def list_redactions(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> list[dict[str, Any]]:
-    rows = reads.read_redactions(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    rows = reads.read_redactions(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return [redaction_out(db, r) for r in rows]
 
 
-@router.post("/recordings/{evidence_id}/redactions", status_code=201)
+@router.post("/recordings/{recording_id}/redactions", status_code=201)
 def create_redaction(
-    evidence_id: str,
+    recording_id: str,
     body: RedactionCreate,
     request: Request,
     db: Session = DB,
@@ -269,7 +272,7 @@ def create_redaction(
         db,
         actor_of(request, caller),
         _viewer(db, request, caller),
-        evidence_id,
+        recording_id,
         faces=body.faces,
         style=body.style,
         exemption=body.exemption,
@@ -397,7 +400,7 @@ def derived(
     item = reads.read_derived(db, actor_of(request, caller), _viewer(db, request, caller), item_id)
     return {
         "id": str(item.id),
-        "evidence_id": str(item.recording_id),
+        "recording_id": str(item.recording_id),
         "sha256": item.sha256,
         "kind": item.kind,
         "redaction_id": str(item.redaction_id),
@@ -409,15 +412,13 @@ def derived(
 # --- transcripts --------------------------------------------------------------------------------
 
 
-@router.get("/recordings/{evidence_id}/transcript")
+@router.get("/recordings/{recording_id}/transcript")
 def get_transcript(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_READ)
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_READ)
 ) -> dict[str, Any]:
-    rec, t, suggested = reads.read_transcript(
-        db, actor_of(request, caller), _viewer(db, request, caller), evidence_id
-    )
+    rec, t, suggested = reads.read_transcript(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return {
-        "evidence_id": str(rec.id),
+        "recording_id": str(rec.id),
         "model": t.model,
         "language": t.language,
         "text": t.text,
@@ -426,11 +427,11 @@ def get_transcript(
     }
 
 
-@router.post("/recordings/{evidence_id}/transcript", response_model=JobOut, status_code=202)
+@router.post("/recordings/{recording_id}/transcript", response_model=JobOut, status_code=202)
 def request_transcript(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_WRITE)
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_WRITE)
 ) -> JobOut:
-    job = service.enqueue_transcript(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    job = service.enqueue_transcript(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return JobOut.model_validate(job)
 
 

@@ -24,12 +24,12 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-@router.get("/media/{evidence_id}")
+@router.get("/media/{recording_id}")
 def media_page(
-    evidence_id: str, request: Request, db: Session = DB, caller: Principal = requires(MediaPermissions.PROXIES_READ)
+    recording_id: str, request: Request, db: Session = DB, caller: Principal = requires(MediaPermissions.PROXIES_READ)
 ) -> Response:
     actor = actor_of(request, caller)
-    v = reads.view_media(db, actor, evidence_service.viewer_for(db, caller, actor), evidence_id)
+    v = reads.view_media(db, actor, evidence_service.viewer_for(db, caller, actor), recording_id)
     return render(
         request,
         "media_recording.html",
@@ -70,22 +70,22 @@ def _redact_page(
 
 
 # Same permission as the API's POST /recordings/{id}/redactions: the page exists to make one.
-@router.get("/media/{evidence_id}/redact")
+@router.get("/media/{recording_id}/redact")
 def media_redact_form(
-    evidence_id: str,
+    recording_id: str,
     request: Request,
     db: Session = DB,
     caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> Response:
     actor = actor_of(request, caller)
     viewer = evidence_service.viewer_for(db, caller, actor)
-    rec = reads.view_media(db, actor, viewer, evidence_id, purpose="redact").recording
+    rec = reads.view_media(db, actor, viewer, recording_id, purpose="redact").recording
     return _redact_page(request, db, rec, {"faces": "on", "exemption": "7(C)", "style": "blur", "audio_mode": "mute"})
 
 
-@router.post("/media/{evidence_id}/redact")
+@router.post("/media/{recording_id}/redact")
 def media_redact(
-    evidence_id: str,
+    recording_id: str,
     request: Request,
     faces: str = Form("", max_length=5),
     exemption: str = Form("7(C)", max_length=10),
@@ -101,7 +101,7 @@ def media_redact(
     create and render, so the same checks, the same ledger entries and the same job."""
     actor = actor_of(request, caller)
     viewer = evidence_service.viewer_for(db, caller, actor)
-    rec = service.scoped_recording(db, evidence_id, viewer, via="media:redaction:create")
+    rec = service.scoped_recording(db, recording_id, viewer, via="media:redaction:create")
     try:
         red = service.create_redaction(
             db,

@@ -57,7 +57,7 @@ def parse_uuid(text: str, what: str, code: str) -> uuid.UUID:
 
 
 def parse_recording_id(value: uuid.UUID | str) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else parse_uuid(value, "evidence", "INVALID_EVIDENCE_ID")
+    return value if isinstance(value, uuid.UUID) else parse_uuid(value, "evidence", "INVALID_RECORDING_ID")
 
 
 def scoped_recording(session: Session, value: uuid.UUID | str, viewer: Viewer, *, via: str = "media") -> Recording:
@@ -483,7 +483,7 @@ def search(session: Session, text: str, viewer: Viewer, limit: int = 50) -> list
         hits = find_phrase([Word.from_list(w) for w in t.words], text)
         out.append(
             {
-                "evidence_id": str(t.recording_id),
+                "recording_id": str(t.recording_id),
                 "hits": [{"start_s": round(a, 2), "end_s": round(b, 2)} for a, b in hits],
                 "excerpt": _excerpt(t.text, text),
             }

@@ -437,8 +437,8 @@ def test_every_evidence_route_writes_the_custody_ledger(app, client, db, tmp_pat
             # The call table's dicts are module constants: fill in a copy, or the next backend's
             # walk would send this one's ids (it did: PostgreSQL asked for SQLite's recording).
             kwargs = copy.deepcopy(shared)
-            if kwargs.get("params") == {"recording_id": None}:
-                kwargs["params"] = {"recording_id": ev.recording_id}
+            if kwargs.get("params") == {"evidence_id": None}:
+                kwargs["params"] = {"evidence_id": ev.recording_id}
             if isinstance(kwargs.get("json"), dict) and kwargs["json"].get("code") == "CATEGORY":
                 kwargs["json"]["code"] = category
             if isinstance(kwargs.get("data"), dict) and kwargs["data"].get("code") == "CATEGORY":

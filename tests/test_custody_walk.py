@@ -28,9 +28,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence import classification
 from openbwc.evidence import repository as evidence_repo
 from openbwc.evidence.checks import Quarantined
+from openbwc.evidence.classification import service as classification
 from openbwc.evidence.incoming import Context, stage_path
 from openbwc.evidence.ingest import ingest
 from openbwc.evidence.models import QuarantineItem

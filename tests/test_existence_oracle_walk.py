@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.compliance.models import ReviewAssignment
-from openbwc.evidence import classification
+from openbwc.evidence.classification import service as classification
 from openbwc.evidence.models import EvidenceObject, Recording
 from openbwc.jobs import service as jobs
 from openbwc.media.models import DerivedItem, Redaction, Transcript

@@ -14,7 +14,7 @@ from openbwc.cli.main import app as cli_app
 from openbwc.compliance import runs
 from openbwc.custody.models import LedgerEntry
 from openbwc.db.session import engine_for
-from openbwc.evidence import classification as cls
+from openbwc.evidence.classification import service as cls
 from openbwc.evidence.models import Case, CaseLink, Category, EvidenceObject, Recording, RecordingTag, Segment
 from openbwc.evidence.scope import Viewer
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed

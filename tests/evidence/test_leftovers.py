@@ -22,8 +22,9 @@ import pytest
 from sqlalchemy import select
 
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence import leftovers, orphans, tasks
+from openbwc.evidence import tasks
 from openbwc.evidence.models import UploadSession
+from openbwc.evidence.sweeps import leftovers, orphans
 from openbwc.jobs.models import Job
 from openbwc.kit.time import utcnow
 from openbwc.org import service as org

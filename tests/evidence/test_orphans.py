@@ -16,8 +16,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence import objects, orphans, quarantine, service, tasks
+from openbwc.evidence import objects, quarantine, service, tasks
 from openbwc.evidence.models import QuarantineItem
+from openbwc.evidence.sweeps import orphans
 from openbwc.jobs.models import Job
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import utcnow

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from openbwc.evidence import manifest as mf
-from openbwc.evidence import uploads
 from openbwc.evidence.models import QuarantineItem, UploadSession
+from openbwc.evidence.uploads import sessions as uploads
 from openbwc.kit.time import utcnow
 from tests.evidence.conftest import counts, sha256_of
 from tests.factories import bearer, make_account, make_machine

@@ -23,7 +23,7 @@ from openbwc.api.app import create_app
 from openbwc.db.session import session_factory
 from openbwc.evidence import sim
 from openbwc.evidence.models import UploadSession
-from openbwc.evidence.uploads import encode_metadata
+from openbwc.evidence.uploads.sessions import encode_metadata
 from openbwc.kit.time import utcnow
 from openbwc.settings import get_settings
 from tests.conftest import BACKENDS, REGISTRY, drop_database, migrated_engine

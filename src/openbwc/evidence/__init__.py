@@ -6,8 +6,6 @@ from pathlib import Path
 def register(registry):  # type: ignore[no-untyped-def]
     """Recordings, uploads, quarantine, categories, tags and cases: API, CLI, jobs, permissions."""
     from openbwc.evidence import (
-        classification_cli,
-        classification_endpoints,
         cli,
         endpoints,
         models,
@@ -15,6 +13,8 @@ def register(registry):  # type: ignore[no-untyped-def]
         scope,
         tasks,
     )
+    from openbwc.evidence.classification import cli as classification_cli
+    from openbwc.evidence.classification import endpoints as classification_endpoints
     from openbwc.evidence.permissions import ROLE_GRANTS, EvidencePermissions
 
     registry.add_models(models)

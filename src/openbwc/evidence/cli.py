@@ -14,12 +14,14 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from openbwc.custody.actor import cli_actor
-from openbwc.evidence import classification_cli, orphans_cli, quarantine, service, verification
 from openbwc.evidence import export as export_module
+from openbwc.evidence import quarantine, service, verification
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined
+from openbwc.evidence.classification import cli as classification_cli
 from openbwc.evidence.models import QuarantineStatus, UploadStatus
 from openbwc.evidence.scope import operator
+from openbwc.evidence.sweeps import cli as orphans_cli
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.time import isoformat
 from openbwc.settings import get_settings

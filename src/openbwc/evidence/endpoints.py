@@ -7,8 +7,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from openbwc.evidence import quarantine, service, uploads
-from openbwc.evidence import tus as tus_module
+from openbwc.evidence import quarantine, service
 from openbwc.evidence.models import QuarantineStatus, UploadSession
 from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.evidence.schemas import (
@@ -19,6 +18,8 @@ from openbwc.evidence.schemas import (
     RecordingSubmit,
     SubmitOut,
 )
+from openbwc.evidence.uploads import sessions as uploads
+from openbwc.evidence.uploads import tus as tus_module
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.pagination import Limit, Offset, Page

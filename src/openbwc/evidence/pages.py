@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from openbwc.custody import reports as custody_reports
 from openbwc.custody.permissions import CustodyPermissions
-from openbwc.evidence import classification, quarantine, service
+from openbwc.evidence import quarantine, service
+from openbwc.evidence.classification import service as classification
 from openbwc.evidence.models import FLAG_CODES, QuarantineStatus
 from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal

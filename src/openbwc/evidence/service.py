@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.devices.models import Camera
-from openbwc.evidence import checks, incoming, scope, uploads
+from openbwc.evidence import checks, incoming, scope
 from openbwc.evidence import ingest as ing
 from openbwc.evidence import manifest as mf
 from openbwc.evidence import repository as repo
@@ -30,6 +30,7 @@ from openbwc.evidence.models import (
     UploadStatus,
 )
 from openbwc.evidence.scope import Viewer
+from openbwc.evidence.uploads import sessions as uploads
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, parse_instant
 from openbwc.org import repository as org_repo

@@ -18,8 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from openbwc.custody import SYSTEM
-from openbwc.evidence import leftovers, orphans, uploads, verification
 from openbwc.evidence import repository as repo
+from openbwc.evidence import verification
+from openbwc.evidence.sweeps import leftovers, orphans
+from openbwc.evidence.uploads import sessions as uploads
 from openbwc.jobs import periodic, task
 from openbwc.jobs import service as jobs
 from openbwc.jobs.runtime import JobContext

@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from openbwc.custody.actor import cli_actor
-from openbwc.evidence import classification as cls
+from openbwc.evidence.classification import service as cls
 from openbwc.evidence.scope import operator
 from openbwc.kit.pagination import MAX_OFFSET
 from openbwc.kit.time import isoformat

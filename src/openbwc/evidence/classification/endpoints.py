@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from openbwc.evidence import classification as cls
 from openbwc.evidence import service
+from openbwc.evidence.classification import service as cls
 from openbwc.evidence.models import Case
 from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.evidence.schemas import (

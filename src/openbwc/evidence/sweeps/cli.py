@@ -15,7 +15,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from openbwc.custody.actor import cli_actor
-from openbwc.evidence import leftovers, orphans
+from openbwc.evidence.sweeps import leftovers, orphans
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat
 from openbwc.settings import get_settings

@@ -22,9 +22,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.requests import ClientDisconnect
 
-from openbwc.evidence import uploads
 from openbwc.evidence.models import UploadSession, UploadStatus
 from openbwc.evidence.permissions import EvidencePermissions
+from openbwc.evidence.uploads import sessions as uploads
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import Conflict, DomainError, ValidationFailed
 from openbwc.kit.time import utcnow

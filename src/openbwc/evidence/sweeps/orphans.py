@@ -38,9 +38,9 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
-from openbwc.evidence import leftovers
 from openbwc.evidence import repository as repo
 from openbwc.evidence.models import QuarantineItem, QuarantineStatus
+from openbwc.evidence.sweeps import leftovers
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.storage import ObjectStore

@@ -112,7 +112,7 @@ def list_(
             status=status,
             model=model,
             holder_id=org.get_person(db, holder).id if holder else None,
-            silent_cutoff=service.silent_cutoff(now, days) if silent else None,
+            silent_cutoff=service.silent_cutoff(db, now, days) if silent else None,
         )
         data = [camera_out(v) for v in service.describe_cameras(db, list(rows), now, days)]
     if json_out:

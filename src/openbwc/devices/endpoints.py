@@ -70,7 +70,7 @@ def list_cameras(
         model=model,
         search=q,
         holder_id=org.get_person(db, holder).id if holder else None,
-        silent_cutoff=service.silent_cutoff(now) if silent else None,
+        silent_cutoff=service.silent_cutoff(db, now) if silent else None,
     )
     items = [camera_out(v) for v in service.describe_cameras(db, list(rows), now)]
     return Page(items=items, total=total, limit=limit, offset=offset)

@@ -49,7 +49,7 @@ def fleet_page(
             status=status,
             model=model or None,
             search=q or None,
-            silent_cutoff=devices.silent_cutoff(now) if silent == "yes" else None,
+            silent_cutoff=devices.silent_cutoff(db, now) if silent == "yes" else None,
         ),
         page=page,
         filters={"office": office, "status": status, "model": model, "q": q, "silent": silent},
@@ -68,7 +68,7 @@ def fleet_page(
             "totals": totals,
             "all_cameras": sum(totals.values()),
             "silent_total": sum(o.silent for o in by_office),
-            "silent_days": devices.silent_days_setting(),
+            "silent_days": devices.silent_days_setting(db),
             "now": now,
         },
     )

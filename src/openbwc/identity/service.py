@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
-from openbwc.db.session import registry_of
+from openbwc.db.session import registry_of, settings_of
 from openbwc.identity import duties
 from openbwc.identity import repository as repo
 from openbwc.identity.duties import Authority
@@ -142,7 +142,7 @@ def create_account(
         display_name=display_name.strip(),
         kind=kind,
         status=AccountStatus.ACTIVE,
-        password_hash=hash_password(password) if password else None,
+        password_hash=hash_password(settings_of(session), password) if password else None,
         password_changed_at=now if password else None,
         failed_logons=0,
         totp_enabled=False,
@@ -165,7 +165,7 @@ def create_account(
 
 def set_password(session: Session, actor: Actor, account: Account, password: str) -> None:
     check_strength(password)
-    account.password_hash = hash_password(password)
+    account.password_hash = hash_password(settings_of(session), password)
     account.password_changed_at = utcnow()
     custody.record(
         session, actor=actor, action="identity:account:password", object_type="account", object_id=str(account.id)

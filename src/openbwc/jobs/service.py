@@ -100,7 +100,7 @@ def enqueue(
     is shown only to those who may see all of them. With ``idempotency_key``, a
     second enqueue returns the first job unchanged.
     """
-    settings = settings or get_settings()
+    settings = settings or session.info.get("settings") or get_settings()
     task = _spec(session, kind)
     kind = task.name if task is not None else str(kind)
     _plain(args)

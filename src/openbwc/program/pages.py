@@ -37,7 +37,7 @@ def rollout_page(
             "by_office": devices.fleet_by_office(db, now),
             "statuses": CAMERA_STATUSES,
             "silent": devices.silent_cameras(db, now)[:200],
-            "silent_days": devices.silent_days_setting(),
+            "silent_days": devices.silent_days_setting(db),
             "docks": devices_repo.list_docks(db),
             "offices": {o.code: o.name for o in org_repo.offices(db)},
             "now": now,

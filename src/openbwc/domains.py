@@ -23,6 +23,7 @@ from openbwc import (
     org,
     policy,
     program,
+    retention,
 )
 from openbwc.events.delivery import delivery_tasks
 from openbwc.kit.registry import Registry
@@ -38,6 +39,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     evidence,
     compliance,
     media,
+    retention,
 )
 
 

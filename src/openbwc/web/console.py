@@ -55,7 +55,12 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 
 def fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:
     """A piece of a page (a panel another domain adds), rendered with the console's templates."""
-    html = request.app.state.templates.get_template(name).render({"request": request, **context})
+    base = {
+        "request": request,
+        "principal": getattr(request.state, "principal", None),
+        "csrf_token": csrf.form_token(request),
+    }
+    html = request.app.state.templates.get_template(name).render({**base, **context})
     return Markup(html)  # noqa: S704  (rendered by the autoescaping template environment)
 
 

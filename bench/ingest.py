@@ -96,7 +96,7 @@ def free_port() -> int:
 
 def upload_whole(client: Any, path: Path, sha256_hex: str) -> str:
     """tus creation, then the whole file in one PATCH whose Upload-Checksum is the manifest's digest."""
-    from openbwc.evidence.uploads import encode_metadata
+    from openbwc.evidence.uploads.sessions import encode_metadata
 
     size = path.stat().st_size
     resp = client._request(

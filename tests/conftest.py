@@ -23,20 +23,19 @@ os.environ["BWC_ARGON2_MEMORY_KIB"] = "1024"
 os.environ.pop("BWC_DATABASE_URL", None)
 os.environ.pop("BWC_STORAGE_URL", None)
 
-from openbwc import migrations  # noqa: E402
+from openbwc import migrations, shell  # noqa: E402
 from openbwc.bootstrap import seed_reference  # noqa: E402
 from openbwc.custody.keys import ensure_signing_key  # noqa: E402
 from openbwc.db.session import engine_for  # noqa: E402
+from openbwc.domains import default_registry  # noqa: E402
 from openbwc.settings import get_settings, reset_settings_cache  # noqa: E402
 
 reset_settings_cache()
-# The suite is an entry point like the app, the CLI and a worker: domains react to each
-# other's events in every test, not only once some test has built an app.
-from openbwc.compliance import subscribers as _compliance_subscribers  # noqa: E402
-from openbwc.evidence import scope as _evidence_scope  # noqa: E402
-
-_compliance_subscribers.register()
-_evidence_scope.register()
+REGISTRY = default_registry()
+# Built-in role -> the permissions the domains grant it.
+ROLES: dict[str, set[str]] = {name: spec.permissions for name, spec in REGISTRY.roles.items()}
+# `bwc` commands called straight from tests (not through the root) use the same registry.
+shell.install(REGISTRY)
 # The ledger signs tree heads as entries arrive; tests get a key like `bwc init` makes.
 ensure_signing_key(get_settings())
 
@@ -70,7 +69,7 @@ def fresh_database_url(backend: str, name: str) -> str:
 def migrated_engine(backend: str, name: str) -> Engine:
     engine = engine_for(fresh_database_url(backend, name))
     migrations.upgrade(engine)
-    with Session(engine) as session:
+    with app_session(engine) as session:
         seed_reference(session)
         session.commit()
     return engine
@@ -113,10 +112,20 @@ def connection(engine: Engine) -> Iterator[Connection]:
     conn.close()
 
 
+def context_info() -> dict:
+    """What an app's sessions carry (db.session.session_factory): its settings and registry."""
+    return {"settings": get_settings(), "registry": REGISTRY}
+
+
+def app_session(bind: Engine | Connection, **kw) -> Session:
+    """A session as the app makes them, on ``bind``."""
+    return Session(bind=bind, info=context_info(), **kw)
+
+
 def session_on(conn: Connection) -> Session:
     # Commits inside the code under test only release a savepoint: the outer
     # transaction is rolled back when the test ends.
-    return Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return app_session(conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
 @pytest.fixture

@@ -28,16 +28,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence import classification
 from openbwc.evidence import repository as evidence_repo
 from openbwc.evidence.checks import Quarantined
+from openbwc.evidence.classification import service as classification
 from openbwc.evidence.incoming import Context, stage_path
 from openbwc.evidence.ingest import ingest
 from openbwc.evidence.models import QuarantineItem
 from openbwc.evidence.scope import Viewer
-from openbwc.identity.permissions import BUILTIN_ROLES
 from openbwc.jobs.runtime import Runtime
-from openbwc.kit.http import api_routes, declared_permission
 from openbwc.kit.time import utcnow
 from openbwc.media import repository as media_repo
 from openbwc.media import service as media
@@ -46,12 +44,14 @@ from openbwc.media.transcripts import MODEL_NAME
 from openbwc.org import service as org
 from openbwc.settings import Settings, get_settings
 from openbwc.storage import open_store
+from openbwc.web.http import api_routes, declared_permission
+from tests.conftest import REGISTRY, ROLES, session_on
 from tests.factories import TEST_ACTOR, Person, bearer, make_account
 from tests.media.clips import astronaut
 from tests.web_helpers import csrf_from, log_on
 
 # Path parameters that name evidence, and evidence listings without one.
-EVIDENCE_PARAMS = {"evidence_id", "recording_id", "item_id", "redaction_id", "upload_id"}
+EVIDENCE_PARAMS = {"recording_id", "item_id", "redaction_id", "upload_id"}
 EVIDENCE_LISTINGS = {
     "/api/v1/recordings",
     "/evidence",
@@ -63,22 +63,33 @@ EVIDENCE_LISTINGS = {
     "/custody/report",
 }
 
-# Evidence routes that legitimately write no entry naming the evidence themselves.
-ALLOWED_WITHOUT_ENTRY: dict[str, str] = {
-    # tus uploads: bytes in flight, not yet evidence; their end is ledgered (evidence:upload:complete
-    # or evidence:upload:terminate) and ingest writes evidence:recording:ingest. Not per chunk, as with proxies.
-    "PATCH /api/v1/uploads/{upload_id}": "a chunk of an upload in flight; completion is ledgered",
-    "DELETE /api/v1/uploads/{upload_id}": "ledgered as evidence:upload:terminate (tests/evidence/test_tus.py)",
-    # Submitting a manifest needs finished tus uploads; its ledger entries are proven by the tus pipeline tests.
-    "POST /api/v1/recordings": "ingest: evidence:recording:ingest, proven in tests/evidence/test_tus_pipeline.py",
-    # Releasing re-ingests the held file (needs a file that passes the checks on a second look).
-    "POST /api/v1/quarantine/{item_id}/release": (
-        "evidence:quarantine:release + evidence:recording:ingest, proven in tests/evidence/test_ingest.py"
+# Evidence routes the walk cannot call on its fixture recording. Each names the test that calls
+# it over HTTP and asserts its ledger entry, and the action that test asserts; the walk checks
+# that the test exists and asserts that action (test_every_exemption_names_a_test_that_asserts_it).
+ALLOWED_WITHOUT_ENTRY: dict[str, tuple[str, str]] = {
+    # A chunk of bytes in flight is not yet evidence; the upload's end is ledgered, and ingest.
+    "PATCH /api/v1/uploads/{upload_id}": (
+        "tests/evidence/test_ledgered_routes.py::test_the_last_chunk_of_an_upload_ledgers_its_completion",
+        "evidence:upload:complete",
     ),
-    # Compliance placement of a recording: which activities it belongs to (refs) and whether it is
-    # sealed; no footage, transcript or evidence record. Linking by hand ledgers compliance:recording:link.
+    "DELETE /api/v1/uploads/{upload_id}": (
+        "tests/evidence/test_ledgered_routes.py::test_terminating_an_upload_is_ledgered",
+        "evidence:upload:terminate",
+    ),
+    # Needs finished tus uploads and a signed manifest of its own.
+    "POST /api/v1/recordings": (
+        "tests/evidence/test_ledgered_routes.py::test_submitting_a_recording_is_ledgered_as_its_ingest",
+        "evidence:recording:ingest",
+    ),
+    # Needs a held file that passes the checks on a second look.
+    "POST /api/v1/quarantine/{item_id}/release": (
+        "tests/evidence/test_ledgered_routes.py::test_releasing_from_quarantine_is_ledgered_with_the_new_recording",
+        "evidence:quarantine:release",
+    ),
+    # Needs an activity to link to.
     "POST /api/v1/compliance/recordings/{recording_id}/links": (
-        "ledgered as compliance:recording:link, proven in tests/compliance"
+        "tests/evidence/test_ledgered_routes.py::test_linking_a_recording_to_an_activity_by_hand_is_ledgered",
+        "compliance:recording:link",
     ),
 }
 
@@ -121,7 +132,8 @@ def _runtime(db: Session) -> Runtime:
     settings = Settings(**{**get_settings().model_dump(), "jobs_lease_s": 3600.0})
     return Runtime(
         settings,
-        lambda: Session(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False),
+        lambda: session_on(db.connection()),
+        REGISTRY,
         use_broker=False,
     )
 
@@ -249,21 +261,21 @@ CALLS: dict[str, Call] = {
     "GET /api/v1/custody/reports/{evidence_id}": _get(lambda ev: f"/api/v1/custody/reports/{_rec(ev)}"),
     "GET /custody/report": _get(lambda ev: "/custody/report", params={"evidence_id": None}),
     # media: proxies, thumbnails, tracks, redactions, derived items, transcripts
-    "GET /api/v1/recordings/{evidence_id}/media": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/media"),
-    "GET /api/v1/recordings/{evidence_id}/proxy": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/proxy"),
-    "GET /api/v1/recordings/{evidence_id}/thumbnails/{position}": _get(
+    "GET /api/v1/recordings/{recording_id}/media": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/media"),
+    "GET /api/v1/recordings/{recording_id}/proxy": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/proxy"),
+    "GET /api/v1/recordings/{recording_id}/thumbnails/{position}": _get(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/thumbnails/0"
     ),
-    "GET /api/v1/recordings/{evidence_id}/face-tracks": _get(
+    "GET /api/v1/recordings/{recording_id}/face-tracks": _get(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/face-tracks"
     ),
-    "GET /api/v1/recordings/{evidence_id}/redactions": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/redactions"),
+    "GET /api/v1/recordings/{recording_id}/redactions": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/redactions"),
     "GET /api/v1/redactions/{redaction_id}": _get(lambda ev: f"/api/v1/redactions/{ev.redaction_id}"),
     "GET /api/v1/derived/{item_id}": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}"),
-    "GET /api/v1/recordings/{evidence_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
+    "GET /api/v1/recordings/{recording_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
     "GET /api/v1/transcripts/search": _get(lambda ev: "/api/v1/transcripts/search", params={"q": "John Smith"}),
-    "GET /media/{evidence_id}": _get(lambda ev: f"/media/{_rec(ev)}"),
-    "GET /media/{evidence_id}/redact": _get(lambda ev: f"/media/{_rec(ev)}/redact"),
+    "GET /media/{recording_id}": _get(lambda ev: f"/media/{_rec(ev)}"),
+    "GET /media/{recording_id}/redact": _get(lambda ev: f"/media/{_rec(ev)}/redact"),
     # changes by the API
     "PUT /api/v1/recordings/{recording_id}/category": _json(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/category", lambda ev: {"code": "CATEGORY", "reason": "walk"}
@@ -285,11 +297,11 @@ CALLS: dict[str, Call] = {
     "POST /api/v1/quarantine/{item_id}/reject": _json(
         lambda ev: f"/api/v1/quarantine/{ev.quarantine_ids[0]}/reject", lambda ev: {"note": "not footage"}
     ),
-    "POST /api/v1/recordings/{evidence_id}/derivatives": _get(
+    "POST /api/v1/recordings/{recording_id}/derivatives": _get(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/derivatives"
     ),
-    "POST /api/v1/recordings/{evidence_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
-    "POST /api/v1/recordings/{evidence_id}/redactions": _json(
+    "POST /api/v1/recordings/{recording_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
+    "POST /api/v1/recordings/{recording_id}/redactions": _json(
         lambda ev: f"/api/v1/recordings/{_rec(ev)}/redactions", lambda ev: {"faces": True, "reason": "walk"}
     ),
     "POST /api/v1/redactions/{redaction_id}/boxes": _json(
@@ -331,7 +343,7 @@ CALLS: dict[str, Call] = {
         lambda ev: f"/evidence/{_rec(ev)}", lambda ev: f"/evidence/{_rec(ev)}/cases",
         {"number": "CASE-WALK-C", "reason": "walk"},
     ),
-    "POST /media/{evidence_id}/redact": _form(
+    "POST /media/{recording_id}/redact": _form(
         lambda ev: f"/media/{_rec(ev)}/redact", lambda ev: f"/media/{_rec(ev)}/redact",
         {"faces": "on", "exemption": "7(C)", "style": "blur", "reason": "walk by the console"},
     ),
@@ -346,7 +358,7 @@ ROLE_ORDER = ["oversight", "records_officer", "admin"]
 
 def _role_for(permission: str | None) -> str:
     for role in ROLE_ORDER:
-        if role in BUILTIN_ROLES and (permission is None or permission in BUILTIN_ROLES[role][1]):
+        if role in ROLES and (permission is None or permission in ROLES[role]):
             return role
     raise AssertionError(f"no role in {ROLE_ORDER} holds {permission}")
 
@@ -372,7 +384,7 @@ def _names(entry: LedgerEntry, ev: Evidence) -> bool:
 
 def _remember(key: str, r: Any, ev: Evidence) -> None:
     """Keep the ids a call made, for the calls after it."""
-    if key == "POST /api/v1/recordings/{evidence_id}/redactions":
+    if key == "POST /api/v1/recordings/{recording_id}/redactions":
         ev.made["draft"] = r.json()["id"]
     elif key == "POST /api/v1/redactions/{redaction_id}/boxes":
         ev.made["box"] = r.json()["boxes"][-1]["id"]
@@ -465,3 +477,17 @@ def test_range_requests_of_one_playback_are_ledgered_once(client, db, tmp_path):
         assert client.get(url, headers={**headers, "Range": f"bytes={start}-"}).status_code == 206
     views = [e for e in _new_entries(db, before) if e.action == "media:proxy:view"]
     assert len(views) == 1 and views[0].object_id == ev.recording_id
+
+
+def test_every_exemption_names_a_test_that_asserts_it():
+    """An allow-list entry is only as good as the test it points to: it must exist and assert the action."""
+    import ast
+
+    root = Path(__file__).parent.parent
+    for route, (node, action) in ALLOWED_WITHOUT_ENTRY.items():
+        path, name = node.split("::")
+        tree = ast.parse((root / path).read_text())
+        functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+        assert name in functions, f"{route}: {node} does not exist"
+        source = ast.get_source_segment((root / path).read_text(), functions[name]) or ""
+        assert f'"{action}"' in source and "assert" in source, f"{route}: {node} does not assert {action}"

@@ -26,20 +26,20 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.compliance.models import ReviewAssignment
-from openbwc.evidence import classification
+from openbwc.evidence.classification import service as classification
 from openbwc.evidence.models import EvidenceObject, Recording
-from openbwc.identity.permissions import BUILTIN_ROLES
 from openbwc.jobs import service as jobs
-from openbwc.kit.http import api_routes, declared_permission
 from openbwc.media.models import DerivedItem, Redaction, Transcript
 from openbwc.policy import seals
+from openbwc.web.http import api_routes, declared_permission
 from tests.compliance.helpers import T0, officer, recording, s
+from tests.conftest import ROLES
 from tests.factories import TEST_ACTOR, bearer, make_account, make_machine
 
 # What each path parameter names. A recording kind is walked; None is not about recordings.
 RECORDING_KINDS = {
     "recording_id": "recording",
-    "evidence_id": "recording",
+    "evidence_id": "recording",  # a custody report's item: a recording (or a row or file of one)
     "redaction_id": "redaction",
     "transcript_id": "transcript",
     "job_id": "job",
@@ -47,7 +47,7 @@ RECORDING_KINDS = {
 }
 UNRELATED = {
     "account_id", "token_id", "code", "badge", "serial", "number", "seq", "upload_id", "activity_id",
-    "decision", "position", "tag", "role", "box_id", "audio_id",
+    "decision", "position", "tag", "role", "box_id", "audio_id", "hold_id",
 }  # fmt: skip
 CASE = "C-ORACLE"
 FILL = {"position": "0", "tag": "foia", "number": CASE, "role": "officer", "decision": "reject"}
@@ -74,7 +74,7 @@ def classify(path: str, name: str) -> str | None:
 JSON_BODIES: dict[str, Any] = {
     "PUT /api/v1/recordings/{recording_id}/category": {"code": "evidentiary", "reason": "walk"},
     "POST /api/v1/recordings/{recording_id}/tags": {"tags": ["foia"]},
-    "POST /api/v1/recordings/{evidence_id}/redactions": {"faces": True},
+    "POST /api/v1/recordings/{recording_id}/redactions": {"faces": True},
     "POST /api/v1/redactions/{redaction_id}/boxes": {"start_s": 0, "end_s": 1, "x": 0, "y": 0, "w": 0.1, "h": 0.1},
     "PUT /api/v1/redactions/{redaction_id}/boxes/{box_id}": {
         "start_s": 0, "end_s": 1, "x": 0, "y": 0, "w": 0.1, "h": 0.1,
@@ -90,7 +90,7 @@ FORM_BODIES: dict[str, dict[str, str]] = {
     "POST /evidence/{recording_id}/tags": {"tag": "foia"},
     "POST /evidence/{recording_id}/untag": {"tag": "foia"},
     "POST /evidence/{recording_id}/cases": {"number": CASE, "reason": "walk"},
-    "POST /media/{evidence_id}/redact": {"faces": "on", "exemption": "7(C)", "style": "blur", "reason": "walk"},
+    "POST /media/{recording_id}/redact": {"faces": "on", "exemption": "7(C)", "style": "blur", "reason": "walk"},
 }
 QUERY = {"DELETE /api/v1/cases/{number}/recordings/{recording_id}": {"reason": "walk"}}
 
@@ -261,7 +261,7 @@ def _fmt(kw: dict[str, Any], value: str) -> dict[str, Any]:
     return sub(kw)
 
 
-NOT_OVERSIGHT = sorted(r for r, (_, perms) in BUILTIN_ROLES.items() if seals.SEALED_READ not in perms)
+NOT_OVERSIGHT = sorted(r for r, perms in ROLES.items() if seals.SEALED_READ not in perms)
 
 
 @pytest.mark.parametrize("role", NOT_OVERSIGHT)

@@ -11,8 +11,8 @@ import uuid
 import pytest
 from fastapi.routing import APIRoute
 
-from openbwc.identity.permissions import BUILTIN_ROLES
-from openbwc.kit.http import api_routes, declared_permission
+from openbwc.web.http import api_routes, declared_permission
+from tests.conftest import REGISTRY, ROLES
 from tests.factories import role_headers
 
 
@@ -57,17 +57,15 @@ def test_every_route_declares_a_permission(app):
 
 
 def test_every_declared_permission_is_in_the_catalogue(app):
-    from openbwc.identity.permissions import PERMISSIONS
-
     for path, route, method in _routes(app):
         _, perm = declared_permission(route)
-        assert perm is None or perm in PERMISSIONS, f"{method} {path} needs unknown {perm}"
+        assert perm is None or perm in REGISTRY.permissions, f"{method} {path} needs unknown {perm}"
 
 
-@pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))
+@pytest.mark.parametrize("role", sorted(ROLES))
 def test_role_is_allowed_or_denied_as_declared(app, client, db, role):
     headers = role_headers(db, role) if role != "dock" else _dock_headers(db)
-    granted = BUILTIN_ROLES[role][1]
+    granted = ROLES[role]
     problems = []
     for path, route, method in _routes(app):
         _, perm = declared_permission(route)

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from openbwc import migrations
 from openbwc.custody.actor import cli_actor
 from openbwc.custody.keys import ensure_signing_key
-from openbwc.db.session import get_engine, unit_of_work
+from openbwc.db.session import get_engine, registry_of, session_factory, unit_of_work
 from openbwc.identity import duties
 from openbwc.identity import repository as identity_repo
 from openbwc.identity import service as identity
+from openbwc.kit.registry import Registry
 from openbwc.kit.secrets import ensure_secret_file, secret_key_path
 from openbwc.org import service as org
 from openbwc.settings import Settings
@@ -46,11 +47,13 @@ def prepare_directories(settings: Settings) -> None:
 
 
 def seed_reference(session: Session) -> None:
-    identity.sync_builtin_roles(session)
+    identity.sync_builtin_roles(session, registry_of(session))
     org.ensure_reference_data(session)
 
 
-def init(settings: Settings, admin_email: str | None = None, admin_password: str | None = None) -> InitResult:
+def init(
+    settings: Settings, registry: Registry, admin_email: str | None = None, admin_password: str | None = None
+) -> InitResult:
     prepare_directories(settings)
     created_secret = False if settings.secret_key else ensure_secret_file(secret_key_path(settings))
     created_signing = ensure_signing_key(settings)
@@ -58,7 +61,7 @@ def init(settings: Settings, admin_email: str | None = None, admin_password: str
     migrations.upgrade(engine)
     generated: str | None = None
     email_out: str | None = None
-    with unit_of_work(engine) as session:
+    with unit_of_work(session_factory(engine, settings=settings, registry=registry)) as session:
         seed_reference(session)
         actor = cli_actor()
         has_admin = bool(identity_repo.list_accounts(session, limit=1, offset=0, role="admin")[1])

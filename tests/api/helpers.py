@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from openbwc.identity.permissions import BUILTIN_ROLES
-from openbwc.kit.http import api_routes, declared_permission
+from openbwc.web.http import api_routes, declared_permission
+from tests.conftest import ROLES
 from tests.factories import bearer, make_machine, role_headers
 
 
@@ -85,8 +85,8 @@ class Callers:
     def for_permission(self, permission: str | None) -> dict[str, str]:
         if permission is None:
             return {}
-        for role in sorted(BUILTIN_ROLES):
-            if permission in BUILTIN_ROLES[role][1]:
+        for role in sorted(ROLES):
+            if permission in ROLES[role]:
                 return self.for_role(role)
         raise AssertionError(f"no built-in role holds {permission}")
 

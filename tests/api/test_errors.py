@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from openbwc.kit.errors import ErrorBody, NotFound
-from openbwc.kit.http import public
+from openbwc.web.http import public
 from tests.api.helpers import Callers, operations
 from tests.factories import role_headers
 
@@ -136,7 +136,7 @@ def test_a_method_only_a_less_specific_path_serves_is_405_on_the_more_specific_o
 
     from starlette.routing import compile_path
 
-    from openbwc.kit.http import api_routes
+    from openbwc.web.http import api_routes
 
     served: dict[str, set[str]] = {}
     for path, route in api_routes(app):

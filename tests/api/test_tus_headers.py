@@ -7,8 +7,8 @@ import base64
 import pytest
 from sqlalchemy import func, select
 
-from openbwc.evidence import uploads
 from openbwc.evidence.models import UploadSession
+from openbwc.evidence.uploads import sessions as uploads
 from tests.factories import bearer, make_machine
 
 TUS = {"Tus-Resumable": "1.0.0"}

@@ -34,16 +34,16 @@ def server_with_footage(tmp_path_factory, browser):
     clip = data / "clip.mp4"
     astronaut_clip(clip, width=SRC_W, height=SRC_H, fps=15, seconds=4, audio=True)
     out = run("ingest", str(clip), "--camera", "BWC-000001", "--recorded-start", "2026-01-05T10:00:00Z", "--json")
-    evidence_id = json.loads(out[out.index("[") :])[0]["evidence_id"]
-    run("derivatives", evidence_id, "--json")
+    recording_id = json.loads(out[out.index("[") :])[0]["recording_id"]
+    run("derivatives", recording_id, "--json")
     with serving(data) as url:
-        yield url, evidence_id, data / "openbwc.sqlite3"
+        yield url, recording_id, data / "openbwc.sqlite3"
 
 
 def test_a_box_dragged_on_the_paused_video_is_sent_in_source_pixels(server_with_footage, page, tmp_path):
-    url, evidence_id, database = server_with_footage
+    url, recording_id, database = server_with_footage
     page.set_viewport_size({"width": 1400, "height": 1000})
-    log_on(page, url, RECORDS, f"/media/{evidence_id}/redact")
+    log_on(page, url, RECORDS, f"/media/{recording_id}/redact")
     page.wait_for_function("document.getElementById('redact-video').readyState >= 1")
     assert page.locator("#redact-stage").is_visible()
     # Pause one second in, where the plate would be.
@@ -86,7 +86,7 @@ def test_a_box_dragged_on_the_paused_video_is_sent_in_source_pixels(server_with_
     page.fill("#re", "licence plate")
     page.screenshot(path=str(tmp_path / "redact.png"), full_page=True)
     page.click("#redact-submit")
-    page.wait_for_url(f"**/media/{evidence_id}")
+    page.wait_for_url(f"**/media/{recording_id}")
     assert RECORDS.name in page.locator("table").first.inner_text()  # listed as requested by them
 
     engine = create_engine(f"sqlite:///{database}")

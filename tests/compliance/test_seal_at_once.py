@@ -10,8 +10,6 @@ subscribes, from every entry point.
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import uuid
 
 from sqlalchemy import select
@@ -112,30 +110,24 @@ def test_an_activity_import_without_evaluation_still_seals(db):
     assert seals.is_sealed(db, rec.id)  # ...the seal does not
 
 
-_ENTRY_POINTS = {
-    "the app factory": "from openbwc.api.app import create_app; create_app(sessions=lambda: None)",
-    "the CLI": (
-        "from typer.testing import CliRunner; from openbwc.cli.main import app; "
-        "r = CliRunner().invoke(app, ['jobs', '--help']); assert r.exit_code == 0, r.output"
-    ),
-    "a worker loading its tasks": "from openbwc.jobs.registry import load_all; load_all()",
-}
+def test_every_entry_point_reacts_with_compliance_and_scopes_with_evidence(settings, connection):
+    """The app, the CLI and a worker (built by `bwc worker` from the CLI's registry) all make
+    sessions whose registry seals in the transaction and carries evidence's row scope."""
+    from openbwc import shell
+    from openbwc.api.app import create_app
+    from openbwc.cli import main as cli_main  # builds the CLI, installing its registry
+    from openbwc.compliance import subscribers
+    from openbwc.evidence import scope as evidence_scope
+    from openbwc.evidence.events import RecordingIngested, RecordingTagged
 
-
-def test_every_entry_point_registers_compliance_and_the_row_scope():
-    check = (
-        "import sys\n"
-        "from openbwc.kit import events, scope\n"
-        "from openbwc.evidence.events import RecordingIngested, RecordingTagged\n"
-        "from openbwc.compliance import subscribers\n"
-        "assert not events.subscribers(RecordingTagged) and not scope.installed(), 'registered by an import'\n"
-        "{start}\n"
-        "assert subscribers.on_tagged in events.subscribers(RecordingTagged)\n"
-        "assert subscribers.on_ingested in events.subscribers(RecordingIngested)\n"
-        "assert scope.installed()\n"
-    )
-    for name, start in _ENTRY_POINTS.items():
-        out = subprocess.run(
-            [sys.executable, "-c", check.format(start=start)], capture_output=True, text=True, timeout=120
-        )
-        assert out.returncode == 0, f"{name}: {out.stderr[-2000:]}"
+    assert cli_main.app is not None
+    app = create_app(settings)
+    registries = {
+        "the app factory": app.state.session_factory().info["registry"],
+        "the CLI (and bwc worker)": shell.cli_sessions()().info["registry"],
+    }
+    for name, registry in registries.items():
+        handlers = {s.handler for s in registry.subscribers(RecordingTagged, in_transaction=True)}
+        handlers |= {s.handler for s in registry.subscribers(RecordingIngested, in_transaction=True)}
+        assert {subscribers.on_tagged, subscribers.on_ingested} <= handlers, name
+        assert registry.row_scope is evidence_scope.resolve, name

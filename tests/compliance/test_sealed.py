@@ -14,14 +14,14 @@ from sqlalchemy import select
 
 from openbwc.compliance import runs
 from openbwc.custody.models import LedgerEntry
-from openbwc.identity.permissions import BUILTIN_ROLES
-from openbwc.kit.http import api_routes, declared_permission
 from openbwc.policy import seals
+from openbwc.web.http import api_routes, declared_permission
 from tests.compliance.helpers import T0, officer, put_activity, recording, s
+from tests.conftest import ROLES
 from tests.factories import TEST_ACTOR, bearer, make_machine, role_headers
 
-RECORDING_PARAMS = {"recording_id", "evidence_id"}
-OVERSIGHT = {r for r, (_, perms) in BUILTIN_ROLES.items() if seals.SEALED_READ in perms}
+RECORDING_PARAMS = {"recording_id"}
+OVERSIGHT = {r for r, perms in ROLES.items() if seals.SEALED_READ in perms}
 
 
 def _sealed_setup(db):  # type: ignore[no-untyped-def]
@@ -78,7 +78,7 @@ def _answer(r, asked: str) -> tuple:
     return (r.status_code,)
 
 
-@pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))
+@pytest.mark.parametrize("role", sorted(ROLES))
 def test_sealed_recording_is_denied_to_every_non_oversight_role_through_every_route(app, client, db, role):
     _, protest, _, _, _ = _sealed_setup(db)
     headers = role_headers(db, role) if role != "dock" else bearer(db, make_machine(db, "dock"))
@@ -134,7 +134,7 @@ def test_findings_hide_sealed_evidence_from_non_oversight(client, db):
     # Overlaps enforcement activity: not sealed although tagged.
     assert not seals.is_sealed(db, rec.id)
     r = client.get("/api/v1/compliance/findings?officer=" + who.badge, headers=role_headers(db, "program_manager"))
-    assert r.status_code == 200 and r.json()["items"][0]["evidence_ids"] == [str(rec.id)]
+    assert r.status_code == 200 and r.json()["items"][0]["recording_ids"] == [str(rec.id)]
 
 
 def test_sealed_footage_is_left_out_of_evidence_lists_for_non_oversight(client, db):
@@ -149,7 +149,7 @@ def test_sealed_footage_is_left_out_of_evidence_lists_for_non_oversight(client, 
 def test_the_guard_ledgers_at_the_door_and_turns_a_leaking_route_into_not_found(app, client, db):
     """Defence in depth: a route that forgot the row scope still cannot serve sealed footage,
     and the guard answers only after the route (never before its permission check)."""
-    from openbwc.kit.http import requires
+    from openbwc.web.http import requires
 
     _, protest, _, _, _ = _sealed_setup(db)
 

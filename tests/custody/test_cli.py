@@ -6,13 +6,12 @@ import json
 import os
 
 import pytest
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from openbwc.cli.main import app
 from openbwc.custody import merkle
 from openbwc.settings import get_settings, reset_settings_cache
-from tests.conftest import BACKENDS, drop_database, migrated_engine
+from tests.conftest import BACKENDS, app_session, drop_database, migrated_engine
 from tests.custody import test_tamper
 from tests.custody.conftest import append, drop_triggers
 
@@ -26,7 +25,7 @@ def cli_db(request, monkeypatch):
     monkeypatch.setenv("BWC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     reset_settings_cache()
     try:
-        with Session(engine) as db:
+        with app_session(engine) as db:
             get_settings().ledger_head_interval_s = 0
             append(db, 3, prefix="a")
             get_settings().ledger_head_interval_s = 3600
@@ -102,7 +101,7 @@ def test_verify_export_and_report(cli_db, tmp_path):
 
 @pytest.mark.parametrize("kind", ["change", "remove", "reorder", "insert"])
 def test_verify_fails_naming_the_bad_entry(cli_db, kind):
-    with Session(cli_db) as db:
+    with app_session(cli_db) as db:
         drop_triggers(db)
         test_tamper.TAMPERING[kind][0](db, 20)
         db.commit()

@@ -7,13 +7,12 @@ import os
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from openbwc.custody import Actor, heads, record, repository
 from openbwc.custody.models import LedgerEntry
 from openbwc.custody.verify import verify_ledger
 from openbwc.settings import get_settings
-from tests.conftest import BACKENDS, drop_database, migrated_engine
+from tests.conftest import BACKENDS, REGISTRY, app_session, drop_database, migrated_engine
 from tests.custody.conftest import drop_triggers
 
 PROCESSES = 4
@@ -27,7 +26,7 @@ def _appender(url: str, worker: int, head_interval: int) -> None:
     engine_for.cache_clear()
     get_settings().ledger_head_interval_s = head_interval
     engine = engine_for(url)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, settings=get_settings(), registry=REGISTRY)
     actor = Actor(f"proc-{worker}", f"process {worker}")
     for t in range(TRANSACTIONS):
         with sessions() as s:
@@ -51,7 +50,7 @@ def test_appends_from_several_processes(backend, ledger_key):
         for p in procs:
             p.join(120)
             assert p.exitcode == 0
-        with Session(engine) as db:
+        with app_session(engine) as db:
             seqs = list(db.scalars(select(LedgerEntry.seq).order_by(LedgerEntry.seq)))
             expected = sum(1 + (t + w) % 3 for w in range(PROCESSES) for t in range(TRANSACTIONS))
             assert seqs == list(range(len(seqs)))  # no gap, and (primary key) no duplicate

@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 
 from openbwc.custody import repository, tasks
-from openbwc.jobs import registry
-from tests.conftest import session_on
+from tests.conftest import REGISTRY, session_on
 from tests.custody.conftest import append
 
 
 def test_the_hook_is_registered_with_the_job_runtime():
-    registry.load_all()
-    assert tasks.sign_pending_head in registry.PERIODIC
+    assert tasks.sign_pending_head in REGISTRY.periodic
 
 
 def test_a_quiet_spell_still_gets_its_entries_signed(db, connection, interval):

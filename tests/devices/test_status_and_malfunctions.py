@@ -10,7 +10,7 @@ from openbwc.custody.models import LedgerEntry
 from openbwc.devices import repository as repo
 from openbwc.devices import service as devices
 from openbwc.kit.time import utcnow
-from openbwc.settings import reset_settings_cache
+from openbwc.settings import get_settings, reset_settings_cache
 from tests.devices.conftest import days_ago
 from tests.devices.test_assignments import refused
 from tests.factories import TEST_ACTOR as A
@@ -119,13 +119,14 @@ def test_silent_devices(db, fleet, monkeypatch):
     assert views[never.serial].silent_since == repo.open_assignment(db, never.id).issued_at
     silent = {v.camera.serial for v in devices.silent_cameras(db)}
     assert {quiet.serial, never.serial} <= silent and not {fresh.serial, new.serial, stock.serial} & silent
-    rows, _ = repo.list_cameras(db, limit=500, offset=0, silent_cutoff=devices.silent_cutoff(utcnow()))
+    rows, _ = repo.list_cameras(db, limit=500, offset=0, silent_cutoff=devices.silent_cutoff(db, utcnow()))
     assert {quiet.serial, never.serial} <= {c.serial for c in rows}
-    # The threshold is a setting: BWC_SILENT_DEVICE_DAYS.
+    # The threshold is a setting (BWC_SILENT_DEVICE_DAYS) of the app the session belongs to.
     monkeypatch.setenv("BWC_SILENT_DEVICE_DAYS", "9")
     reset_settings_cache()
     try:
-        assert devices.silent_days_setting() == 9
+        monkeypatch.setitem(db.info, "settings", get_settings())
+        assert devices.silent_days_setting(db) == 9
         silent = {v.camera.serial for v in devices.silent_cameras(db)}
         assert never.serial in silent and quiet.serial not in silent
     finally:

@@ -14,14 +14,14 @@ from openbwc.cli.main import app as cli_app
 from openbwc.compliance import runs
 from openbwc.custody.models import LedgerEntry
 from openbwc.db.session import engine_for
-from openbwc.evidence import classification as cls
+from openbwc.evidence.classification import service as cls
 from openbwc.evidence.models import Case, CaseLink, Category, EvidenceObject, Recording, RecordingTag, Segment
 from openbwc.evidence.scope import Viewer
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.policy import seals
 from openbwc.settings import reset_settings_cache
 from tests.compliance.helpers import T0, officer, put_activity, recording, s
-from tests.conftest import BACKENDS, drop_database, fresh_database_url
+from tests.conftest import BACKENDS, app_session, drop_database, fresh_database_url
 from tests.factories import TEST_ACTOR, bearer, make_account, role_headers
 from tests.web_helpers import log_on, post_form
 
@@ -405,7 +405,7 @@ def cli_env(request, tmp_path_factory):
 
 def test_cli_categorize_tag_and_cases(cli_env):
     runner, url = cli_env
-    with Session(engine_for(url), expire_on_commit=False) as db:
+    with app_session(engine_for(url), expire_on_commit=False) as db:
         rec = recording(db, None, T0, T0 + s(60))
         sealed = recording(db, None, T0, T0 + s(60))
         _seal(db, sealed)
@@ -440,7 +440,7 @@ def test_cli_categorize_tag_and_cases(cli_env):
     assert "REASON_REQUIRED" in bwc("case", "unlink", "K-1", rec.id, "--reason", " ", code=2).output
     out = json.loads(bwc("case", "unlink", "K-1", rec.id, "--reason", "wrong case", "--json").stdout)
     assert out["changed"] == [str(rec.id)]
-    with Session(engine_for(url)) as db:
+    with app_session(engine_for(url)) as db:
         assert db.get(Recording, rec.id).category_code == "evidentiary"
         assert db.scalar(select(func.count()).select_from(Case)) == 1
         assert db.scalar(select(func.count()).select_from(CaseLink)) == 0

@@ -8,7 +8,6 @@ import os
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from openbwc.cli.main import app
@@ -17,7 +16,7 @@ from openbwc.evidence import manifest as mf
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.settings import get_settings, reset_settings_cache
 from openbwc.storage import key_for, open_store
-from tests.conftest import BACKENDS, drop_database, fresh_database_url
+from tests.conftest import BACKENDS, app_session, drop_database, fresh_database_url
 from tests.evidence.conftest import build_fleet, sha256_of
 from tests.storage.conftest import STORAGE_BACKENDS, s3_endpoint, s3_settings_for
 
@@ -36,7 +35,7 @@ def env(request, tmp_path_factory):
     reset_settings_cache()
     runner = CliRunner()
     assert runner.invoke(app, ["init"]).exit_code == 0
-    with Session(engine_for(url), expire_on_commit=False) as db:
+    with app_session(engine_for(url), expire_on_commit=False) as db:
         fleet = build_fleet(db)
         db.commit()
     yield runner, fleet
@@ -61,9 +60,9 @@ def test_ingest_duplicate_quarantine_show_export_verify(env, clips, tmp_path):
         ).stdout
     )
     assert [o["status"] for o in out] == ["ingested"] and out[0]["sha256"] == sha256_of(clips["seg1.mp4"])
-    evidence_id = out[0]["evidence_id"]
+    recording_id = out[0]["recording_id"]
     dup = json.loads(bwc(env, "ingest", clips["seg1.mp4"], "--camera", fleet.camera.serial, "--json").stdout)
-    assert dup[0]["status"] == "duplicate" and dup[0]["evidence_id"] == evidence_id
+    assert dup[0]["status"] == "duplicate" and dup[0]["recording_id"] == recording_id
 
     bad = bwc(env, "ingest", clips["notes.mp4"], "--camera", fleet.camera.serial, "--json", code=2)
     assert json.loads(bad.stdout)[0]["status"] == "quarantined"
@@ -74,12 +73,12 @@ def test_ingest_duplicate_quarantine_show_export_verify(env, clips, tmp_path):
     assert json.loads(bwc(env, "quarantine", "list", "--json").stdout) == []
 
     listed = json.loads(bwc(env, "evidence", "list", "--camera", fleet.camera.serial, "--json").stdout)
-    assert [r["id"] for r in listed] == [evidence_id]
-    shown = json.loads(bwc(env, "evidence", "show", evidence_id, "--json").stdout)
+    assert [r["id"] for r in listed] == [recording_id]
+    shown = json.loads(bwc(env, "evidence", "show", recording_id, "--json").stdout)
     assert shown["segments"][0]["video_codec"] == "h264" and shown["officer"] == fleet.officer.badge
 
     dest = tmp_path / "export"
-    bwc(env, "evidence", "export", evidence_id, dest)
+    bwc(env, "evidence", "export", recording_id, dest)
     assert hashlib.sha256((dest / "seg1.mp4").read_bytes()).hexdigest() == sha256_of(clips["seg1.mp4"])
     report = json.loads((dest / "custody.json").read_text())
     actions = [e["entry"]["action"] for e in report["recording"]["entries"]]
@@ -92,14 +91,14 @@ def test_ingest_duplicate_quarantine_show_export_verify(env, clips, tmp_path):
     _flip_one_byte(key_for(shown["segments"][0]["sha256"]))
     failed = bwc(env, "verify", "--json", code=1)
     problems = json.loads(failed.stdout)["problems"]
-    assert [(p["sha256"], p["problem"], p["evidence_ids"]) for p in problems] == [
-        (shown["segments"][0]["sha256"], "mismatch", [evidence_id])
+    assert [(p["sha256"], p["problem"], p["recording_ids"]) for p in problems] == [
+        (shown["segments"][0]["sha256"], "mismatch", [recording_id])
     ]
-    named = bwc(env, "verify", evidence_id, code=1)
+    named = bwc(env, "verify", recording_id, code=1)
     assert shown["segments"][0]["sha256"] in named.stderr
     bwc(env, "verify", "--sample", "100", code=1)
     # The damaged object is not exported either.
-    refused = bwc(env, "evidence", "export", evidence_id, tmp_path / "again", code=2)
+    refused = bwc(env, "evidence", "export", recording_id, tmp_path / "again", code=2)
     assert "error HASH_MISMATCH" in refused.stderr
 
 
@@ -117,7 +116,7 @@ def test_manifest_ingest_and_bad_command_lines(env, clips, tmp_path):
     manifest = tmp_path / "m.json"
     manifest.write_text(json.dumps(raw))
     out = json.loads(bwc(env, "ingest", *paths, "--manifest", manifest, "--json").stdout)
-    assert [o["status"] for o in out] == ["ingested", "ingested"] and len({o["evidence_id"] for o in out}) == 1
+    assert [o["status"] for o in out] == ["ingested", "ingested"] and len({o["recording_id"] for o in out}) == 1
     assert out[0]["flags"] == []
     missing = bwc(env, "ingest", paths[0], "--manifest", manifest, code=2)
     assert "error FILE_NOT_GIVEN" in missing.stderr
@@ -151,19 +150,19 @@ def test_sealed_footage_is_not_for_the_server_operator(env, clips, tmp_path):
 
     _, fleet = env
     out = json.loads(bwc(env, "ingest", clips["seg2.mp4"], "--camera", fleet.camera.serial, "--json").stdout)
-    evidence_id = out[0]["evidence_id"]
+    recording_id = out[0]["recording_id"]
     engine = engine_for(get_settings().database_url)
-    with Session(engine) as db:
-        seals.seal(db, SYSTEM, uuid.UUID(evidence_id), reason="protest footage only", rule_id="PRO-1",
+    with app_session(engine) as db:
+        seals.seal(db, SYSTEM, uuid.UUID(recording_id), reason="protest footage only", rule_id="PRO-1",
                    policy_version="test")
         db.commit()
-    assert evidence_id not in [r["id"] for r in json.loads(bwc(env, "evidence", "list", "--json").stdout)]
-    assert "error RECORDING_NOT_FOUND" in bwc(env, "evidence", "show", evidence_id, code=2).stderr
-    assert "error RECORDING_NOT_FOUND" in bwc(env, "evidence", "export", evidence_id, tmp_path / "x", code=2).stderr
+    assert recording_id not in [r["id"] for r in json.loads(bwc(env, "evidence", "list", "--json").stdout)]
+    assert "error RECORDING_NOT_FOUND" in bwc(env, "evidence", "show", recording_id, code=2).stderr
+    assert "error RECORDING_NOT_FOUND" in bwc(env, "evidence", "export", recording_id, tmp_path / "x", code=2).stderr
     assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
-    with Session(engine) as db:
+    with app_session(engine) as db:
         denied = db.scalars(
-            select(LedgerEntry).where(LedgerEntry.action == seals.ACCESS_ACTION, LedgerEntry.object_id == evidence_id)
+            select(LedgerEntry).where(LedgerEntry.action == seals.ACCESS_ACTION, LedgerEntry.object_id == recording_id)
         ).all()
     assert [(e.outcome, json.loads(e.leaf)["details"]["via"]) for e in denied] == [
         ("denied", "cli:evidence:show"), ("denied", "cli:evidence:export")

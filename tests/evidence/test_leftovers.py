@@ -20,16 +20,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence import leftovers, orphans, tasks
+from openbwc.evidence import tasks
 from openbwc.evidence.models import UploadSession
+from openbwc.evidence.sweeps import leftovers, orphans
 from openbwc.jobs.models import Job
 from openbwc.kit.time import utcnow
 from openbwc.org import service as org
 from openbwc.storage import store_for_url
 from openbwc.storage.s3 import PART_SIZE
+from tests.conftest import app_session
 from tests.evidence.test_orphans import settings  # noqa: F401  (a private store per test)
 from tests.factories import TEST_ACTOR
 
@@ -181,7 +182,7 @@ def test_kill_9_of_bwc_ingest_mid_file_leaves_a_part_the_sweep_removes_and_held_
 ):
     data = tmp_path / "var"
     monkeypatch.setenv("BWC_DATA_DIR", str(data))
-    with Session(shell_database) as s:
+    with app_session(shell_database) as s:
         org.add_person(s, TEST_ACTOR, badge="K9001", name="Kim Nam", division="ERO", office="BAL")
         s.commit()
     big = tmp_path / "long-shift.mp4"
@@ -219,7 +220,7 @@ def test_kill_9_of_bwc_ingest_mid_file_leaves_a_part_the_sweep_removes_and_held_
     assert size > 0
 
     store = store_for_url(f"file://{data / 'objects'}")
-    with Session(shell_database) as s:
+    with app_session(shell_database) as s:
         report = orphans.sweep(s, store, TEST_ACTOR, grace_hours=24, now=utcnow() + LATER)
         s.commit()
     assert report.temporaries_removed == 1 and report.temporaries_removed_bytes == size

@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from openbwc.domains import build_registry
 from openbwc.evidence.models import QuarantineItem
 from openbwc.jobs import service as jobs
 from openbwc.jobs.models import Job
-from openbwc.jobs.registry import TASKS, TaskSpec
+from openbwc.jobs.registry import TaskSpec
 from openbwc.jobs.runtime import Runtime
 from openbwc.settings import Settings, get_settings
+from tests.conftest import session_on
 from tests.evidence.test_tus import _manifest, upload_file
 
 
@@ -35,19 +36,13 @@ def test_a_job_that_fails_on_a_file_says_why_not_where(db):
         open(ctx.workdir / "segment-0" / "missing.mp4", "rb")  # noqa: SIM115
         return {}
 
-    TASKS[kind] = TaskSpec(kind, opens, 1, 60, "default")
-    try:
-        job = jobs.enqueue(db, kind, {}, created_by="test", max_attempts=1, recordings=())
-        db.flush()
-        settings = Settings(**{**get_settings().model_dump(), "jobs_lease_s": 3600.0})
-        rt = Runtime(
-            settings,
-            lambda: Session(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False),
-            use_broker=False,
-        )
-        assert rt.execute(job.id) == "dead"
-    finally:
-        TASKS.pop(kind, None)
+    registry = build_registry()
+    registry.add_task(TaskSpec(kind, opens, 1, 60, "default"))
+    job = jobs.enqueue(db, kind, {}, created_by="test", max_attempts=1, recordings=())
+    db.flush()
+    settings = Settings(**{**get_settings().model_dump(), "jobs_lease_s": 3600.0})
+    rt = Runtime(settings, lambda: session_on(db.connection()), registry, use_broker=False)
+    assert rt.execute(job.id) == "dead"
     db.expire_all()
     failed = db.get(Job, job.id)
     assert failed.error_code == "FILENOTFOUNDERROR"

@@ -13,16 +13,17 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from openbwc.custody.models import LedgerEntry
-from openbwc.evidence import objects, orphans, quarantine, service, tasks
+from openbwc.evidence import objects, quarantine, service, tasks
 from openbwc.evidence.models import QuarantineItem
+from openbwc.evidence.sweeps import orphans
 from openbwc.jobs.models import Job
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.settings import get_settings
+from tests.conftest import REGISTRY, session_on
 from tests.evidence.conftest import counts
 from tests.factories import TEST_ACTOR
 from tests.storage.conftest import STORAGE_BACKENDS, s3_endpoint, s3_settings_for
@@ -271,7 +272,8 @@ def test_the_weekly_sweep_is_queued_once_and_only_reports(db, settings, store):
     db.flush()
     rt = Runtime(
         settings,
-        lambda: Session(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False),
+        lambda: session_on(db.connection()),
+        REGISTRY,
         use_broker=False,
     )
     assert rt.execute(job.id) == "succeeded"

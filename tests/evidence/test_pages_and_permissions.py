@@ -18,10 +18,10 @@ from openbwc.evidence.checks import Quarantined
 from openbwc.evidence.endpoints import router as evidence_router
 from openbwc.evidence.endpoints import tus_router
 from openbwc.evidence.models import QuarantineItem
-from openbwc.identity.permissions import BUILTIN_ROLES
-from openbwc.kit.http import declared_permission
+from openbwc.evidence.pages import router as pages_router
 from openbwc.kit.time import utcnow
-from openbwc.web.evidence_pages import router as pages_router
+from openbwc.web.http import declared_permission
+from tests.conftest import ROLES
 from tests.factories import TEST_ACTOR, bearer, make_account, make_machine
 from tests.web_helpers import log_on, post_form
 
@@ -47,10 +47,10 @@ def test_every_evidence_route_declares_a_permission():
         assert declared, f"{method} {route.path}"
 
 
-@pytest.mark.parametrize("role", sorted(BUILTIN_ROLES))
+@pytest.mark.parametrize("role", sorted(ROLES))
 def test_roles_are_allowed_or_denied_as_declared(client, db, role):
     headers = bearer(db, make_machine(db, "dock")) if role == "dock" else bearer(db, make_account(db, role).account)
-    granted = BUILTIN_ROLES[role][1]
+    granted = ROLES[role]
     problems = []
     for route, method in _routes():
         _, perm = declared_permission(route)

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from openbwc.evidence import manifest as mf
-from openbwc.evidence import uploads
 from openbwc.evidence.models import QuarantineItem, UploadSession
+from openbwc.evidence.uploads import sessions as uploads
 from openbwc.kit.time import utcnow
 from tests.evidence.conftest import counts, sha256_of
 from tests.factories import bearer, make_account, make_machine
@@ -180,23 +180,23 @@ def test_dock_uploads_and_submits_a_recording(client, db, fleet, clips):
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["status"] == "ingested" and body["flags"] == [] and len(body["files"]) == 2
-    evidence_id = body["evidence_id"]
+    recording_id = body["recording_id"]
     again = client.post("/api/v1/recordings", json={"manifest": manifest}, headers=h)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
-    assert again.json()["evidence_id"] == evidence_id
+    assert again.json()["recording_id"] == recording_id
 
     # Officers see their own recordings only; custodians see all.
     mine = make_account(db, "officer")
     fleet.officer.account_id = mine.account.id
     db.flush()
-    got = client.get(f"/api/v1/recordings/{evidence_id}", headers=bearer(db, mine.account))
+    got = client.get(f"/api/v1/recordings/{recording_id}", headers=bearer(db, mine.account))
     assert got.status_code == 200 and [s["sha256"] for s in got.json()["segments"]] == [sha256_of(p) for p in paths]
     stranger = bearer(db, make_account(db, "officer").account)
-    assert client.get(f"/api/v1/recordings/{evidence_id}", headers=stranger).status_code == 404
+    assert client.get(f"/api/v1/recordings/{recording_id}", headers=stranger).status_code == 404
     assert client.get("/api/v1/recordings", headers=stranger).json()["total"] == 0
     custodian = bearer(db, make_account(db, "evidence_custodian").account)
     listed = client.get("/api/v1/recordings", params={"camera": fleet.camera.serial}, headers=custodian).json()
-    assert [i["id"] for i in listed["items"]] == [evidence_id]
+    assert [i["id"] for i in listed["items"]] == [recording_id]
 
 
 def test_bad_upload_is_quarantined_once_and_changes_nothing_else(client, db, fleet, clips):

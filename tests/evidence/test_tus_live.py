@@ -23,9 +23,10 @@ from openbwc.api.app import create_app
 from openbwc.db.session import session_factory
 from openbwc.evidence import sim
 from openbwc.evidence.models import UploadSession
-from openbwc.evidence.uploads import encode_metadata
+from openbwc.evidence.uploads.sessions import encode_metadata
 from openbwc.kit.time import utcnow
-from tests.conftest import BACKENDS, drop_database, migrated_engine
+from openbwc.settings import get_settings
+from tests.conftest import BACKENDS, REGISTRY, drop_database, migrated_engine
 from tests.evidence.conftest import build_fleet
 
 
@@ -44,7 +45,7 @@ def live_engine(request):
 
 @pytest.fixture
 def live(live_engine, settings):
-    factory = session_factory(live_engine)
+    factory = session_factory(live_engine, settings=get_settings(), registry=REGISTRY)
     with factory() as db:
         fleet = build_fleet(db)
         db.commit()

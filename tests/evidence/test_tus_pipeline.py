@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from openbwc.evidence import tus, uploads
+from openbwc.evidence.uploads import sessions as uploads
+from openbwc.evidence.uploads import tus
 
 
 async def _patches(path: Path, data: bytes, requests: list[list[int]]) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from openbwc.evidence import tasks
 from openbwc.jobs.models import Job
 from openbwc.kit.time import utcnow
+from tests.conftest import REGISTRY, session_on
 
 
 def _verify_jobs(db):
@@ -42,7 +43,6 @@ def test_the_schedule_can_be_turned_off(db, settings):
 
 
 def test_the_queued_check_runs_as_a_job_and_is_in_the_ledger(db, settings):
-    from sqlalchemy.orm import Session
 
     from openbwc.custody.models import LedgerEntry
     from openbwc.jobs.runtime import Runtime
@@ -52,7 +52,8 @@ def test_the_queued_check_runs_as_a_job_and_is_in_the_ledger(db, settings):
     db.flush()
     rt = Runtime(
         settings,
-        lambda: Session(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False),
+        lambda: session_on(db.connection()),
+        REGISTRY,
         use_broker=False,
     )
     assert rt.execute(job.id) == "succeeded"

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from openbwc.custody.models import LedgerEntry
 from openbwc.identity.models import Account
-from openbwc.identity.permissions import BUILTIN_ROLES
+from tests.conftest import ROLES
 from tests.factories import role_headers
 
 
@@ -113,7 +113,7 @@ def test_machine_accounts_get_tokens_not_passwords(client, db, admin):
     r2 = client.post(f"/api/v1/accounts/{r.json()['id']}/tokens", json={"name": "dock"}, headers=admin)
     token = r2.json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
-    assert me["kind"] == "machine" and me["permissions"] == sorted(BUILTIN_ROLES["dock"][1])
+    assert me["kind"] == "machine" and me["permissions"] == sorted(ROLES["dock"])
 
 
 def test_errors_are_json_with_code_message_detail(client):

@@ -12,7 +12,7 @@ from openbwc.custody.models import LedgerEntry
 from openbwc.identity import repository as repo
 from openbwc.identity.duties import REFUSE_ACTION
 from openbwc.identity.models import Account
-from openbwc.identity.permissions import BUILTIN_ROLES, OVERSIGHT_ONLY
+from tests.conftest import REGISTRY, ROLES
 from tests.factories import bearer, make_account
 
 
@@ -35,8 +35,8 @@ def admin(db):
 
 
 def test_the_oversight_only_set_is_held_by_oversight_alone():
-    assert {"evidence:sealed:read", "custody:ledger:audit"} == OVERSIGHT_ONLY
-    holders = {name for name, (_, perms) in BUILTIN_ROLES.items() if perms & OVERSIGHT_ONLY}
+    assert {"evidence:sealed:read", "custody:ledger:audit"} == REGISTRY.reserved
+    holders = {name for name, perms in ROLES.items() if perms & REGISTRY.reserved}
     assert holders == {"oversight"}
 
 

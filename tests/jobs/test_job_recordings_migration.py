@@ -12,7 +12,7 @@ from openbwc import migrations
 from openbwc.jobs.models import Job, JobRecording
 from openbwc.media.models import Redaction
 from tests.compliance.helpers import T0, recording, s
-from tests.conftest import BACKENDS, drop_database, fresh_database_url
+from tests.conftest import BACKENDS, app_session, drop_database, fresh_database_url
 
 
 def _job(db: Session, kind: str, args: dict) -> uuid.UUID:
@@ -29,7 +29,7 @@ def test_jobs_queued_before_the_migration_get_their_recordings(backend):
     engine = engine_for(fresh_database_url(backend, "jobmig"))
     try:
         migrations.upgrade(engine, "0006")
-        with Session(engine) as db:
+        with app_session(engine) as db:
             a = recording(db, None, T0, T0 + s(60))
             b = recording(db, None, T0, T0 + s(60))
             red = Redaction(recording_id=b.id, created_by="test", created_by_name="test")
@@ -42,7 +42,7 @@ def test_jobs_queued_before_the_migration_get_their_recordings(backend):
             db.commit()
             ids = {"a": a.id, "b": b.id}
         migrations.upgrade(engine)
-        with Session(engine) as db:
+        with app_session(engine) as db:
             rows = db.execute(select(JobRecording.job_id, JobRecording.recording_id)).all()
         about: dict[uuid.UUID, set[uuid.UUID]] = {}
         for job_id, rid in rows:

@@ -19,6 +19,7 @@ from openbwc.jobs import service as jobs
 from openbwc.jobs.models import Job
 from openbwc.policy import seals
 from tests.compliance.helpers import T0, officer, recording, s
+from tests.conftest import app_session
 from tests.factories import TEST_ACTOR, make_account, role_headers
 from tests.web_helpers import log_on
 
@@ -114,7 +115,7 @@ def test_the_console_jobs_pages_hide_sealed_recordings_jobs(client, db):
 
 
 def test_bwc_jobs_leaves_sealed_recordings_jobs_out(shell_database):
-    with Session(shell_database) as db:
+    with app_session(shell_database) as db:
         made = _world(db)
         db.commit()
         sealed_id, open_id = str(made["sealed"].id), str(made["open"].id)
@@ -128,7 +129,7 @@ def test_bwc_jobs_leaves_sealed_recordings_jobs_out(shell_database):
     for command in (["jobs", "show", sealed_id], ["jobs", "retry", sealed_id]):
         r = runner.invoke(app, command)
         assert r.exit_code == 2 and "JOB_NOT_FOUND" in r.output, r.output
-    with Session(shell_database) as db:
+    with app_session(shell_database) as db:
         assert db.get(Job, uuid.UUID(sealed_id)).status == "failed"
         vias = [
             json.loads(e.leaf)["details"]["via"]

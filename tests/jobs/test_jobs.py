@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 import redis
-from sqlalchemy.orm import sessionmaker
 
-from openbwc.jobs import registry, service
+from openbwc.db.session import session_factory
+from openbwc.domains import build_registry
+from openbwc.jobs import service, task
 from openbwc.jobs.models import Job
 from openbwc.jobs.runtime import Runtime
 from openbwc.kit.errors import ValidationFailed
@@ -22,7 +23,7 @@ REDIS = "redis://127.0.0.1:6379/5"
 CALLS: dict[str, int] = {}
 
 
-@registry.task("testing.echo")
+@task("testing.echo")
 def _echo(ctx, value: str, fail_times: int = 0) -> dict:  # type: ignore[no-untyped-def]
     CALLS[value] = CALLS.get(value, 0) + 1
     if CALLS[value] <= fail_times:
@@ -31,9 +32,19 @@ def _echo(ctx, value: str, fail_times: int = 0) -> dict:  # type: ignore[no-unty
     return {"echo": value}
 
 
-@registry.task("testing.refuse")
+@task("testing.refuse")
 def _refuse(ctx, value: str) -> dict:  # type: ignore[no-untyped-def]
     raise ValidationFailed("bad input", code="BAD_THING")
+
+
+def _registry():  # type: ignore[no-untyped-def]
+    registry = build_registry()
+    registry.add_task(_echo.task_spec)
+    registry.add_task(_refuse.task_spec)
+    return registry
+
+
+REGISTRY = _registry()
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +66,8 @@ def runtime(committed_engine, tmp_path):
         jobs_backoff_s=0.2,
         jobs_backoff_max_s=0.5,
     )
-    rt = Runtime(settings, sessionmaker(bind=committed_engine, expire_on_commit=False))
+    sessions = session_factory(committed_engine, settings=settings, registry=REGISTRY)
+    rt = Runtime(settings, sessions, REGISTRY)
     rt.start(threads=2)
     yield rt
     rt.stop()

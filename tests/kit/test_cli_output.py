@@ -9,8 +9,8 @@ import typer
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from openbwc import shell as cli
 from openbwc.cli.main import app as bwc_app
-from openbwc.kit import cli
 
 
 def _run(fn) -> object:

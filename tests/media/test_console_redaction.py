@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from openbwc.custody.models import LedgerEntry
 from openbwc.evidence.models import EvidenceObject, Segment
 from openbwc.jobs.models import Job
-from openbwc.kit.http import api_routes, declared_permission
 from openbwc.media import repository as media_repo
 from openbwc.media.models import Redaction
 from openbwc.policy import seals
+from openbwc.web.http import api_routes, declared_permission
 from tests.compliance.helpers import T0, officer, recording, s
 from tests.factories import TEST_ACTOR, make_account, role_headers
 from tests.web_helpers import csrf_from, log_on
@@ -193,9 +193,9 @@ def test_the_api_refuses_a_bad_box_with_the_same_code(db, client):
 
 def test_the_form_declares_the_api_permission_and_refuses_others(app, db, client):
     declared = {(path, tuple(sorted(route.methods))): declared_permission(route) for path, route in api_routes(app)}
-    assert declared[("/media/{evidence_id}/redact", ("POST",))] == (True, "media:redactions:write")
-    assert declared[("/media/{evidence_id}/redact", ("GET",))] == (True, "media:redactions:write")
-    assert declared[("/api/v1/recordings/{evidence_id}/redactions", ("POST",))] == (True, "media:redactions:write")
+    assert declared[("/media/{recording_id}/redact", ("POST",))] == (True, "media:redactions:write")
+    assert declared[("/media/{recording_id}/redact", ("GET",))] == (True, "media:redactions:write")
+    assert declared[("/api/v1/recordings/{recording_id}/redactions", ("POST",))] == (True, "media:redactions:write")
 
     rec = _recording(db)
     log_on(client, make_account(db, "supervisor"))  # may watch footage, may not redact it

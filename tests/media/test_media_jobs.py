@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from openbwc.custody import Actor
 from openbwc.custody.models import LedgerEntry
@@ -31,7 +31,7 @@ from openbwc.media.models import DerivedItem, Redaction
 from openbwc.org import service as org
 from openbwc.settings import Settings, get_settings
 from openbwc.storage import open_store
-from tests.conftest import BACKENDS, drop_database, migrated_engine
+from tests.conftest import BACKENDS, REGISTRY, app_session, drop_database, migrated_engine, session_on
 from tests.media.clips import astronaut
 
 ACTOR = Actor(id="test", name="test suite")
@@ -73,7 +73,8 @@ def test_redaction_job_makes_a_linked_derived_item_and_leaves_the_original(db):
     settings = Settings(**{**get_settings().model_dump(), "jobs_lease_s": 3600.0})
     rt = Runtime(
         settings,
-        lambda: Session(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False),
+        lambda: session_on(db.connection()),
+        REGISTRY,
         use_broker=False,
     )
     assert rt.execute(job.id) == "succeeded"
@@ -82,7 +83,7 @@ def test_redaction_job_makes_a_linked_derived_item_and_leaves_the_original(db):
     assert item is not None and item.sha256 != sha
     assert item.log["original"]["sha256"] == [sha] and item.log["foia_exemption"] == "6"
     assert item.log["audio"][0]["mode"] == "bleep" and item.log["faces"]["tracks"]
-    assert db.get(Job, job.id).result["derived_evidence_id"] == str(item.id)
+    assert db.get(Job, job.id).result["derived_id"] == str(item.id)
     assert _stored_sha(sha) == sha and _stored_sha(item.sha256) == item.sha256
     actions = set(db.scalars(select(LedgerEntry.action).where(LedgerEntry.object_id == str(rec.id))))
     assert {"media:redaction:create", "media:redaction:queue", "media:evidence:read", "media:derived:create"} <= actions
@@ -97,7 +98,7 @@ def test_redaction_job_makes_a_linked_derived_item_and_leaves_the_original(db):
     ("kwargs", "code"),
     [
         ({"recording_id": str(uuid.uuid4())}, "RECORDING_NOT_FOUND"),
-        ({"recording_id": "not-an-id"}, "INVALID_EVIDENCE_ID"),
+        ({"recording_id": "not-an-id"}, "INVALID_RECORDING_ID"),
         ({"audio": [(5.0, 3.0, "mute")]}, "INVALID_TIME_RANGE"),
         ({"boxes": [service.BoxIn(0, 1, 0.9, 0.9, 0.5, 0.5)]}, "INVALID_BOX"),
         ({"keep_tracks": [2]}, "NO_FACE_TRACKS"),
@@ -133,7 +134,8 @@ def test_killing_a_worker_mid_job_leaves_nothing_and_the_retry_succeeds(backend,
     namespace = f"bwc-kill-{uuid.uuid4().hex[:8]}"
     try:
         clip, _ = astronaut(seconds=40.0, fps=15)
-        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        def factory():
+            return app_session(engine, expire_on_commit=False)
         with factory() as s:
             rec, sha = _ingest(s, clip)
             red = service.create_redaction(s, ACTOR, VIEWER, str(rec.id), faces=True)

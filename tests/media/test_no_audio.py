@@ -6,8 +6,6 @@ import functools
 import tempfile
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from openbwc.evidence.models import EvidenceObject, Segment
 from openbwc.evidence.scope import platform
 from openbwc.jobs.models import Job
@@ -15,6 +13,7 @@ from openbwc.jobs.runtime import Runtime
 from openbwc.media import service
 from openbwc.media.transcripts import NO_AUDIO, transcribe
 from openbwc.settings import Settings, get_settings
+from tests.conftest import REGISTRY, session_on
 from tests.media.test_media_jobs import ACTOR, _ingest
 
 
@@ -31,7 +30,8 @@ def _run(db, job) -> str | None:
     settings = Settings(**{**get_settings().model_dump(), "jobs_lease_s": 3600.0})
     rt = Runtime(
         settings,
-        lambda: Session(bind=db.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False),
+        lambda: session_on(db.connection()),
+        REGISTRY,
         use_broker=False,
     )
     return rt.execute(job.id)

@@ -25,7 +25,7 @@ def test_an_unsatisfiable_range_is_a_coded_416(client, db, tmp_path, header):
 
 
 def test_the_document_says_what_a_download_answers(app):
-    op = app.openapi()["paths"]["/api/v1/recordings/{evidence_id}/proxy"]["get"]
+    op = app.openapi()["paths"]["/api/v1/recordings/{recording_id}/proxy"]["get"]
     assert set(op["responses"]["200"]["content"]) == {"video/mp4"}
     assert set(op["responses"]["206"]["content"]) == {"video/mp4"}
     assert op["responses"]["416"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}

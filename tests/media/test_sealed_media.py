@@ -28,10 +28,10 @@ def test_transcript_search_leaves_sealed_recordings_out_except_for_oversight(db,
     sealed_rec = _transcribed(db, "please keep the crowd back from the march")
     seals.seal(db, TEST_ACTOR, sealed_rec.id, reason="first amendment only", rule_id="PRO-1", policy_version="t")
     db.commit()
-    found = {h["evidence_id"] for h in service.search(db, "please", Viewer(TEST_ACTOR, everything=True))}
+    found = {h["recording_id"] for h in service.search(db, "please", Viewer(TEST_ACTOR, everything=True))}
     assert found == {str(open_rec.id)}
     oversight = Viewer(TEST_ACTOR, everything=True, sealed=True)
-    assert {h["evidence_id"] for h in service.search(db, "please", oversight)} == {
+    assert {h["recording_id"] for h in service.search(db, "please", oversight)} == {
         str(open_rec.id),
         str(sealed_rec.id),
     }
@@ -41,7 +41,7 @@ def test_transcript_search_leaves_sealed_recordings_out_except_for_oversight(db,
     ):
         r = client.get("/api/v1/transcripts/search", params={"q": "please"}, headers=role_headers(db, role))
         assert r.status_code == 200, r.text
-        assert {h["evidence_id"] for h in r.json()} == expected, role
+        assert {h["recording_id"] for h in r.json()} == expected, role
 
 
 def test_a_redaction_job_stops_when_its_recording_is_sealed(db, monkeypatch):

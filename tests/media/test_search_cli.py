@@ -14,6 +14,7 @@ from openbwc.media.models import Transcript
 from openbwc.media.transcripts import MODEL_NAME
 from openbwc.policy import seals
 from tests.compliance.helpers import T0, recording, s
+from tests.conftest import app_session
 from tests.factories import TEST_ACTOR
 
 
@@ -26,7 +27,7 @@ def _said(db: Session, text: str):  # type: ignore[no-untyped-def]
 
 
 def test_search_from_the_shell_is_ledgered_and_leaves_sealed_footage_out(shell_database):
-    with Session(shell_database) as db:
+    with app_session(shell_database) as db:
         open_rec = _said(db, "stop right there John Smith")
         sealed_rec = _said(db, "we are John Smith supporters")
         seals.seal(db, TEST_ACTOR, sealed_rec.id, reason="protest", rule_id="PRO-1", policy_version="test")
@@ -34,8 +35,8 @@ def test_search_from_the_shell_is_ledgered_and_leaves_sealed_footage_out(shell_d
         open_id, sealed_id = str(open_rec.id), str(sealed_rec.id)
     r = CliRunner().invoke(app, ["search", "John Smith", "--json"])
     assert r.exit_code == 0, r.output
-    assert [f["evidence_id"] for f in json.loads(r.stdout)] == [open_id]
-    with Session(shell_database) as db:
+    assert [f["recording_id"] for f in json.loads(r.stdout)] == [open_id]
+    with app_session(shell_database) as db:
         entry = db.scalars(select(LedgerEntry).where(LedgerEntry.action == "media:transcript:search")).one()
     details = json.loads(entry.leaf)["details"]
     assert details["text"] == "John Smith" and details["returned"] == [open_id] and sealed_id not in details["returned"]

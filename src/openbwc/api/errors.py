@@ -30,7 +30,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openbwc.kit.errors import AuthenticationFailed, DomainError, ErrorBody, without_paths
-from openbwc.kit.http import api_routes, declared_permission, request_id
+from openbwc.web.http import api_routes, declared_permission, request_id
 
 log = logging.getLogger("openbwc.api")
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from openbwc.kit import csrf
+from openbwc.web import csrf
 
 # All request headers together, names and values. Large enough for a session cookie,
-# a bearer token and a full Upload-Metadata (4 KiB, evidence.uploads); small enough that
+# a bearer token and a full Upload-Metadata (4 KiB, evidence.uploads.sessions); small enough that
 # no header can carry a payload. Node.js uses the same figure.
 MAX_HEADER_BYTES = 16 * 1024
 

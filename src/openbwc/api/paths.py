@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, compile_path
 from starlette.types import Receive, Scope, Send
 
-from openbwc.kit.http import api_routes
+from openbwc.web.http import api_routes
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,11 @@ from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence.scope import operator
-from openbwc.kit.cli import (
+from openbwc.kit.errors import DomainError, ValidationFailed
+from openbwc.kit.time import parse_instant
+from openbwc.kit.types import MAX_INT
+from openbwc.org import service as org
+from openbwc.shell import (
     JSON_OPTION,
     err_console,
     handle_errors,
@@ -22,10 +26,6 @@ from openbwc.kit.cli import (
     say,
     session_scope,
 )
-from openbwc.kit.errors import DomainError, ValidationFailed
-from openbwc.kit.time import parse_instant
-from openbwc.kit.types import MAX_INT
-from openbwc.org import service as org
 
 activities_app = typer.Typer(
     help="Enforcement activities from operation plans and field reports.", no_args_is_help=True
@@ -226,7 +226,7 @@ def findings(
         f"findings ({len(items)} of {total})",
         ["activity", "officer", "finding", "rule", "seconds", "status", "policy", "evidence"],
         [
-            (f.activity_id, f.officer, f.code, f.rule_id, f.seconds, f.status, f.policy_version, len(f.evidence_ids))
+            (f.activity_id, f.officer, f.code, f.rule_id, f.seconds, f.status, f.policy_version, len(f.recording_ids))
             for f in items
         ],
     )

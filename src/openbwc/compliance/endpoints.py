@@ -12,6 +12,7 @@ from openbwc.compliance import activities as acts
 from openbwc.compliance import reports, reviews, runs, views
 from openbwc.compliance import repository as repo
 from openbwc.compliance.links import link_by_hand, placement
+from openbwc.compliance.permissions import CompliancePermissions
 from openbwc.compliance.schemas import (
     ActivityIn,
     ActivityOut,
@@ -26,12 +27,12 @@ from openbwc.compliance.schemas import (
 from openbwc.evidence.scope import every_recording, viewer_for
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import parse_instant
 from openbwc.org import service as org
 from openbwc.org.models import Person
 from openbwc.policy.schema import ACTIVITY_TYPES, FINDING_CODES
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["compliance"])
 
@@ -46,7 +47,10 @@ def _office(db: Session, office: str | None) -> str | None:
 
 @router.post("/activities", response_model=ActivityOut, status_code=201)
 def put_activity(
-    body: ActivityIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:activities:write")
+    body: ActivityIn,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(CompliancePermissions.ACTIVITIES_WRITE),
 ) -> ActivityOut:
     """Create or update one activity (by activity_id); its pairs are evaluated at once."""
     activity, result = acts.put_one(db, actor_of(request, caller), body.model_dump(exclude_none=True))
@@ -57,7 +61,10 @@ def put_activity(
 
 @router.post("/activities/import")
 def import_activities(
-    body: ImportIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:activities:write")
+    body: ImportIn,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(CompliancePermissions.ACTIVITIES_WRITE),
 ) -> dict[str, object]:
     """A whole CSV or JSON Lines file: every row checked first; any bad row and nothing is stored."""
     return acts.import_text(db, actor_of(request, caller), body.text, body.name, body.format).as_dict()
@@ -66,7 +73,7 @@ def import_activities(
 @router.get("/activities", response_model=Page[ActivityOut])
 def list_activities(
     db: Session = DB,
-    _: Principal = requires("compliance:activities:read"),
+    _: Principal = requires(CompliancePermissions.ACTIVITIES_READ),
     office: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -92,18 +99,16 @@ def list_activities(
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut)
 def get_activity(
-    activity_id: str, db: Session = DB, caller: Principal = requires("compliance:activities:read")
+    activity_id: str, db: Session = DB, caller: Principal = requires(CompliancePermissions.ACTIVITIES_READ)
 ) -> ActivityOut:
     activity = acts.get_activity(db, activity_id)
-    with_findings = caller.can("compliance:findings:read")
-    return views.activities_out(
-        db, [activity], findings_for=every_recording(caller) if with_findings else None
-    )[0]
+    with_findings = caller.can(CompliancePermissions.FINDINGS_READ)
+    return views.activities_out(db, [activity], findings_for=every_recording(caller) if with_findings else None)[0]
 
 
 @router.post("/compliance/runs")
 def start_run(
-    body: RunIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:runs:write")
+    body: RunIn, request: Request, db: Session = DB, caller: Principal = requires(CompliancePermissions.RUNS_WRITE)
 ) -> dict[str, object]:
     """Evaluate every pair, or those in a time range / office (synchronous; the CLI shows progress)."""
     summary = runs.run(
@@ -117,7 +122,9 @@ def start_run(
 
 
 @router.get("/compliance/runs")
-def list_runs(db: Session = DB, _: Principal = requires("compliance:findings:read")) -> list[dict[str, object]]:
+def list_runs(
+    db: Session = DB, _: Principal = requires(CompliancePermissions.FINDINGS_READ)
+) -> list[dict[str, object]]:
     return [
         {
             "id": str(r.id),
@@ -138,7 +145,7 @@ def list_runs(db: Session = DB, _: Principal = requires("compliance:findings:rea
 @router.get("/compliance/findings", response_model=Page[FindingOut])
 def list_findings(
     db: Session = DB,
-    caller: Principal = requires("compliance:findings:read"),
+    caller: Principal = requires(CompliancePermissions.FINDINGS_READ),
     code: str | None = Query(None, max_length=30),
     status: str | None = Query(None, max_length=30),
     office: str | None = None,
@@ -169,7 +176,7 @@ def list_findings(
 @router.get("/compliance/report")
 def get_report(
     db: Session = DB,
-    _: Principal = requires("compliance:findings:read"),
+    _: Principal = requires(CompliancePermissions.FINDINGS_READ),
     by: str = Query("office", max_length=20),
     since: str | None = None,
     until: str | None = None,
@@ -182,7 +189,7 @@ def get_report(
 @router.get("/compliance/unlinked")
 def list_unlinked(
     db: Session = DB,
-    caller: Principal = requires("compliance:links:read"),
+    caller: Principal = requires(CompliancePermissions.LINKS_READ),
     office: str | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -212,7 +219,10 @@ def list_unlinked(
 
 @router.get("/compliance/recordings/{recording_id}")
 def recording_placement(
-    recording_id: uuid.UUID, request: Request, db: Session = DB, caller: Principal = requires("compliance:links:read")
+    recording_id: uuid.UUID,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(CompliancePermissions.LINKS_READ),
 ) -> dict[str, object]:
     """Which activities a recording belongs to, and whether it is sealed (oversight alone sees sealed ones)."""
     actor = actor_of(request, caller)
@@ -225,7 +235,7 @@ def link_recording(
     body: LinkIn,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("compliance:links:write"),
+    caller: Principal = requires(CompliancePermissions.LINKS_WRITE),
 ) -> dict[str, object]:
     actor = actor_of(request, caller)
     link_by_hand(db, actor, every_recording(caller, actor), recording_id, body.activity_id, body.note)
@@ -239,7 +249,7 @@ def _me(db: Session, caller: Principal) -> Person | None:
 @router.get("/compliance/reviews", response_model=Page[ReviewOut])
 def list_reviews(
     db: Session = DB,
-    caller: Principal = requires("compliance:reviews:read"),
+    caller: Principal = requires(CompliancePermissions.REVIEWS_READ),
     month: str | None = Query(None, max_length=7),
     status: str | None = Query(None, pattern="^(assigned|reviewed)$"),
     limit: Limit = 50,
@@ -249,7 +259,7 @@ def list_reviews(
     if month:
         reviews.month_bounds(month)
     mine = None
-    if not caller.can("compliance:findings:read") or caller.can("compliance:reviews:write"):
+    if not caller.can(CompliancePermissions.FINDINGS_READ) or caller.can(CompliancePermissions.REVIEWS_WRITE):
         me = _me(db, caller)
         mine = me.id if me is not None else uuid.UUID(int=0)
     rows, total = repo.review_assignments(
@@ -281,14 +291,16 @@ def list_reviews(
 
 @router.post("/compliance/reviews/draw")
 def draw_reviews(
-    body: DrawIn, request: Request, db: Session = DB, caller: Principal = requires("compliance:reviews:write")
+    body: DrawIn, request: Request, db: Session = DB, caller: Principal = requires(CompliancePermissions.REVIEWS_WRITE)
 ) -> dict[str, object]:
     return reviews.draw(db, actor_of(request, caller), body.month or reviews.previous_month()).as_dict()
 
 
 @router.get("/compliance/reviews/coverage")
 def review_coverage(
-    db: Session = DB, _: Principal = requires("compliance:reviews:read"), month: str | None = Query(None, max_length=7)
+    db: Session = DB,
+    _: Principal = requires(CompliancePermissions.REVIEWS_READ),
+    month: str | None = Query(None, max_length=7),
 ) -> dict[str, object]:
     return reviews.coverage(db, month or reviews.previous_month()).as_dict()
 
@@ -299,7 +311,7 @@ def complete_review(
     body: ReviewDoneIn,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("compliance:reviews:write"),
+    caller: Principal = requires(CompliancePermissions.REVIEWS_WRITE),
 ) -> ReviewOut:
     me = _me(db, caller)
     actor = actor_of(request, caller)

@@ -34,9 +34,9 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.evidence.scope import owners_of, recording_not_found
 from openbwc.kit.errors import AuthenticationFailed
-from openbwc.kit.http import DB, client_addr, request_id
 from openbwc.policy import seals
 from openbwc.policy.models import RecordingSeal
+from openbwc.web.http import DB, client_addr, request_id
 
 MAX_IDS = 20
 log = logging.getLogger("openbwc.compliance.guard")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,6 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from openbwc.db.base import Base, IdMixin
 from openbwc.kit.time import utcnow
 
+
+class ReviewStatus(StrEnum):
+    """A supervisor-review assignment (ACC-4): drawn and waiting, or signed off."""
+
+    ASSIGNED = "assigned"
+    REVIEWED = "reviewed"
 
 class Activity(IdMixin, Base):
     """An enforcement activity from an operation plan or field report."""
@@ -114,7 +121,7 @@ class ReviewAssignment(IdMixin, Base):
     supervisor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
     drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
     draw_id: Mapped[uuid.UUID] = mapped_column()
-    status: Mapped[str] = mapped_column(String(20), default="assigned")  # assigned | reviewed
+    status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.ASSIGNED)
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)

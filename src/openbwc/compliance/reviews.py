@@ -23,7 +23,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from openbwc import custody
-from openbwc.compliance.models import ReviewAssignment
+from openbwc.compliance.models import ReviewAssignment, ReviewStatus
 from openbwc.custody import Actor
 from openbwc.evidence.models import Recording
 from openbwc.evidence.scope import Viewer, get_recording
@@ -143,7 +143,7 @@ def draw(session: Session, actor: Actor, month: str, *, seed: int | None = None)
                 supervisor_id=supervisor,
                 drawn_at=now,
                 draw_id=result.draw_id,
-                status="assigned",
+                status=ReviewStatus.ASSIGNED,
             )
             for rid in picks
         )
@@ -184,11 +184,16 @@ def complete(
         raise missing from None
     if reviewer_person_id is not None and item.supervisor_id != reviewer_person_id:
         raise PermissionDenied("this recording was assigned to another supervisor", code="NOT_YOUR_REVIEW")
-    if item.status == "reviewed":
+    if item.status == ReviewStatus.REVIEWED:
         raise Conflict("this review was already recorded", code="ALREADY_REVIEWED")
     if len(notes) > 4000:
         raise ValidationFailed("notes are at most 4000 characters", code="FIELD_TOO_LONG")
-    item.status, item.reviewed_at, item.reviewed_by, item.notes = "reviewed", utcnow(), actor.id, notes.strip()
+    item.status, item.reviewed_at, item.reviewed_by, item.notes = (
+        ReviewStatus.REVIEWED,
+        utcnow(),
+        actor.id,
+        notes.strip(),
+    )
     session.flush()
     custody.record(
         session,
@@ -234,7 +239,7 @@ def coverage(session: Session, month: str) -> Coverage:
         select(
             ReviewAssignment.officer_id,
             func.count(),
-            func.sum(case((ReviewAssignment.status == "reviewed", 1), else_=0)),
+            func.sum(case((ReviewAssignment.status == ReviewStatus.REVIEWED, 1), else_=0)),
         )
         .where(ReviewAssignment.month == month)
         .group_by(ReviewAssignment.officer_id)

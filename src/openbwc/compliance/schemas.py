@@ -44,7 +44,7 @@ class FindingOut(BaseModel):
     seconds: int | None
     status: str
     evaluated_at: datetime
-    evidence_ids: list[uuid.UUID]
+    recording_ids: list[uuid.UUID]
 
 
 class ActivityOut(BaseModel):

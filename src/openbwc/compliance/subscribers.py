@@ -1,4 +1,4 @@
-"""Compliance reacts to evidence events in the publisher's transaction (kit.events).
+"""Compliance reacts to evidence events in the publisher's transaction (openbwc.events).
 
 PRO-1: footage of First Amendment activity alone is sealed in the same
 transaction as the change that makes it so: a recording ingested during such
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from openbwc.compliance import runs
 from openbwc.custody import Actor
 from openbwc.evidence.events import RecordingIngested, RecordingTagged
-from openbwc.kit import events
+from openbwc.kit.registry import Registry
 from openbwc.policy import service as policy_service
 
 ENGINE = Actor(id="system:compliance", name="compliance engine")
@@ -32,7 +32,7 @@ def on_tagged(session: Session, event: RecordingTagged) -> None:
         runs.on_recordings(session, [event.recording_id], ENGINE)
 
 
-def register() -> None:
-    """Subscribe compliance's handlers (idempotent: every entry point calls it)."""
-    events.subscribe(RecordingIngested, on_ingested)
-    events.subscribe(RecordingTagged, on_tagged)
+def register(registry: Registry) -> None:
+    """Subscribe compliance's handlers, in the publisher's transaction."""
+    registry.subscribe(RecordingIngested, on_ingested, in_transaction=True)
+    registry.subscribe(RecordingTagged, on_tagged, in_transaction=True)

@@ -45,7 +45,7 @@ def findings_out(session: Session, rows: Sequence[tuple[Finding, Activity]], *, 
                 seconds=f.seconds,
                 status=f.status,
                 evaluated_at=f.evaluated_at,
-                evidence_ids=ids,
+                recording_ids=ids,
             )
         )
     return out

@@ -18,10 +18,10 @@ from openbwc.custody import heads, proofs, reports, rotation, service
 from openbwc.custody.actor import cli_actor
 from openbwc.custody.verify import verify_ledger
 from openbwc.kit import scope
-from openbwc.kit.cli import JSON_OPTION, console, err_console, handle_errors, print_json, session_scope
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.types import MAX_INT
 from openbwc.settings import get_settings
+from openbwc.shell import JSON_OPTION, console, err_console, handle_errors, print_json, session_scope
 
 ledger_app = typer.Typer(help="The custody ledger: signed heads, proofs, verification, export.", no_args_is_help=True)
 custody_app = typer.Typer(help="Chain-of-custody reports.", no_args_is_help=True)

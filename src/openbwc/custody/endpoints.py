@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from openbwc.custody import heads, proofs, reports, repository, rotation, service
 from openbwc.custody.keys import key_id, public_key_pem
+from openbwc.custody.permissions import CustodyPermissions
 from openbwc.custody.schemas import (
     ConsistencyOut,
     EntryOut,
@@ -27,10 +28,10 @@ from openbwc.custody.schemas import (
 )
 from openbwc.kit import scope
 from openbwc.kit.errors import Conflict
-from openbwc.kit.http import DB, Caller, actor_of, public, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.types import Whole
 from openbwc.settings import get_settings
+from openbwc.web.http import DB, Caller, actor_of, public, requires
 
 router = APIRouter(prefix="/api/v1", tags=["custody"])
 
@@ -69,7 +70,7 @@ def ledger_keys(db: Session = DB) -> list[LedgerKeyOut]:
 def list_entries(
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("custody:ledger:audit"),
+    caller: Caller = requires(CustodyPermissions.LEDGER_AUDIT),
     action: str | None = Query(None, max_length=120),
     actor_id: str | None = Query(None, max_length=120),
     object_type: str | None = Query(None, max_length=60),
@@ -117,7 +118,7 @@ def consistency_proof(first: Whole, second: Whole, db: Session = DB) -> Consiste
 
 @router.get("/custody/reports/{evidence_id}", response_model=ReportOut)
 def custody_report(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("custody:ledger:read")
+    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires(CustodyPermissions.LEDGER_READ)
 ) -> ReportOut:
     """Every ledger entry about an item, each with its inclusion proof against one signed head."""
     actor = actor_of(request, caller)

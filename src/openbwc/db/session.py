@@ -7,9 +7,10 @@ instead of failing when a read transaction tries to upgrade to a write.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,19 +50,43 @@ def get_engine(settings: Settings | None = None) -> Engine:
     return engine_for(settings.resolved_database_url)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def session_factory(engine: Engine, *, settings: Settings | None = None, registry: Any = None) -> sessionmaker[Session]:
+    """Sessions of one application: each carries the app's settings and registry in ``info``.
+
+    Services deep in a unit of work read them with :func:`settings_of` and
+    :func:`registry_of`, so an app built with other settings signs with its own
+    key, and an event published anywhere reaches the subscribers of the app
+    that published it, without a process-wide global.
+    """
+    info = {"settings": settings, "registry": registry}
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings of the application this session belongs to."""
+    settings = session.info.get("settings")
+    if settings is None:
+        raise RuntimeError("this session carries no settings: make it with session_factory(engine, settings=...)")
+    return settings
+
+
+def registry_of(session: Session) -> Any:
+    """The registry (openbwc.kit.registry.Registry) of the application this session belongs to."""
+    registry = session.info.get("registry")
+    if registry is None:
+        raise RuntimeError("this session carries no registry: make it with session_factory(engine, registry=...)")
+    return registry
 
 
 @contextmanager
-def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """A session committed once at the end, rolled back on any error.
+def unit_of_work(sessions: Callable[[], Session]) -> Iterator[Session]:
+    """One session committed once at the end, rolled back on any error: the only unit of work.
 
-    Except what an error says must be kept (``keep_changes``, kit.errors): a
-    refused read of sealed footage, say, whose ledger entry must survive the refusal.
+    HTTP requests, CLI commands and jobs all use it. Except what an error says
+    must be kept (``keep_changes``, kit.errors): a refused read of sealed footage,
+    say, whose ledger entry must survive the refusal.
     """
-    factory = session_factory(engine or get_engine())
-    session = factory()
+    session = sessions()
     try:
         yield session
         session.commit()

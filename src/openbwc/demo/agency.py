@@ -24,7 +24,7 @@ from openbwc.identity.models import Account
 from openbwc.kit.time import utcnow
 from openbwc.org import repository as org_repo
 from openbwc.org import service as org
-from openbwc.org.models import Person, TrainingRecord, Unit
+from openbwc.org.models import Person, PersonStatus, TrainingRecord, Unit
 
 SEED = 20240312  # the week ICE announced the first 1,600 cameras
 DEMO_ACTOR = Actor(id="system:demo", name="demo seed")
@@ -234,7 +234,7 @@ def seed_people(session: Session) -> int:
                     division_code=div.code,
                     office_code=office.code,
                     unit_id=unit.id,
-                    status="active",
+                    status=PersonStatus.ACTIVE,
                     title="Supervisory Deportation Officer" if div_code == "ERO" else "Group Supervisor",
                 )
                 session.add(sup)
@@ -250,7 +250,7 @@ def seed_people(session: Session) -> int:
                         office_code=office.code,
                         unit_id=unit.id,
                         supervisor_id=sup.id,
-                        status="on_leave" if rng.random() < 0.01 else "active",
+                        status=PersonStatus.ON_LEAVE if rng.random() < 0.01 else PersonStatus.ACTIVE,
                         title="Deportation Officer" if div_code == "ERO" else "Special Agent",
                     )
                     session.add(officer)

@@ -27,7 +27,7 @@ from openbwc.custody import Actor
 from openbwc.custody import service as custody_service
 from openbwc.evidence.models import Recording, RecordingFlag, RecordingTag
 from openbwc.kit.time import isoformat, utcnow
-from openbwc.org.models import Person
+from openbwc.org.models import Person, PersonStatus
 
 SEED = 20240112  # the ICE policy update of 2024-01-12
 DEMO_ACTOR = Actor(id="system:demo", name="demo seed")
@@ -79,7 +79,7 @@ def seed(session: Session) -> DemoCompliance | None:
     if session.scalar(select(Recording.id).where(Recording.source == "demo").limit(1)) is not None:
         return None
     rng = random.Random(SEED)
-    people = session.scalars(select(Person).where(Person.status == "active").order_by(Person.badge)).all()
+    people = session.scalars(select(Person).where(Person.status == PersonStatus.ACTIVE).order_by(Person.badge)).all()
     officers: dict[str, list[Person]] = {}
     supervisors = {p.id: p for p in people if p.title.startswith(("Supervisory", "Group Supervisor"))}
     for p in people:

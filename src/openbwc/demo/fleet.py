@@ -27,11 +27,18 @@ from openbwc.demo.agency import DEMO_ACTOR, OFFICERS
 from openbwc.devices import keys
 from openbwc.devices import repository as devices_repo
 from openbwc.devices import service as devices
-from openbwc.devices.models import Camera, CameraAssignment, CameraEvent, MalfunctionReport, TelemetryReport
+from openbwc.devices.models import (
+    Camera,
+    CameraAssignment,
+    CameraEvent,
+    CameraStatus,
+    MalfunctionReport,
+    TelemetryReport,
+)
 from openbwc.kit.ids import new_id
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
-from openbwc.org.models import Person, TrainingRecord
+from openbwc.org.models import Person, PersonStatus, TrainingRecord
 from openbwc.program import repository as program_repo
 from openbwc.program import service as program
 
@@ -113,7 +120,7 @@ class _Builder:
             "public_key_pem": keys.pem_of(public),
             "key_id": keys.key_id_of(public),
             "office_code": office,
-            "status": "in_stock",
+            "status": CameraStatus.IN_STOCK,
             "registered_at": registered_at,
             "last_upload_at": None,
             "last_telemetry_at": None,
@@ -159,7 +166,7 @@ class _Builder:
             }
         )
         self.event(cam, "issue", at, "in_stock", "issued", person.id, "demo seed")
-        cam["status"] = "issued"
+        cam["status"] = CameraStatus.ISSUED
         self.digest.update(f"issue {cam['serial']} {person.badge} {isoformat(at)} {isoformat(until)}\n".encode())
 
 
@@ -210,7 +217,7 @@ def _seed_cameras(session: Session, now: datetime, dock_ids: dict[str, object]) 
     counts = {"issued": 0, "in_repair": 0, "in_stock": 0, "silent": 0, "malfunctions": 0}
     for code, planned in OFFICERS.items():
         people, _ = org_repo.list_people(
-            session, limit=100_000, offset=0, office_code=code, status="active", trained=True, trained_at=now
+            session, limit=100_000, offset=0, office_code=code, status=PersonStatus.ACTIVE, trained=True, trained_at=now
         )
         candidates = list(people)
         rng.shuffle(candidates)
@@ -241,7 +248,7 @@ def _seed_cameras(session: Session, now: datetime, dock_ids: dict[str, object]) 
             b.hand_over(broken, person, first, reported, "malfunction")
             problem = rng.choice(PROBLEMS)
             b.event(broken, "malfunction", reported, "issued", "in_repair", person.id, problem)
-            broken["status"] = "in_repair"
+            broken["status"] = CameraStatus.IN_REPAIR
             b.malfunctions.append(
                 {
                     "id": new_id(),
@@ -287,11 +294,11 @@ def _seed_cameras(session: Session, now: datetime, dock_ids: dict[str, object]) 
             cam["battery_health_pct"] = battery
             cam["storage_used_pct"] = round(rng.uniform(2, 60), 1)
         for cam in office_cams:
-            if cam["status"] == "in_stock":
+            if cam["status"] == CameraStatus.IN_STOCK:
                 cam["last_telemetry_at"] = now - timedelta(minutes=rng.randint(5, 600))
                 cam["battery_health_pct"] = rng.randint(90, 100)
                 cam["storage_used_pct"] = 0.0
-            if cam["last_telemetry_at"] is not None and cam["status"] != "in_repair":
+            if cam["last_telemetry_at"] is not None and cam["status"] != CameraStatus.IN_REPAIR:
                 b.telemetry.append(
                     {
                         "id": new_id(),

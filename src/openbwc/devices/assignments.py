@@ -24,12 +24,12 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.devices import repository as repo
 from openbwc.devices.cameras import add_event, get_camera, normalise_serial
-from openbwc.devices.models import Camera, CameraAssignment
+from openbwc.devices.models import Camera, CameraAssignment, CameraStatus
 from openbwc.kit.errors import Conflict, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
 from openbwc.org import service as org
-from openbwc.org.models import Person
+from openbwc.org.models import Person, PersonStatus
 
 # A hand-over stamped a little ahead of the server's clock is a clock difference, not the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -60,7 +60,7 @@ def issue(session: Session, actor: Actor, *, serial: str, badge: str, at: dateti
     camera = get_camera(session, normalise_serial(serial), lock=True)
     person = org.get_person(session, badge.strip().upper())
     repo.lock_person(session, person.id)
-    if at is None and person.status != "active":
+    if at is None and person.status != PersonStatus.ACTIVE:
         # Only a present hand-over checks today's status: history may name people since separated.
         raise Conflict(
             f"{person.badge} is {person.status.replace('_', ' ')}: cameras go only to active officers",
@@ -79,7 +79,7 @@ def issue(session: Session, actor: Actor, *, serial: str, badge: str, at: dateti
     assignment = CameraAssignment(camera_id=camera.id, person_id=person.id, issued_at=when, issued_by=actor.id)
     session.add(assignment)
     old_status, old_office = camera.status, camera.office_code
-    camera.status = "issued"
+    camera.status = CameraStatus.ISSUED
     # The camera goes where its officer works.
     camera.office_code = person.office_code
     add_event(
@@ -89,7 +89,7 @@ def issue(session: Session, actor: Actor, *, serial: str, badge: str, at: dateti
         kind="issue",
         at=when,
         status_from=old_status,
-        status_to="issued",
+        status_to=CameraStatus.ISSUED,
         person_id=person.id,
         note=None if at is None else "back-dated hand-over",
     )
@@ -137,7 +137,7 @@ def _check_camera_free(session: Session, camera: Camera, when: datetime) -> None
             code="OVERLAPPING_ASSIGNMENT",
             detail={"serial": camera.serial, "later": isoformat(change.at)},
         )
-    if camera.status != "in_stock":
+    if camera.status != CameraStatus.IN_STOCK:
         raise Conflict(
             f"camera {camera.serial} is {camera.status.replace('_', ' ')}, not in stock",
             code="CAMERA_UNAVAILABLE",
@@ -189,7 +189,7 @@ def return_camera(
     when = _hand_over_time(at, now)
     camera = get_camera(session, normalise_serial(serial), lock=True)
     assignment = repo.open_assignment(session, camera.id)
-    if camera.status != "issued" or assignment is None:
+    if camera.status != CameraStatus.ISSUED or assignment is None:
         raise Conflict(
             f"camera {camera.serial} is {camera.status.replace('_', ' ')}, not issued: nothing to return",
             code="NOT_ISSUED",
@@ -197,15 +197,15 @@ def return_camera(
         )
     end_assignment(session, actor, camera, assignment, when, "returned")
     person = org_repo.person_by_id(session, assignment.person_id)
-    camera.status = "in_stock"
+    camera.status = CameraStatus.IN_STOCK
     add_event(
         session,
         camera,
         actor,
         kind="return",
         at=when,
-        status_from="issued",
-        status_to="in_stock",
+        status_from=CameraStatus.ISSUED,
+        status_to=CameraStatus.IN_STOCK,
         person_id=assignment.person_id,
         note=note,
     )

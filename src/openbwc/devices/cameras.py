@@ -17,7 +17,7 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.devices import keys
 from openbwc.devices import repository as repo
-from openbwc.devices.models import Camera, CameraEvent
+from openbwc.devices.models import Camera, CameraEvent, CameraStatus
 from openbwc.kit.errors import Conflict, DomainError, NotFound, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.org import repository as org_repo
@@ -129,12 +129,12 @@ def _insert(session: Session, actor: Actor, c: _Checked, at: datetime, source: s
         public_key_pem=c.pem,
         key_id=c.key_id,
         office_code=c.office_code,
-        status="in_stock",
+        status=CameraStatus.IN_STOCK,
         registered_at=at,
     )
     session.add(camera)
     session.flush()
-    add_event(session, camera, actor, kind="register", at=at, status_to="in_stock", note=source)
+    add_event(session, camera, actor, kind="register", at=at, status_to=CameraStatus.IN_STOCK, note=source)
     custody.record(
         session,
         actor=actor,

@@ -12,11 +12,11 @@ from openbwc.devices import repository as repo
 from openbwc.devices import service
 from openbwc.devices.models import CAMERA_STATUSES
 from openbwc.devices.schemas import camera_detail, camera_out, dock_out, malfunction_out
-from openbwc.kit.cli import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import isoformat, parse_instant, utcnow
 from openbwc.org import repository as org_repo
 from openbwc.org import service as org
+from openbwc.shell import JSON_OPTION, err_console, handle_errors, print_json, print_table, session_scope
 
 cameras_app = typer.Typer(help="Cameras: register, import, issue, return, status, malfunctions.", no_args_is_help=True)
 docks_app = typer.Typer(help="Docks: per-office machine clients that report camera telemetry.", no_args_is_help=True)
@@ -112,7 +112,7 @@ def list_(
             status=status,
             model=model,
             holder_id=org.get_person(db, holder).id if holder else None,
-            silent_cutoff=service.silent_cutoff(now, days) if silent else None,
+            silent_cutoff=service.silent_cutoff(db, now, days) if silent else None,
         )
         data = [camera_out(v) for v in service.describe_cameras(db, list(rows), now, days)]
     if json_out:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from openbwc.devices import repository as repo
 from openbwc.devices import service
 from openbwc.devices.models import CAMERA_STATUSES
+from openbwc.devices.permissions import DevicesPermissions
 from openbwc.devices.schemas import (
     CameraCreate,
     CameraDetail,
@@ -30,12 +31,12 @@ from openbwc.devices.schemas import (
 )
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import utcnow
 from openbwc.kit.types import AwareInstant
 from openbwc.org import repository as org_repo
 from openbwc.org import service as org
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["fleet"])
 
@@ -47,7 +48,7 @@ def _detail(db: Session, serial: str) -> CameraDetail:
 @router.get("/cameras", response_model=Page[CameraOut])
 def list_cameras(
     db: Session = DB,
-    _: Principal = requires("devices:cameras:read"),
+    _: Principal = requires(DevicesPermissions.CAMERAS_READ),
     office: str | None = None,
     status: str | None = None,
     model: str | None = Query(None, max_length=80),
@@ -69,7 +70,7 @@ def list_cameras(
         model=model,
         search=q,
         holder_id=org.get_person(db, holder).id if holder else None,
-        silent_cutoff=service.silent_cutoff(now) if silent else None,
+        silent_cutoff=service.silent_cutoff(db, now) if silent else None,
     )
     items = [camera_out(v) for v in service.describe_cameras(db, list(rows), now)]
     return Page(items=items, total=total, limit=limit, offset=offset)
@@ -77,7 +78,10 @@ def list_cameras(
 
 @router.post("/cameras", response_model=CameraDetail, status_code=201)
 def register_camera(
-    body: CameraCreate, request: Request, db: Session = DB, caller: Principal = requires("devices:cameras:write")
+    body: CameraCreate,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(DevicesPermissions.CAMERAS_WRITE),
 ) -> CameraDetail:
     spec = service.CameraSpec(body.serial, body.model, body.public_key_pem, body.office, body.firmware)
     camera = service.register_camera(db, actor_of(request, caller), spec)
@@ -85,7 +89,7 @@ def register_camera(
 
 
 @router.get("/cameras/{serial}", response_model=CameraDetail)
-def get_camera(serial: str, db: Session = DB, _: Principal = requires("devices:cameras:read")) -> CameraDetail:
+def get_camera(serial: str, db: Session = DB, _: Principal = requires(DevicesPermissions.CAMERAS_READ)) -> CameraDetail:
     return _detail(db, serial)
 
 
@@ -94,7 +98,7 @@ def camera_holder(
     serial: str,
     at: AwareInstant | None = Query(None, description="The instant asked about; default now"),
     db: Session = DB,
-    _: Principal = requires("devices:cameras:read"),
+    _: Principal = requires(DevicesPermissions.CAMERAS_READ),
 ) -> HolderOut:
     """Who held the camera at an instant: the answer evidence ingest attributes footage with."""
     camera = service.get_camera(db, serial)
@@ -111,7 +115,7 @@ def issue_camera(
     body: IssueRequest,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("devices:cameras:write"),
+    caller: Principal = requires(DevicesPermissions.CAMERAS_WRITE),
 ) -> CameraDetail:
     service.issue(db, actor_of(request, caller), serial=serial, badge=body.badge, at=body.at)
     return _detail(db, serial)
@@ -123,7 +127,7 @@ def return_camera(
     body: ReturnRequest,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("devices:cameras:write"),
+    caller: Principal = requires(DevicesPermissions.CAMERAS_WRITE),
 ) -> CameraDetail:
     service.return_camera(db, actor_of(request, caller), serial=serial, at=body.at, note=body.note)
     return _detail(db, serial)
@@ -135,7 +139,7 @@ def change_status(
     body: StatusChange,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("devices:cameras:write"),
+    caller: Principal = requires(DevicesPermissions.CAMERAS_WRITE),
 ) -> CameraDetail:
     service.change_status(db, actor_of(request, caller), serial=serial, status=body.status, reason=body.reason)
     return _detail(db, serial)
@@ -147,7 +151,7 @@ def report_malfunction(
     body: MalfunctionCreate,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("devices:malfunctions:write"),
+    caller: Principal = requires(DevicesPermissions.MALFUNCTIONS_WRITE),
 ) -> MalfunctionOut:
     """Officers, supervisors and docks report a camera that does not work; it goes for repair."""
     if caller.kind == "machine":
@@ -170,7 +174,7 @@ def report_malfunction(
 
 @router.get("/docks", response_model=list[DockOut])
 def list_docks(
-    office: str | None = None, db: Session = DB, _: Principal = requires("devices:cameras:read")
+    office: str | None = None, db: Session = DB, _: Principal = requires(DevicesPermissions.CAMERAS_READ)
 ) -> list[DockOut]:
     code = org.require_office(db, office).code if office else None
     return [dock_out(d) for d in repo.list_docks(db, code)]
@@ -178,7 +182,7 @@ def list_docks(
 
 @router.post("/docks", response_model=DockCreated, status_code=201)
 def add_dock(
-    body: DockCreate, request: Request, db: Session = DB, caller: Principal = requires("devices:docks:write")
+    body: DockCreate, request: Request, db: Session = DB, caller: Principal = requires(DevicesPermissions.DOCKS_WRITE)
 ) -> DockCreated:
     dock, token = service.add_dock(db, actor_of(request, caller), office=body.office, name=body.name)
     return DockCreated(**dock_out(dock).model_dump(), token=token)
@@ -189,7 +193,7 @@ def post_telemetry(
     body: TelemetryBatch,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("devices:telemetry:write"),
+    caller: Principal = requires(DevicesPermissions.TELEMETRY_WRITE),
 ) -> TelemetryAccepted:
     """A dock reports the cameras in its bays: battery health, storage used, firmware, last upload."""
     dock = service.dock_for_account(db, caller.account_id)

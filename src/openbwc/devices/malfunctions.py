@@ -19,7 +19,7 @@ from openbwc.custody import Actor
 from openbwc.devices import repository as repo
 from openbwc.devices.assignments import CLOCK_SKEW, end_assignment
 from openbwc.devices.cameras import add_event, get_camera, normalise_serial
-from openbwc.devices.models import Dock, MalfunctionReport
+from openbwc.devices.models import CameraStatus, Dock, MalfunctionReport
 from openbwc.kit.errors import Conflict, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
@@ -66,7 +66,7 @@ def report_malfunction(
             code="INVALID_TIME",
         )
     camera = get_camera(session, normalise_serial(serial), lock=True)
-    if camera.status in ("lost", "retired"):
+    if camera.status in (CameraStatus.LOST, CameraStatus.RETIRED):
         raise Conflict(
             f"camera {camera.serial} is {camera.status}: it is out of service, there is nothing to repair",
             code="CAMERA_NOT_IN_SERVICE",
@@ -94,7 +94,7 @@ def report_malfunction(
         # The officer hands the broken camera in; they may be issued a spare at once.
         end_assignment(session, actor, camera, current, max(now, current.issued_at), "malfunction")
         ended = org_repo.person_by_id(session, current.person_id)
-    camera.status = "in_repair"
+    camera.status = CameraStatus.IN_REPAIR
     add_event(
         session,
         camera,
@@ -102,7 +102,7 @@ def report_malfunction(
         kind="malfunction",
         at=now,
         status_from=old_status,
-        status_to="in_repair",
+        status_to=CameraStatus.IN_REPAIR,
         person_id=current.person_id if current else None,
         note=description[:500],
     )

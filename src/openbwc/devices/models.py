@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,7 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from openbwc.db.base import Base, IdMixin
 from openbwc.kit.time import utcnow
 
-CAMERA_STATUSES = ("in_stock", "issued", "in_repair", "lost", "retired")
+
+class CameraStatus(StrEnum):
+    IN_STOCK = "in_stock"
+    ISSUED = "issued"
+    IN_REPAIR = "in_repair"
+    LOST = "lost"
+    RETIRED = "retired"
+
+
+CAMERA_STATUSES = tuple(CameraStatus)
 
 
 class Camera(IdMixin, Base):
@@ -26,7 +36,7 @@ class Camera(IdMixin, Base):
     key_id: Mapped[str] = mapped_column(String(64), unique=True)
     # None: central stock, not yet sent to a field office.
     office_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="in_stock", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CameraStatus.IN_STOCK, index=True)
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Latest footage upload: set by dock telemetry now, by evidence ingest later (MET-3).
     last_upload_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from openbwc.devices.models import (
     Camera,
     CameraAssignment,
     CameraEvent,
+    CameraStatus,
     Dock,
     MalfunctionReport,
     TelemetryReport,
@@ -66,7 +67,7 @@ def cameras_by_serials(session: Session, serials: Sequence[str]) -> dict[str, Ca
 def _silent_condition(cutoff: datetime):  # type: ignore[no-untyped-def]
     """Issued, held since before the cutoff, and nothing uploaded since the cutoff (MET-3)."""
     return and_(
-        Camera.status == "issued",
+        Camera.status == CameraStatus.ISSUED,
         CameraAssignment.issued_at < cutoff,
         or_(Camera.last_upload_at.is_(None), Camera.last_upload_at < cutoff),
     )

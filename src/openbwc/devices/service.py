@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from openbwc.db.session import settings_of
 from openbwc.devices import repository as repo
 from openbwc.devices.assignments import holder_at, issue, return_camera
 from openbwc.devices.cameras import (
@@ -32,6 +33,7 @@ from openbwc.devices.models import (
     Camera,
     CameraAssignment,
     CameraEvent,
+    CameraStatus,
     Dock,
     MalfunctionReport,
     TelemetryReport,
@@ -40,7 +42,6 @@ from openbwc.devices.status import TRANSITIONS, change_status
 from openbwc.kit.time import utcnow
 from openbwc.org import repository as org_repo
 from openbwc.org.models import Person
-from openbwc.settings import get_settings
 
 __all__ = [
     "CAMERA_STATUSES",
@@ -70,12 +71,12 @@ __all__ = [
 DEVICE_SILENT = "DEVICE_SILENT"
 
 
-def silent_days_setting() -> int:
-    return get_settings().silent_device_days
+def silent_days_setting(session: Session) -> int:
+    return settings_of(session).silent_device_days
 
 
-def silent_cutoff(now: datetime, days: int | None = None) -> datetime:
-    return now - timedelta(days=silent_days_setting() if days is None else days)
+def silent_cutoff(session: Session, now: datetime, days: int | None = None) -> datetime:
+    return now - timedelta(days=silent_days_setting(session) if days is None else days)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def describe_cameras(
 ) -> list[CameraView]:
     """Holder, office name and DEVICE_SILENT flag for each camera, in a few queries."""
     now = now or utcnow()
-    cutoff = silent_cutoff(now, days)
+    cutoff = silent_cutoff(session, now, days)
     offices = {o.code: o.name for o in org_repo.offices(session)}
     current = repo.open_assignments(session, [c.id for c in cameras])
     people = org_repo.people_by_ids(session, {a.person_id for a in current.values()})
@@ -110,7 +111,7 @@ def describe_cameras(
         a = current.get(c.id)
         since = None
         flags = []
-        if c.status == "issued" and a is not None:
+        if c.status == CameraStatus.ISSUED and a is not None:
             since = max(a.issued_at, c.last_upload_at) if c.last_upload_at else a.issued_at
             if since < cutoff:
                 flags.append(DEVICE_SILENT)
@@ -132,7 +133,7 @@ def describe_cameras(
 def silent_cameras(session: Session, now: datetime | None = None, days: int | None = None) -> list[CameraView]:
     """Issued cameras with no upload for ``days`` (setting ``silent_device_days``), longest silent first."""
     now = now or utcnow()
-    rows = repo.silent_cameras(session, silent_cutoff(now, days))
+    rows = repo.silent_cameras(session, silent_cutoff(session, now, days))
     return describe_cameras(session, [c for c, _a in rows], now, days)
 
 
@@ -199,7 +200,7 @@ def fleet_by_office(session: Session, now: datetime | None = None, days: int | N
     """Cameras per office and status, and how many are silent: the program dashboard's table."""
     now = now or utcnow()
     counts = repo.status_counts(session)
-    silent = repo.count_silent(session, silent_cutoff(now, days))
+    silent = repo.count_silent(session, silent_cutoff(session, now, days))
     rows = []
     offices = [(o.code, o.name) for o in org_repo.offices(session)]
     if any(o is None for o, _s in counts):

@@ -14,7 +14,7 @@ from openbwc.devices import repository as repo
 from openbwc.devices.assignments import end_assignment
 from openbwc.devices.cameras import add_event, get_camera, normalise_serial
 from openbwc.devices.malfunctions import resolve_open
-from openbwc.devices.models import CAMERA_STATUSES, Camera
+from openbwc.devices.models import CAMERA_STATUSES, Camera, CameraStatus
 from openbwc.kit.errors import Conflict, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.org import repository as org_repo
@@ -40,7 +40,7 @@ def change_status(session: Session, actor: Actor, *, serial: str, status: str, r
         raise ValidationFailed("the reason must be at most 500 characters", code="INVALID_REASON")
     camera = get_camera(session, normalise_serial(serial), lock=True)
     old = camera.status
-    if status == "issued":
+    if status == CameraStatus.ISSUED:
         raise ValidationFailed(
             "a camera becomes issued only by issuing it (`bwc cameras issue`)",
             code="INVALID_STATUS_CHANGE",
@@ -66,7 +66,7 @@ def change_status(session: Session, actor: Actor, *, serial: str, status: str, r
             person = org_repo.person_by_id(session, current.person_id)
             handed_in = person.badge if person else None
     resolved = 0
-    if old == "in_repair" or status in ("lost", "retired"):
+    if old == CameraStatus.IN_REPAIR or status in (CameraStatus.LOST, CameraStatus.RETIRED):
         resolved = resolve_open(session, camera.id, now, reason or f"camera {status.replace('_', ' ')}")
     camera.status = status
     add_event(session, camera, actor, kind="status", at=now, status_from=old, status_to=status, note=reason)

@@ -17,7 +17,7 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.evidence import repository as repo
 from openbwc.evidence.incoming import Context, Incoming
-from openbwc.evidence.models import QuarantineItem
+from openbwc.evidence.models import QuarantineItem, QuarantineStatus, UploadStatus
 from openbwc.evidence.probe import ProbeFailed, probe
 from openbwc.kit.errors import DomainError
 from openbwc.storage import ObjectStore
@@ -138,13 +138,13 @@ def hold_in_quarantine(
         source=ctx.source,
         context={**ctx.describe(), "file": file_context},
         upload_id=inc.upload.id if inc.upload else None,
-        status="held",
+        status=QuarantineStatus.HELD,
         created_by=actor.id,
     )
     session.add(item)
     session.flush()
     if inc.upload is not None:
-        inc.upload.status = "quarantined"
+        inc.upload.status = UploadStatus.QUARANTINED
     custody.record(
         session,
         actor=actor,

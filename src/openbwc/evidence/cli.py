@@ -18,8 +18,14 @@ from openbwc.evidence import export as export_module
 from openbwc.evidence import quarantine, service, verification
 from openbwc.evidence import repository as repo
 from openbwc.evidence.checks import Quarantined
+from openbwc.evidence.classification import cli as classification_cli
+from openbwc.evidence.models import QuarantineStatus, UploadStatus
 from openbwc.evidence.scope import operator
-from openbwc.kit.cli import (
+from openbwc.evidence.sweeps import cli as orphans_cli
+from openbwc.kit.errors import DomainError, ValidationFailed
+from openbwc.kit.time import isoformat
+from openbwc.settings import get_settings
+from openbwc.shell import (
     JSON_OPTION,
     err_console,
     handle_errors,
@@ -28,9 +34,6 @@ from openbwc.kit.cli import (
     print_table,
     session_scope,
 )
-from openbwc.kit.errors import DomainError, ValidationFailed
-from openbwc.kit.time import isoformat
-from openbwc.settings import get_settings
 from openbwc.storage import open_store
 
 evidence_app = typer.Typer(help="Recordings: list, show, export.", no_args_is_help=True)
@@ -98,7 +101,7 @@ def ingest_command(
                     )
                     outcomes += [
                         {
-                            "evidence_id": f.evidence_id,
+                            "recording_id": f.recording_id,
                             "sha256": f.sha256,
                             "size": f.size,
                             "status": f.status,
@@ -111,10 +114,10 @@ def ingest_command(
                 errors.append((exc.code, exc.message))
                 outcomes += [
                     {
-                        "evidence_id": None,
+                        "recording_id": None,
                         "sha256": q["sha256"],
                         "size": None,
-                        "status": "quarantined",
+                        "status": UploadStatus.QUARANTINED,
                         "name": q["name"],
                         "code": q["code"],
                         "quarantine_id": q["id"],
@@ -125,7 +128,7 @@ def ingest_command(
                 errors.append((exc.code, exc.message))
                 outcomes += [
                     {
-                        "evidence_id": None,
+                        "recording_id": None,
                         "sha256": None,
                         "size": p.stat().st_size,
                         "status": "error",
@@ -144,7 +147,7 @@ def ingest_command(
                 (
                     o["name"],
                     o["status"],
-                    o["evidence_id"] or o.get("quarantine_id"),
+                    o["recording_id"] or o.get("quarantine_id"),
                     (o["sha256"] or "")[:16],
                     ", ".join(o.get("flags", [])) or o.get("code"),
                 )
@@ -185,7 +188,7 @@ def verify_command(
             "key": p.key,
             "problem": p.kind,
             "actual_sha256": p.actual_sha256,
-            "evidence_ids": p.recordings,
+            "recording_ids": p.recordings,
         }
         for p in report.problems
     ]
@@ -194,7 +197,7 @@ def verify_command(
     else:
         typer.echo(f"checked {report.checked} object(s), {report.bytes} bytes")
         for p in problems:
-            where = ", ".join(p["evidence_ids"]) or "-"
+            where = ", ".join(p["recording_ids"]) or "-"
             print_error(p["problem"].upper(), f"{p['sha256']} ({p['key']}) in {where}", label="problem")
     if not report.ok:
         raise typer.Exit(1)
@@ -246,10 +249,10 @@ def evidence_list(
 
 @evidence_app.command("show")
 @handle_errors
-def evidence_show(evidence_id: str, json_out: bool = JSON_OPTION) -> None:
+def evidence_show(recording_id: str, json_out: bool = JSON_OPTION) -> None:
     """One recording with its segments and flags (recorded in the ledger as a read)."""
     with session_scope() as db:
-        rid = service.parse_recording_id(evidence_id)
+        rid = service.parse_recording_id(recording_id)
         view = service.show(db, cli_actor(), operator(cli_actor()), rid, via="cli:evidence:show")
         data = view.as_dict(with_segments=True)
     if json_out:
@@ -289,7 +292,7 @@ def evidence_show(evidence_id: str, json_out: bool = JSON_OPTION) -> None:
 
 @evidence_app.command("export")
 @handle_errors
-def evidence_export(evidence_id: str, directory: Path, json_out: bool = JSON_OPTION) -> None:
+def evidence_export(recording_id: str, directory: Path, json_out: bool = JSON_OPTION) -> None:
     """Write the files (re-hashed on the way out), the manifest and the custody report with proofs."""
     store = open_store(get_settings())
     with session_scope() as db, _progress() as progress:
@@ -299,7 +302,7 @@ def evidence_export(evidence_id: str, directory: Path, json_out: bool = JSON_OPT
             store,
             cli_actor(),
             operator(cli_actor()),
-            evidence_id,
+            recording_id,
             directory,
             progress=lambda n: progress.advance(task, n),
             via="cli:evidence:export",
@@ -315,12 +318,12 @@ def evidence_export(evidence_id: str, directory: Path, json_out: bool = JSON_OPT
 @quarantine_app.command("list")
 @handle_errors
 def quarantine_list(
-    status: str = typer.Option("held", "--status", help="held, released, rejected or all"),
+    status: str = typer.Option(QuarantineStatus.HELD, "--status", help="held, released, rejected or all"),
     limit: int = typer.Option(100, "--limit", min=1, max=100000),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Files held back from evidence, with the reason and the error code."""
-    if status not in ("held", "released", "rejected", "all"):
+    if status not in (QuarantineStatus.HELD, QuarantineStatus.RELEASED, QuarantineStatus.REJECTED, "all"):
         raise ValidationFailed("--status is held, released, rejected or all", code="INVALID_STATUS")
     with session_scope() as db:
         rows, total = quarantine.list_quarantine(
@@ -366,11 +369,11 @@ def quarantine_release(
     with session_scope() as db:
         item = quarantine.get_quarantine(db, item_id)
         rec = quarantine.release(db, open_store(get_settings()), cli_actor(), item, note)
-        data = {**_quarantine_dict(item), "evidence_id": str(rec.id)}
+        data = {**_quarantine_dict(item), "recording_id": str(rec.id)}
     if json_out:
         print_json(data)
     else:
-        typer.echo(f"released {item_id} as evidence {data['evidence_id']}")
+        typer.echo(f"released {item_id} as evidence {data['recording_id']}")
 
 
 @quarantine_app.command("reject")
@@ -389,3 +392,10 @@ def quarantine_reject(
 
 
 __all__ = ["evidence_app", "ingest_command", "quarantine_app", "verify_command"]
+
+
+# Sub-commands kept in modules of their own, gathered into ``bwc evidence`` here.
+evidence_app.command("orphans")(orphans_cli.orphans_command)
+evidence_app.command("categorize")(classification_cli.categorize_command)
+evidence_app.command("tag")(classification_cli.tag_command)
+evidence_app.command("untag")(classification_cli.untag_command)

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from openbwc.evidence import quarantine, service, uploads
-from openbwc.evidence import tus as tus_module
-from openbwc.evidence.models import UploadSession
+from openbwc.evidence import quarantine, service
+from openbwc.evidence.models import QuarantineStatus, UploadSession
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.evidence.schemas import (
     Decision,
     FileOut,
@@ -18,13 +18,15 @@ from openbwc.evidence.schemas import (
     RecordingSubmit,
     SubmitOut,
 )
+from openbwc.evidence.uploads import sessions as uploads
+from openbwc.evidence.uploads import tus as tus_module
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import ValidationFailed
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc
 from openbwc.kit.types import Instant
 from openbwc.storage import open_store
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 tus_router = tus_module.router
@@ -42,7 +44,7 @@ def submit_recording(
     response: Response,
     background: BackgroundTasks,
     db: Session = DB,
-    caller: Principal = requires("evidence:uploads:write"),
+    caller: Principal = requires(EvidencePermissions.UPLOADS_WRITE),
 ) -> SubmitOut:
     """Create a recording from a camera manifest whose files are finished tus uploads."""
     settings = request.app.state.settings
@@ -55,11 +57,11 @@ def submit_recording(
     claimed = [u.id for u in db.query(UploadSession).filter_by(recording_id=result.recording.id)]
     background.add_task(uploads.remove_staging, settings, claimed)
     return SubmitOut(
-        evidence_id=str(result.recording.id),
+        recording_id=str(result.recording.id),
         status=result.status,
         flags=result.flags,
         files=[
-            FileOut(name=f.name, sha256=f.sha256, size=f.size, status=f.status, evidence_id=f.evidence_id)
+            FileOut(name=f.name, sha256=f.sha256, size=f.size, status=f.status, recording_id=f.recording_id)
             for f in result.files
         ],
     )
@@ -69,7 +71,7 @@ def submit_recording(
 def list_recordings(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:recordings:read"),
+    caller: Principal = requires(EvidencePermissions.RECORDINGS_READ),
     officer: str | None = Query(None, max_length=20),
     camera: str | None = Query(None, max_length=40),
     office: str | None = Query(None, max_length=12),
@@ -102,7 +104,10 @@ def list_recordings(
 
 @router.get("/recordings/{recording_id}", response_model=RecordingOut)
 def get_recording(
-    recording_id: str, request: Request, db: Session = DB, caller: Principal = requires("evidence:recordings:read")
+    recording_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(EvidencePermissions.RECORDINGS_READ),
 ) -> RecordingOut:
     view = service.show(
         db, actor_of(request, caller), service.viewer_for(db, caller), service.parse_recording_id(recording_id)
@@ -114,8 +119,8 @@ def get_recording(
 def list_quarantine(
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:quarantine:read"),
-    status: str | None = Query("held", max_length=20),
+    caller: Principal = requires(EvidencePermissions.QUARANTINE_READ),
+    status: str | None = Query(QuarantineStatus.HELD, max_length=20),
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[QuarantineOut]:
@@ -131,7 +136,7 @@ def release_quarantine(
     body: Decision,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:quarantine:write"),
+    caller: Principal = requires(EvidencePermissions.QUARANTINE_WRITE),
 ) -> QuarantineOut:
     item = quarantine.get_quarantine(db, item_id)
     quarantine.release(db, open_store(request.app.state.settings), actor_of(request, caller), item, body.note)
@@ -144,7 +149,7 @@ def reject_quarantine(
     body: Decision,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("evidence:quarantine:write"),
+    caller: Principal = requires(EvidencePermissions.QUARANTINE_WRITE),
 ) -> QuarantineOut:
     item = quarantine.get_quarantine(db, item_id)
     quarantine.reject(db, actor_of(request, caller), item, body.note)

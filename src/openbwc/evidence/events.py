@@ -1,7 +1,9 @@
-"""What evidence publishes when a recording changes (kit.events): higher domains react in the same transaction.
+"""What evidence publishes when a recording changes (openbwc.events): higher domains react.
 
 Compliance, for one, seals footage of First Amendment activity alone the moment
-it arrives or is tagged so (PRO-1), which evidence, a layer below, cannot do itself.
+it arrives or is tagged so (PRO-1), in the same transaction, which evidence, a
+layer below, cannot do itself; media makes a new recording's viewing copies after
+the ingest commits.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar
 
-from openbwc.kit.events import Event
+from openbwc.events import Event
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class RecordingIngested(Event):
 
     name: ClassVar[str] = "recording.ingested"
     recording_id: uuid.UUID
+    ingested_by: str = "system"
 
 
 @dataclass(frozen=True)

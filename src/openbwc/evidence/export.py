@@ -87,7 +87,7 @@ def export(
     for item in written:
         reports[item["sha256"]] = custody_report(session, actor, item["sha256"], scope=viewer)
     (directory / "custody.json").write_text(json.dumps(reports, indent=2))
-    return {"evidence_id": str(rec.id), "directory": str(directory), "files": written}
+    return {"recording_id": str(rec.id), "directory": str(directory), "files": written}
 
 
 def _copy_checked(store: ObjectStore, key: str, target: Path, progress: Progress | None) -> str:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from openbwc import custody
+from openbwc import custody, events
 from openbwc.custody import Actor
 from openbwc.devices import service as devices
 from openbwc.devices.models import Camera
@@ -42,9 +42,8 @@ from openbwc.evidence.models import (
     Recording,
     RecordingFlag,
     Segment,
+    UploadStatus,
 )
-from openbwc.jobs import service as jobs
-from openbwc.kit import events
 from openbwc.kit.errors import NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
@@ -61,7 +60,7 @@ class FileOutcome:
     sha256: str | None
     size: int
     status: str  # ingested | duplicate | quarantined
-    evidence_id: str | None = None
+    recording_id: str | None = None
     quarantine_id: str | None = None
     code: str | None = None
 
@@ -289,7 +288,7 @@ def ingest(
             )
         )
         if inc.upload is not None:
-            inc.upload.status = "claimed"
+            inc.upload.status = UploadStatus.CLAIMED
             inc.upload.recording_id = recording.id
         custody.record(
             session,
@@ -320,17 +319,8 @@ def ingest(
         parties.camera.last_upload_at = now if last is None or last < now else last
     session.flush()
     # In this transaction: footage of First Amendment activity alone is sealed before
-    # anyone can reach it (PRO-1; compliance subscribes).
-    events.publish(session, RecordingIngested(recording.id))
-    # Every recording gets a browser proxy and thumbnails; the job is sent once this commits.
-    jobs.enqueue(
-        session,
-        "media.derivatives",
-        {"recording_id": str(recording.id)},
-        created_by=actor.id,
-        idempotency_key=f"derivatives:{recording.id}",
-        recordings=[recording.id],
-    )
+    # anyone can reach it (PRO-1; compliance subscribes); media queues its viewing copies.
+    events.publish(session, RecordingIngested(recording.id, ingested_by=actor.id))
     return IngestResult(recording=recording, status="ingested", files=outcomes, flags=sorted(flags))
 
 
@@ -355,7 +345,7 @@ def _duplicate(session: Session, actor: Actor, ctx: Context, earlier: Recording,
             details={"name": printable(inc.name), "size": inc.size, "source": ctx.source},
         )
         if inc.upload is not None:
-            inc.upload.status = "claimed"
+            inc.upload.status = UploadStatus.CLAIMED
             inc.upload.recording_id = earlier.id
         outcomes.append(FileOutcome(printable(inc.name), inc.sha256, inc.size, "duplicate", str(earlier.id)))
     flags = [f.code for f in repo.flags_of(session, [earlier.id])[earlier.id]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -32,8 +33,25 @@ FLAG_CODES = {
     "RELEASED_FROM_QUARANTINE": "a custodian released this file from quarantine",
 }
 
-QUARANTINE_STATUSES = ("held", "released", "rejected")
-UPLOAD_STATUSES = ("receiving", "complete", "claimed", "quarantined", "terminated", "expired")
+class QuarantineStatus(StrEnum):
+    HELD = "held"
+    RELEASED = "released"
+    REJECTED = "rejected"
+
+
+QUARANTINE_STATUSES = tuple(QuarantineStatus)
+
+
+class UploadStatus(StrEnum):
+    RECEIVING = "receiving"
+    COMPLETE = "complete"
+    CLAIMED = "claimed"
+    QUARANTINED = "quarantined"
+    TERMINATED = "terminated"
+    EXPIRED = "expired"
+
+
+UPLOAD_STATUSES = tuple(UploadStatus)
 
 
 class EvidenceObject(IdMixin, Base):
@@ -164,7 +182,7 @@ class QuarantineItem(IdMixin, Base):
     # What the file came with: camera, officer, times, the manifest and its entry.
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     upload_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("upload_sessions.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="held")
+    status: Mapped[str] = mapped_column(String(20), default=QuarantineStatus.HELD)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))
     decided_at: Mapped[datetime | None]
@@ -184,7 +202,7 @@ class UploadSession(IdMixin, Base):
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
     filename: Mapped[str | None] = mapped_column(String(300))
     meta: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="receiving", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=UploadStatus.RECEIVING, index=True)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,7 @@ from openbwc.custody import Actor
 from openbwc.devices import service as devices
 from openbwc.evidence import objects
 from openbwc.evidence import repository as repo
-from openbwc.evidence.models import QuarantineItem, Recording, RecordingFlag, Segment
+from openbwc.evidence.models import QuarantineItem, QuarantineStatus, Recording, RecordingFlag, Segment
 from openbwc.evidence.probe import ProbeFailed, probe
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import parse_instant, utcnow
@@ -34,7 +34,7 @@ def get_quarantine(session: Session, item_id: str) -> QuarantineItem:
 
 
 def list_quarantine(
-    session: Session, actor: Actor, *, status: str | None = "held", limit: int = 100, offset: int = 0
+    session: Session, actor: Actor, *, status: str | None = QuarantineStatus.HELD, limit: int = 100, offset: int = 0
 ) -> tuple[list[QuarantineItem], int]:
     rows, total = repo.list_quarantine(session, status=status, limit=limit, offset=offset)
     custody.record(
@@ -49,7 +49,7 @@ def list_quarantine(
 
 
 def _decidable(item: QuarantineItem) -> None:
-    if item.status != "held":
+    if item.status != QuarantineStatus.HELD:
         raise Conflict(f"quarantine item {item.id} was already {item.status}", code="ALREADY_DECIDED")
 
 
@@ -59,7 +59,12 @@ def reject(session: Session, actor: Actor, item: QuarantineItem, note: str) -> Q
     if not note.strip():
         raise ValidationFailed("say why the file is rejected (--note)", code="NOTE_REQUIRED")
     now = utcnow()
-    item.status, item.decided_at, item.decided_by, item.decision_note = "rejected", now, actor.id, note.strip()
+    item.status, item.decided_at, item.decided_by, item.decision_note = (
+        QuarantineStatus.REJECTED,
+        now,
+        actor.id,
+        note.strip(),
+    )
     custody.record(
         session,
         actor=actor,
@@ -134,7 +139,7 @@ def release(session: Session, store: ObjectStore, actor: Actor, item: Quarantine
         flags["HASH_MISMATCH"] = item.reason
     for code, detail in flags.items():
         session.add(RecordingFlag(recording_id=rec.id, code=code, detail=detail, raised_at=now))
-    item.status, item.decided_at, item.decided_by = "released", now, actor.id
+    item.status, item.decided_at, item.decided_by = QuarantineStatus.RELEASED, now, actor.id
     item.decision_note, item.recording_id = note.strip(), rec.id
     custody.record(
         session,

@@ -17,11 +17,13 @@ from openbwc.evidence.models import (
     Category,
     EvidenceObject,
     QuarantineItem,
+    QuarantineStatus,
     Recording,
     RecordingFlag,
     RecordingTag,
     Segment,
     UploadSession,
+    UploadStatus,
 )
 from openbwc.evidence.scope import Viewer
 
@@ -180,7 +182,7 @@ def quarantine_of_upload(session: Session, upload_id: uuid.UUID) -> QuarantineIt
 
 
 def list_quarantine(
-    session: Session, *, status: str | None = "held", limit: int = 100, offset: int = 0
+    session: Session, *, status: str | None = QuarantineStatus.HELD, limit: int = 100, offset: int = 0
 ) -> tuple[Sequence[QuarantineItem], int]:
     stmt = select(QuarantineItem)
     if status:
@@ -208,7 +210,7 @@ def latest_upload_named(session: Session, account_id: uuid.UUID, name: str) -> U
         .where(
             UploadSession.account_id == account_id,
             UploadSession.filename == name,
-            UploadSession.status.in_(("complete", "quarantined", "receiving")),
+            UploadSession.status.in_((UploadStatus.COMPLETE, UploadStatus.QUARANTINED, UploadStatus.RECEIVING)),
         )
         .order_by(UploadSession.created_at.desc())
         .limit(1)
@@ -222,7 +224,7 @@ def completed_upload_with_hash(session: Session, account_id: uuid.UUID, sha256: 
         .where(
             UploadSession.account_id == account_id,
             UploadSession.sha256 == sha256,
-            UploadSession.status.in_(("complete", "quarantined")),
+            UploadSession.status.in_((UploadStatus.COMPLETE, UploadStatus.QUARANTINED)),
         )
         .order_by(UploadSession.completed_at.desc())
         .limit(1)
@@ -233,7 +235,7 @@ def completed_upload_with_hash(session: Session, account_id: uuid.UUID, sha256: 
 def expired_uploads(session: Session, now: datetime, limit: int = 500) -> Sequence[UploadSession]:
     stmt = (
         select(UploadSession)
-        .where(UploadSession.status == "receiving", UploadSession.expires_at < now)
+        .where(UploadSession.status == UploadStatus.RECEIVING, UploadSession.expires_at < now)
         .order_by(UploadSession.expires_at)
         .limit(limit)
     )

@@ -26,11 +26,11 @@ class FileOut(BaseModel):
     sha256: str | None
     size: int
     status: str
-    evidence_id: str | None = None
+    recording_id: str | None = None
 
 
 class SubmitOut(BaseModel):
-    evidence_id: str
+    recording_id: str
     status: str
     flags: list[str]
     files: list[FileOut]

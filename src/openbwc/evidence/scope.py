@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 from openbwc.custody import Actor
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence.models import EvidenceObject, Recording, Segment
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal
-from openbwc.kit import scope as kit_scope
 from openbwc.kit.errors import NotFound
 from openbwc.org.models import Person
 from openbwc.policy import seals
 
-READ_ALL = "evidence:recordings:read_all"
+READ_ALL = EvidencePermissions.RECORDINGS_READ_ALL
 
 
 @dataclass(frozen=True)
@@ -221,12 +221,7 @@ def recordings_named(session: Session, item: str) -> set[uuid.UUID]:
     return found
 
 
-def register() -> None:
-    """Give the layers below evidence this row scope (kit.scope); every entry point calls it."""
-    kit_scope.install(_resolve)
-
-
-def _resolve(session: Session, caller: Any, actor: Any) -> Viewer:
+def resolve(session: Session, caller: Any, actor: Any) -> Viewer:
     if caller is None:
         # The shell; a layer that cannot name the custody actor leaves it to us.
         return operator(actor if actor is not None else cli_actor())

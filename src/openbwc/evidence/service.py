@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.devices.models import Camera
-from openbwc.evidence import checks, incoming, scope, uploads
+from openbwc.evidence import checks, incoming, scope
 from openbwc.evidence import ingest as ing
 from openbwc.evidence import manifest as mf
 from openbwc.evidence import repository as repo
@@ -27,8 +27,10 @@ from openbwc.evidence.models import (
     RecordingFlag,
     Segment,
     UploadSession,
+    UploadStatus,
 )
 from openbwc.evidence.scope import Viewer
+from openbwc.evidence.uploads import sessions as uploads
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import isoformat, parse_instant
 from openbwc.org import repository as org_repo
@@ -88,17 +90,19 @@ def submit_manifest(
                 code="UPLOAD_NOT_FOUND",
                 detail={"name": checks.printable(f.name)},
             )
-        if up.status == "receiving":
+        if up.status == UploadStatus.RECEIVING:
             raise Conflict(
                 f"the upload of {checks.printable(f.name)!r} is not finished ({up.offset} of {up.length} bytes)",
                 code="UPLOAD_INCOMPLETE",
                 detail={"name": checks.printable(f.name), "offset": up.offset, "length": up.length},
             )
-        if up.status in ("terminated", "expired") or (up.status == "claimed" and not duplicate):
+        if up.status in (UploadStatus.TERMINATED, UploadStatus.EXPIRED) or (
+            up.status == UploadStatus.CLAIMED and not duplicate
+        ):
             raise Conflict(f"the upload of {checks.printable(f.name)!r} is {up.status}", code="UPLOAD_UNAVAILABLE")
         inc = incoming.from_upload(up, uploads.staging_path(settings, up.id))
         inc.entry = f
-        if up.status == "quarantined":
+        if up.status == UploadStatus.QUARANTINED:
             inc.quarantined = repo.quarantine_of_upload(session, up.id)
         files.append(inc)
     return ing.ingest(session, store, actor, ctx, files)

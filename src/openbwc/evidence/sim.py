@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from openbwc.evidence import manifest as mf
-from openbwc.evidence.uploads import TUS_VERSION, encode_metadata
+from openbwc.evidence.uploads.sessions import TUS_VERSION, encode_metadata
 from openbwc.kit.errors import DomainError
 
 UPLOAD_CHUNK = 8 * 1024 * 1024

@@ -18,13 +18,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from openbwc.custody import SYSTEM
-from openbwc.evidence import leftovers, orphans, uploads, verification
+from openbwc.db.session import settings_of, unit_of_work
 from openbwc.evidence import repository as repo
+from openbwc.evidence import verification
+from openbwc.evidence.sweeps import leftovers, orphans
+from openbwc.evidence.uploads import sessions as uploads
 from openbwc.jobs import periodic, task
 from openbwc.jobs import service as jobs
 from openbwc.jobs.runtime import JobContext
 from openbwc.kit.time import isoformat, utcnow
-from openbwc.settings import Settings, get_settings
+from openbwc.settings import Settings
 from openbwc.storage import open_store
 
 log = logging.getLogger(__name__)
@@ -81,12 +84,8 @@ def schedule(session: Session, settings: Settings, now: datetime | None = None) 
 
 @periodic
 def weekly_verification(sessions) -> None:  # type: ignore[no-untyped-def]
-    session = sessions()
-    try:
-        schedule(session, get_settings())
-        session.commit()
-    finally:
-        session.close()
+    with unit_of_work(sessions) as session:
+        schedule(session, settings_of(session))
 
 
 ORPHAN_KIND = "evidence.orphan_sweep"
@@ -146,9 +145,5 @@ def schedule_orphan_sweep(session: Session, settings: Settings, now: datetime | 
 
 @periodic
 def weekly_orphan_sweep(sessions) -> None:  # type: ignore[no-untyped-def]
-    session = sessions()
-    try:
-        schedule_orphan_sweep(session, get_settings())
-        session.commit()
-    finally:
-        session.close()
+    with unit_of_work(sessions) as session:
+        schedule_orphan_sweep(session, settings_of(session))

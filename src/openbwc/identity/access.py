@@ -1,6 +1,6 @@
 """Who is calling: API tokens, or a console session that passed MFA.
 
-Installed by the app factory as ``app.state.access`` (see ``kit.http``).
+Installed by the app factory as ``app.state.access`` (see ``web.http``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from openbwc import custody
 from openbwc.identity import sessions, tokens
 from openbwc.identity.service import Principal, principal_for
 from openbwc.kit.errors import AuthenticationFailed, DomainError, PermissionDenied
-from openbwc.kit.http import client_addr, request_id
+from openbwc.web.http import client_addr, request_id
 
 SESSION_COOKIE = "bwc_session"
 

@@ -9,8 +9,8 @@ import typer
 from openbwc.custody.actor import cli_actor
 from openbwc.identity import duties, service, tokens
 from openbwc.identity import repository as repo
-from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
+from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 
 # The operator at the server's shell is not oversight (identity/duties.py): the same rules of
 # separation of duties hold here as in the API.

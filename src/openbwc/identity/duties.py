@@ -1,7 +1,7 @@
 """Separation of duties in permission changes (SEC-1, PRO-1).
 
-- Oversight-only permissions (``OVERSIGHT_ONLY``: sealed First Amendment
-  footage) reach an account only through a caller who holds them: granting or
+- Oversight-only permissions (the registry's ``reserved`` set: sealed First
+  Amendment footage, the full ledger) reach an account only through a caller who holds them: granting or
   revoking a role that contains one, creating an account with such a role,
   creating a role that contains one, issuing an API token for an account that
   holds one. Administrators hold every other permission, so without this an
@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
+from openbwc.db.session import registry_of
 from openbwc.identity import repository as repo
-from openbwc.identity.models import Account
-from openbwc.identity.permissions import ADMIN_ROLE, OVERSIGHT_ONLY, PERMISSIONS
+from openbwc.identity.models import Account, AccountStatus
+from openbwc.identity.permissions import ADMIN as ADMIN_ROLE
 from openbwc.kit.errors import Conflict, DomainError, PermissionDenied
 
 REFUSE_ACTION = "identity:permission:refuse"
@@ -46,15 +47,19 @@ class Authority:
     # account: a logged-on caller; shell: `bwc` on the server; platform: the platform's own setup.
     kind: str = "account"
 
-    @property
-    def oversight(self) -> bool:
-        return self.permissions >= OVERSIGHT_ONLY
+    def oversight(self, session: Session) -> bool:
+        return self.kind == "platform" or self.permissions >= oversight_only(session)
 
 
 SHELL = Authority(None, frozenset(), "shell")
 # The platform's own setup (`bwc init`'s first administrator, dock accounts with the fixed
 # dock role, demo and test seeding). Never built from a request or a command's arguments.
-PLATFORM = Authority(None, frozenset(PERMISSIONS), "platform")
+PLATFORM = Authority(None, frozenset(), "platform")
+
+
+def oversight_only(session: Session) -> frozenset[str]:
+    """The permissions reserved to oversight, as the domains declared them (``RESERVED``)."""
+    return frozenset(registry_of(session).reserved)
 
 
 def _refuse(
@@ -74,8 +79,8 @@ def _refuse(
     return error
 
 
-def _oversight_required(what: str, perms: Iterable[str]) -> PermissionDenied:
-    held = sorted(set(perms) & OVERSIGHT_ONLY)
+def _oversight_required(session: Session, what: str, perms: Iterable[str]) -> PermissionDenied:
+    held = sorted(set(perms) & oversight_only(session))
     return PermissionDenied(
         f"{what} carries {', '.join(held)}, which only oversight may grant (separation of duties, PRO-1): "
         "ask an oversight account to make this change",
@@ -86,9 +91,9 @@ def _oversight_required(what: str, perms: Iterable[str]) -> PermissionDenied:
 
 def _may_grant_oversight(session: Session, authority: Authority) -> tuple[bool, bool]:
     """(allowed, first appointment)."""
-    if authority.oversight:
+    if authority.oversight(session):
         return True, False
-    if authority.kind == "shell" and repo.accounts_holding(session, OVERSIGHT_ONLY) == 0:
+    if authority.kind == "shell" and repo.accounts_holding(session, oversight_only(session)) == 0:
         return True, True
     return False, False
 
@@ -114,10 +119,13 @@ def check_role_change(
             details=asked,
         )
     out: dict[str, object] = {}
-    if perms & OVERSIGHT_ONLY:
-        allowed, first = _may_grant_oversight(session, authority) if change == "grant" else (authority.oversight, False)
+    if perms & oversight_only(session):
+        if change == "grant":
+            allowed, first = _may_grant_oversight(session, authority)
+        else:
+            allowed, first = authority.oversight(session), False
         if not allowed:
-            raise _refuse(session, actor, _oversight_required(f"role {role!r}", perms), **where, details=asked)
+            raise _refuse(session, actor, _oversight_required(session, f"role {role!r}", perms), **where, details=asked)
         if first:
             out["first_oversight_appointment"] = True
     if change == "revoke" and role == ADMIN_ROLE and _last_admin(session, account):
@@ -142,14 +150,14 @@ def check_new_account(
     perms: set[str] = set()
     for role in roles:
         perms |= set(repo.role_permissions(session, role))
-    if not perms & OVERSIGHT_ONLY:
+    if not perms & oversight_only(session):
         return {}
     allowed, first = _may_grant_oversight(session, authority)
     if not allowed:
         raise _refuse(
             session,
             actor,
-            _oversight_required("an account with roles " + ", ".join(sorted(set(roles))), perms),
+            _oversight_required(session, "an account with roles " + ", ".join(sorted(set(roles))), perms),
             object_type="account",
             object_id=email,
             details={"change": "create", "roles": sorted(set(roles))},
@@ -160,11 +168,11 @@ def check_new_account(
 def check_new_role(session: Session, actor: Actor, authority: Authority, name: str, permissions: Iterable[str]) -> None:
     """Before creating a role: one that carries oversight-only permissions is oversight's to make."""
     perms = set(permissions)
-    if perms & OVERSIGHT_ONLY and not authority.oversight:
+    if perms & oversight_only(session) and not authority.oversight(session):
         raise _refuse(
             session,
             actor,
-            _oversight_required(f"role {name!r}", perms),
+            _oversight_required(session, f"role {name!r}", perms),
             object_type="role",
             object_id=name,
             details={"change": "create", "permissions": sorted(perms)},
@@ -173,7 +181,7 @@ def check_new_role(session: Session, actor: Actor, authority: Authority, name: s
 
 def check_disable(session: Session, actor: Actor, authority: Authority, account: Account) -> None:
     """Before disabling an account: the last active administrator stays."""
-    if account.status == "active" and ADMIN_ROLE in repo.role_names(session, account.id) and _last_admin(
+    if account.status == AccountStatus.ACTIVE and ADMIN_ROLE in repo.role_names(session, account.id) and _last_admin(
         session, account
     ):
         raise _refuse(
@@ -196,11 +204,11 @@ def check_act_for(session: Session, actor: Actor, authority: Authority, account:
     if authority.account_id is not None and authority.account_id == account.id:
         return
     perms = repo.permissions_of(session, account.id)
-    if perms & OVERSIGHT_ONLY and not authority.oversight:
+    if perms & oversight_only(session) and not authority.oversight(session):
         raise _refuse(
             session,
             actor,
-            _oversight_required(f"a token for {account.email}", perms),
+            _oversight_required(session, f"a token for {account.email}", perms),
             object_type="account",
             object_id=str(account.id),
             details={"change": "token"},

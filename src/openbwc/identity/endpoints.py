@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from openbwc.identity import repository as repo
 from openbwc.identity import service, tokens
 from openbwc.identity.models import Account
-from openbwc.identity.permissions import PERMISSIONS
+from openbwc.identity.permissions import IdentityPermissions
 from openbwc.identity.schemas import (
     AccountCreate,
     AccountOut,
@@ -25,9 +25,9 @@ from openbwc.identity.schemas import (
     TokenOut,
 )
 from openbwc.identity.service import Principal
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
@@ -40,7 +40,7 @@ def account_out(db: Session, account: Account, roles: list[str] | None = None) -
 
 
 @router.get("/me", response_model=MeOut)
-def me(caller: Principal = requires("identity:self:read")) -> MeOut:
+def me(caller: Principal = requires(IdentityPermissions.SELF_READ)) -> MeOut:
     return MeOut(
         id=caller.account_id,
         email=caller.email,
@@ -53,7 +53,7 @@ def me(caller: Principal = requires("identity:self:read")) -> MeOut:
 @router.get("/accounts", response_model=Page[AccountOut])
 def list_accounts(
     db: Session = DB,
-    _: Principal = requires("identity:accounts:read"),
+    _: Principal = requires(IdentityPermissions.ACCOUNTS_READ),
     role: str | None = None,
     kind: str | None = None,
     limit: Limit = 50,
@@ -66,7 +66,10 @@ def list_accounts(
 
 @router.post("/accounts", response_model=AccountOut, status_code=201)
 def create_account(
-    body: AccountCreate, request: Request, db: Session = DB, caller: Principal = requires("identity:accounts:write")
+    body: AccountCreate,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(IdentityPermissions.ACCOUNTS_WRITE),
 ) -> AccountOut:
     account = service.create_account(
         db,
@@ -83,7 +86,7 @@ def create_account(
 
 @router.get("/accounts/{account_id}", response_model=AccountOut)
 def get_account(
-    account_id: uuid.UUID, db: Session = DB, _: Principal = requires("identity:accounts:read")
+    account_id: uuid.UUID, db: Session = DB, _: Principal = requires(IdentityPermissions.ACCOUNTS_READ)
 ) -> AccountOut:
     return account_out(db, service.get_account(db, account_id))
 
@@ -94,7 +97,7 @@ def disable_account(
     request: Request,
     body: DisableRequest | None = None,
     db: Session = DB,
-    caller: Principal = requires("identity:accounts:write"),
+    caller: Principal = requires(IdentityPermissions.ACCOUNTS_WRITE),
 ) -> AccountOut:
     account = service.get_account(db, account_id)
     service.disable_account(
@@ -109,7 +112,7 @@ def grant_role(
     body: RoleGrant,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("identity:roles:write"),
+    caller: Principal = requires(IdentityPermissions.ROLES_WRITE),
 ) -> AccountOut:
     account = service.get_account(db, account_id)
     service.grant_role(db, actor_of(request, caller), account, body.role, authority=caller.authority())
@@ -122,7 +125,7 @@ def revoke_role(
     role: str,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("identity:roles:write"),
+    caller: Principal = requires(IdentityPermissions.ROLES_WRITE),
 ) -> AccountOut:
     account = service.get_account(db, account_id)
     service.revoke_role(db, actor_of(request, caller), account, role, authority=caller.authority())
@@ -135,7 +138,7 @@ def create_token_for(
     body: TokenCreate,
     request: Request,
     db: Session = DB,
-    caller: Principal = requires("identity:accounts:write"),
+    caller: Principal = requires(IdentityPermissions.ACCOUNTS_WRITE),
 ) -> TokenCreated:
     """Issue a token for another account, typically a machine client such as a dock."""
     account = service.get_account(db, account_id)
@@ -151,7 +154,7 @@ def create_token_for(
 
 
 @router.get("/roles", response_model=list[RoleOut])
-def list_roles(db: Session = DB, _: Principal = requires("identity:roles:read")) -> list[RoleOut]:
+def list_roles(db: Session = DB, _: Principal = requires(IdentityPermissions.ROLES_READ)) -> list[RoleOut]:
     return [
         RoleOut(
             name=r.name, description=r.description, builtin=r.builtin, permissions=repo.role_permissions(db, r.name)
@@ -162,7 +165,7 @@ def list_roles(db: Session = DB, _: Principal = requires("identity:roles:read"))
 
 @router.post("/roles", response_model=RoleOut, status_code=201)
 def create_role(
-    body: RoleCreate, request: Request, db: Session = DB, caller: Principal = requires("identity:roles:write")
+    body: RoleCreate, request: Request, db: Session = DB, caller: Principal = requires(IdentityPermissions.ROLES_WRITE)
 ) -> RoleOut:
     role = service.create_role(
         db,
@@ -176,19 +179,23 @@ def create_role(
 
 
 @router.get("/permissions", response_model=list[PermissionOut])
-def list_permissions(_: Principal = requires("identity:roles:read")) -> list[PermissionOut]:
-    return [PermissionOut(name=k, description=v) for k, v in sorted(PERMISSIONS.items())]
+def list_permissions(request: Request, _: Principal = requires(IdentityPermissions.ROLES_READ)) -> list[PermissionOut]:
+    catalogue = request.app.state.registry.permissions
+    return [PermissionOut(name=k, description=v) for k, v in sorted(catalogue.items())]
 
 
 @router.get("/tokens", response_model=list[TokenOut])
-def my_tokens(db: Session = DB, caller: Principal = requires("identity:tokens:write")) -> list[TokenOut]:
+def my_tokens(db: Session = DB, caller: Principal = requires(IdentityPermissions.TOKENS_WRITE)) -> list[TokenOut]:
     account = service.get_account(db, caller.account_id)
     return [TokenOut.model_validate(t) for t in tokens.list_tokens(db, account)]
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_my_token(
-    body: TokenCreate, request: Request, db: Session = DB, caller: Principal = requires("identity:tokens:write")
+    body: TokenCreate,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(IdentityPermissions.TOKENS_WRITE),
 ) -> TokenCreated:
     account = service.get_account(db, caller.account_id)
     plain, row = tokens.create_token(
@@ -204,7 +211,10 @@ def create_my_token(
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 def revoke_my_token(
-    token_id: uuid.UUID, request: Request, db: Session = DB, caller: Principal = requires("identity:tokens:write")
+    token_id: uuid.UUID,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(IdentityPermissions.TOKENS_WRITE),
 ) -> TokenOut:
-    owner = None if caller.can("identity:accounts:write") else service.get_account(db, caller.account_id)
+    owner = None if caller.can(IdentityPermissions.ACCOUNTS_WRITE) else service.get_account(db, caller.account_id)
     return TokenOut.model_validate(tokens.revoke_token(db, actor_of(request, caller), token_id, owner=owner))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,7 +13,12 @@ from openbwc.db.base import Base, IdMixin
 from openbwc.kit.time import utcnow
 
 ACCOUNT_KINDS = ("person", "machine")
-ACCOUNT_STATUSES = ("active", "disabled")
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+ACCOUNT_STATUSES = tuple(AccountStatus)
 
 
 class Account(IdMixin, Base):
@@ -21,7 +27,7 @@ class Account(IdMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="person")
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=AccountStatus.ACTIVE)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     password_changed_at: Mapped[datetime | None]
     totp_secret: Mapped[str | None] = mapped_column(String(64))

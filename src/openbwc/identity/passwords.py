@@ -8,7 +8,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from openbwc.kit.errors import ValidationFailed
-from openbwc.settings import get_settings
+from openbwc.settings import Settings
 
 MIN_LENGTH = 12
 
@@ -18,9 +18,8 @@ def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1, type=Type.ID)
 
 
-def hasher() -> PasswordHasher:
-    s = get_settings()
-    return _hasher(s.argon2_time_cost, s.argon2_memory_kib)
+def hasher(settings: Settings) -> PasswordHasher:
+    return _hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
 
 
 def check_strength(password: str) -> None:
@@ -33,16 +32,16 @@ def check_strength(password: str) -> None:
         )
 
 
-def hash_password(password: str) -> str:
-    return hasher().hash(password)
+def hash_password(settings: Settings, password: str) -> str:
+    return hasher(settings).hash(password)
 
 
-def verify_password(stored_hash: str | None, password: str) -> bool:
+def verify_password(settings: Settings, stored_hash: str | None, password: str) -> bool:
     if not stored_hash:
         # Spend the same effort as a real check, so timing does not reveal unknown accounts.
-        hasher().hash(password)
+        hasher(settings).hash(password)
         return False
     try:
-        return hasher().verify(stored_hash, password)
+        return hasher(settings).verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

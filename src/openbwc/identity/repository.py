@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from openbwc.identity.models import Account, AccountRole, ApiToken, Role, RolePermission, WebSession
+from openbwc.identity.models import Account, AccountRole, AccountStatus, ApiToken, Role, RolePermission, WebSession
 
 
 def account_by_id(session: Session, account_id: uuid.UUID) -> Account | None:
@@ -115,6 +115,6 @@ def active_holders_of_role(session: Session, role: str) -> list[uuid.UUID]:
     stmt = (
         select(Account.id)
         .join(AccountRole, AccountRole.account_id == Account.id)
-        .where(AccountRole.role_name == role, Account.status == "active")
+        .where(AccountRole.role_name == role, Account.status == AccountStatus.ACTIVE)
     )
     return list(session.scalars(stmt))

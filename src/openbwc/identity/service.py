@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
+from openbwc.db.session import registry_of, settings_of
 from openbwc.identity import duties
 from openbwc.identity import repository as repo
 from openbwc.identity.duties import Authority
-from openbwc.identity.models import ACCOUNT_KINDS, Account, AccountRole, Role
+from openbwc.identity.models import ACCOUNT_KINDS, Account, AccountRole, AccountStatus, Role
 from openbwc.identity.passwords import check_strength, hash_password
-from openbwc.identity.permissions import BUILTIN_ROLES, PERMISSIONS, is_well_formed
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
+from openbwc.kit.permissions import is_well_formed
+from openbwc.kit.registry import Registry
 from openbwc.kit.time import utcnow
 
 
@@ -66,17 +68,17 @@ def normalise_email(email: str) -> str:
         )
 
 
-def sync_builtin_roles(session: Session) -> None:
-    """Create or refresh the built-in roles from the catalogue (idempotent)."""
-    for name, (description, perms) in BUILTIN_ROLES.items():
-        role = repo.get_role(session, name)
+def sync_builtin_roles(session: Session, registry: Registry) -> None:
+    """Create or refresh the built-in roles from what the domains declared (idempotent)."""
+    for spec in registry.roles.values():
+        role = repo.get_role(session, spec.name)
         if role is None:
-            role = Role(name=name, description=description, builtin=True)
+            role = Role(name=spec.name, description=spec.description, builtin=True)
             session.add(role)
             session.flush()
-        role.description = description
-        if set(repo.role_permissions(session, name)) != perms:
-            repo.set_role_permissions(session, name, perms)
+        role.description = spec.description
+        if set(repo.role_permissions(session, spec.name)) != spec.permissions:
+            repo.set_role_permissions(session, spec.name, spec.permissions)
 
 
 def _require_role(session: Session, name: str) -> Role:
@@ -139,8 +141,8 @@ def create_account(
         email=email,
         display_name=display_name.strip(),
         kind=kind,
-        status="active",
-        password_hash=hash_password(password) if password else None,
+        status=AccountStatus.ACTIVE,
+        password_hash=hash_password(settings_of(session), password) if password else None,
         password_changed_at=now if password else None,
         failed_logons=0,
         totp_enabled=False,
@@ -163,7 +165,7 @@ def create_account(
 
 def set_password(session: Session, actor: Actor, account: Account, password: str) -> None:
     check_strength(password)
-    account.password_hash = hash_password(password)
+    account.password_hash = hash_password(settings_of(session), password)
     account.password_changed_at = utcnow()
     custody.record(
         session, actor=actor, action="identity:account:password", object_type="account", object_id=str(account.id)
@@ -207,10 +209,10 @@ def revoke_role(session: Session, actor: Actor, account: Account, role: str, *, 
 def disable_account(
     session: Session, actor: Actor, account: Account, reason: str | None = None, *, authority: Authority
 ) -> None:
-    if account.status == "disabled":
+    if account.status == AccountStatus.DISABLED:
         raise Conflict(f"{account.email} is already disabled", code="ACCOUNT_ALREADY_DISABLED")
     duties.check_disable(session, actor, authority, account)
-    account.status = "disabled"
+    account.status = AccountStatus.DISABLED
     now = utcnow()
     for ws in repo.open_web_sessions(session, account.id):
         ws.ended_at, ws.end_reason = now, "account_disabled"
@@ -235,7 +237,8 @@ def create_role(
         raise ValidationFailed("role names are lower-case letters, digits and underscores", code="INVALID_ROLE_NAME")
     if repo.get_role(session, name) is not None:
         raise Conflict(f"role {name!r} already exists", code="DUPLICATE_ROLE")
-    unknown = [p for p in permissions if not is_well_formed(p) or p not in PERMISSIONS]
+    catalogue = registry_of(session).permissions
+    unknown = [p for p in permissions if not is_well_formed(p) or p not in catalogue]
     if unknown:
         raise ValidationFailed(
             f"unknown permissions: {', '.join(unknown)}", code="UNKNOWN_PERMISSION", detail={"unknown": unknown}

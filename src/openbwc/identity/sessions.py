@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
+from openbwc.db.session import settings_of
 from openbwc.identity import repository as repo
 from openbwc.identity import totp
-from openbwc.identity.models import Account, WebSession
+from openbwc.identity.models import Account, AccountStatus, WebSession
 from openbwc.identity.passwords import verify_password
 from openbwc.kit.errors import AccountLocked, AuthenticationFailed, Conflict, ValidationFailed
 from openbwc.kit.ids import token
 from openbwc.kit.time import isoformat, utcnow
-from openbwc.settings import get_settings
 
 BAD_CREDENTIALS = "wrong email or password"
 
@@ -37,7 +37,7 @@ def _anon(actor: Actor, email: str) -> Actor:
 
 def _fail(session: Session, actor: Actor, account: Account | None, email: str, reason: str) -> None:
     """Count a failed log-on, lock after the threshold, record it."""
-    s = get_settings()
+    s = settings_of(session)
     details: dict[str, object] = {"email": email}
     if account is not None:
         account.failed_logons += 1
@@ -81,11 +81,11 @@ def check_password(session: Session, actor: Actor, email: str, password: str) ->
     email = email.strip().lower()
     account = repo.account_by_email(session, email)
     if account is None or account.kind != "person":
-        verify_password(None, password)
+        verify_password(settings_of(session), None, password)
         _fail(session, actor, None, email, "unknown account")
         raise AuthenticationFailed(BAD_CREDENTIALS, keep_changes=True)
     _check_lock(session, actor, account, email)
-    if not verify_password(account.password_hash, password):
+    if not verify_password(settings_of(session), account.password_hash, password):
         _fail(session, actor, account, email, "wrong password")
         if account.locked_until is not None and account.locked_until > utcnow():
             raise AccountLocked(
@@ -93,7 +93,7 @@ def check_password(session: Session, actor: Actor, email: str, password: str) ->
                 keep_changes=True,
             )
         raise AuthenticationFailed(BAD_CREDENTIALS, keep_changes=True)
-    if account.status != "active":
+    if account.status != AccountStatus.ACTIVE:
         _fail(session, actor, account, email, "account disabled")
         raise AuthenticationFailed("this account is disabled", code="ACCOUNT_DISABLED", keep_changes=True)
     return account
@@ -104,7 +104,7 @@ def check_second_factor(session: Session, actor: Actor, account: Account, code: 
     _check_lock(session, actor, account, account.email)
     if not account.totp_secret:
         raise ValidationFailed("multi-factor authentication is not enrolled", code="MFA_NOT_ENROLLED")
-    step = totp.matching_step(account.totp_secret, code, utcnow(), get_settings().totp_valid_window)
+    step = totp.matching_step(account.totp_secret, code, utcnow(), settings_of(session).totp_valid_window)
     if step is None or (account.totp_last_step is not None and step <= account.totp_last_step):
         _fail(session, actor, account, account.email, "wrong or reused one-time code")
         raise AuthenticationFailed("wrong one-time code", code="MFA_FAILED", keep_changes=True)
@@ -177,12 +177,12 @@ def resolve_session(session: Session, cookie_value: str | None) -> tuple[WebSess
     ws = repo.web_session_by_hash(session, hash_secret(cookie_value))
     if ws is None or ws.ended_at is not None:
         return None
-    s = get_settings()
+    s = settings_of(session)
     now = utcnow()
     idle = now - ws.last_seen_at > timedelta(minutes=s.session_idle_minutes)
     too_old = now - ws.created_at > timedelta(hours=s.session_max_hours)
     account = repo.account_by_id(session, ws.account_id)
-    if account is None or account.status != "active":
+    if account is None or account.status != AccountStatus.ACTIVE:
         return None
     if idle or too_old:
         ws.ended_at, ws.end_reason = now, "idle" if idle else "expired"

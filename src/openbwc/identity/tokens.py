@@ -17,7 +17,7 @@ from openbwc.custody import Actor
 from openbwc.identity import duties
 from openbwc.identity import repository as repo
 from openbwc.identity.duties import Authority
-from openbwc.identity.models import Account, ApiToken
+from openbwc.identity.models import Account, AccountStatus, ApiToken
 from openbwc.identity.sessions import hash_secret
 from openbwc.kit.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from openbwc.kit.ids import token
@@ -40,7 +40,7 @@ def create_token(
     name = name.strip()
     if not name or len(name) > 120:
         raise ValidationFailed("token name must be 1 to 120 characters", code="INVALID_NAME")
-    if account.status != "active":
+    if account.status != AccountStatus.ACTIVE:
         raise Conflict("cannot create a token for a disabled account", code="ACCOUNT_DISABLED")
     if expires_at is not None and expires_at <= utcnow():
         raise ValidationFailed("expiry must be in the future", code="INVALID_TIME")
@@ -73,7 +73,7 @@ def authenticate(session: Session, plain: str) -> Account:
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         raise AuthenticationFailed("invalid, revoked or expired API token", code="INVALID_TOKEN")
     account = repo.account_by_id(session, row.account_id)
-    if account is None or account.status != "active":
+    if account is None or account.status != AccountStatus.ACTIVE:
         raise AuthenticationFailed("the token's account is disabled", code="ACCOUNT_DISABLED")
     row.last_used_at = now
     return account

@@ -11,14 +11,22 @@ from collections.abc import Callable
 import typer
 from sqlalchemy.orm import Session
 
-from openbwc.db.session import get_engine, session_factory
 from openbwc.jobs import service
-from openbwc.jobs.models import Job
+from openbwc.jobs.models import Job, JobStatus
 from openbwc.kit import scope
-from openbwc.kit.cli import JSON_OPTION, console, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.settings import get_settings
+from openbwc.shell import (
+    JSON_OPTION,
+    cli_registry,
+    cli_sessions,
+    console,
+    handle_errors,
+    print_json,
+    print_table,
+    session_scope,
+)
 
 app = typer.Typer(help="Background jobs: proxies, redactions, transcripts.", no_args_is_help=True)
 
@@ -133,7 +141,7 @@ def worker(
             "BWC_BROKER_URL is not set: without a broker, jobs run inside `bwc serve`",
             code="NO_BROKER",
         )
-    runtime = Runtime(settings, session_factory(get_engine(settings)))
+    runtime = Runtime(settings, cli_sessions(), cli_registry())
     done = threading.Event()
 
     def stop(*_a: object) -> None:
@@ -153,9 +161,7 @@ def run_inline(job_id: uuid.UUID, progress: Callable[[float], None] | None = Non
     it, wait for that worker instead. Returns the job as it ended."""
     from openbwc.jobs.runtime import Runtime
 
-    settings = get_settings()
-    factory = session_factory(get_engine(settings))
-    runtime = Runtime(settings, factory, use_broker=False)
+    runtime = Runtime(get_settings(), cli_sessions(), cli_registry(), use_broker=False)
     runtime.on_progress = progress
     runtime.execute(job_id)
     while True:
@@ -165,9 +171,9 @@ def run_inline(job_id: uuid.UUID, progress: Callable[[float], None] | None = Non
             # The job this command itself queued (and checked the recording for) a moment ago.
             job = service.get_unscoped(db, job_id)
             db.expunge(job)
-        if job.status in ("succeeded", "failed", "dead"):
+        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.DEAD):
             return job
-        if job.status == "queued" and job.attempts < job.max_attempts:
+        if job.status == JobStatus.QUEUED and job.attempts < job.max_attempts:
             # A failed attempt waiting for its back-off: run the retry here too.
             wait = (job.run_after - utcnow()).total_seconds()
             if wait > 0:

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from openbwc.jobs import service
+from openbwc.jobs.permissions import JobsPermissions
 from openbwc.jobs.schemas import JobDetail, JobOut
 from openbwc.kit import scope
-from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
+from openbwc.web.http import DB, Caller, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
@@ -27,7 +28,7 @@ def _scope(db: Session, request: Request, caller: Caller) -> scope.RecordingScop
 def list_jobs(
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:jobs:read"),
+    caller: Caller = requires(JobsPermissions.READ),
     status: str | None = None,
     kind: str | None = Query(None, max_length=80),
     limit: Limit = 50,
@@ -40,13 +41,15 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail)
-def get_job(job_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:jobs:read")) -> JobDetail:
+def get_job(
+    job_id: str, request: Request, db: Session = DB, caller: Caller = requires(JobsPermissions.READ)
+) -> JobDetail:
     return JobDetail.model_validate(service.get(db, service.parse_id(job_id), _scope(db, request, caller)))
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobDetail)
 def retry_job(
-    job_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:jobs:write")
+    job_id: str, request: Request, db: Session = DB, caller: Caller = requires(JobsPermissions.WRITE)
 ) -> JobDetail:
     actor = actor_of(request, caller)
     job = service.get(db, service.parse_id(job_id), _scope(db, request, caller))

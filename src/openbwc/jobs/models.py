@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
@@ -12,11 +13,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 from openbwc.db.base import Base, IdMixin
 from openbwc.kit.time import utcnow
 
+
 # queued: waiting to run (first time, or a retry after its back-off);
 # running: claimed by a worker that keeps a heartbeat;
 # succeeded; failed: refused for a reason retrying will not fix (bad input);
 # dead: every attempt used up.
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "dead")
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+JOB_STATUSES = tuple(JobStatus)
 FINISHED = ("succeeded", "failed", "dead")
 MAX_LOG_LINES = 200
 
@@ -28,7 +38,7 @@ class Job(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(80), index=True)
     # Ids and plain values only: a job reads current state when it runs.
     args: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[str] = mapped_column(String(12), default=JobStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)
     progress: Mapped[float] = mapped_column(Float, default=0.0)

@@ -18,16 +18,19 @@ import socket
 import threading
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openbwc.jobs import registry, service
-from openbwc.jobs.models import Job
+from openbwc.db.session import unit_of_work
+from openbwc.jobs import service
+from openbwc.jobs.models import Job, JobStatus
+from openbwc.jobs.registry import TaskSpec
 from openbwc.kit.errors import DomainError, describe
+from openbwc.kit.registry import Registry
 from openbwc.kit.time import utcnow
 from openbwc.settings import Settings
 
@@ -70,22 +73,19 @@ class JobContext:
         self._last_write = 0.0
         self.on_progress: Callable[[float], None] | None = runtime.on_progress
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A unit of work, committed at the end (rolled back on error)."""
-        session = self.runtime.sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def transaction(self) -> AbstractContextManager[Session]:
+        """A unit of work (``db.session.unit_of_work``): committed at the end, rolled back on
+        error but for what the error says must be kept."""
+        return unit_of_work(self.runtime.sessions)
 
     def _own(self, session: Session) -> Job:
         job = session.get(Job, self.job_id, with_for_update=True, populate_existing=True)
-        if job is None or job.status != "running" or job.worker != self.runtime.worker or job.attempts != self.attempt:
+        if (
+            job is None
+            or job.status != JobStatus.RUNNING
+            or job.worker != self.runtime.worker
+            or job.attempts != self.attempt
+        ):
             raise LeaseLost(f"job {self.job_id} is no longer held by {self.runtime.worker}")
         return job
 
@@ -108,7 +108,7 @@ class JobContext:
         self._last_write, self._last_progress = now, fraction
         with self.transaction() as s:
             job = s.get(Job, self.job_id)
-            if job is not None and job.status == "running" and job.worker == self.runtime.worker:
+            if job is not None and job.status == JobStatus.RUNNING and job.worker == self.runtime.worker:
                 job.progress = round(fraction, 4)
                 job.heartbeat_at = job.updated_at = utcnow()
                 if message:
@@ -144,6 +144,7 @@ class Runtime:
         self,
         settings: Settings,
         sessions: Callable[[], Session],
+        registry: Registry,
         *,
         broker: Any = None,
         use_broker: bool = True,
@@ -152,7 +153,8 @@ class Runtime:
         self.sessions = sessions
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.on_progress: Callable[[float], None] | None = None
-        self.tasks = registry.load_all()
+        self.registry = registry
+        self.tasks: dict[str, TaskSpec] = dict(registry.tasks)
         self.broker = None
         self.actors: dict[str, Any] = {}
         self._stop = threading.Event()
@@ -191,17 +193,8 @@ class Runtime:
         actor.send_with_options(args=(str(job_id),), delay=delay_ms or None)
         return True
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        s = self.sessions()
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
+    def session(self) -> AbstractContextManager[Session]:
+        return unit_of_work(self.sessions)
 
     # -- one attempt -------------------------------------------------------------------------
     def execute(self, job_id: uuid.UUID) -> str | None:
@@ -270,7 +263,7 @@ class Runtime:
                 kinds = {j.id: j.kind for j in s.query(Job).filter(Job.id.in_(due))} if due else {}
             for jid in due:
                 self.send(jid, kinds[jid])
-        for hook in registry.PERIODIC:
+        for hook in self.registry.periodic:
             try:
                 hook(self.sessions)
             except Exception:
@@ -312,7 +305,7 @@ class Runtime:
             self.broker.close()
 
 
-def attach(app: Any, settings: Settings, *, enabled: bool) -> None:
+def attach(app: Any, settings: Settings, registry: Registry, *, enabled: bool) -> None:
     """Give ``bwc serve`` its part: with a broker, a sender for jobs the API adds; without
     one, the actors themselves on a stub broker and a worker thread, for the app's lifetime.
     (Off for apps built with an injected session factory: tests drive jobs themselves.)"""
@@ -324,7 +317,7 @@ def attach(app: Any, settings: Settings, *, enabled: bool) -> None:
 
     @asynccontextmanager
     async def lifespan(a: Any) -> Any:
-        runtime = Runtime(settings, a.state.session_factory)
+        runtime = Runtime(settings, a.state.session_factory, registry)
         if not settings.broker_url and settings.jobs_in_process:
             runtime.start()
         try:

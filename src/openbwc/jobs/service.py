@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, event, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from openbwc.jobs.models import FINISHED, JOB_STATUSES, MAX_LOG_LINES, Job, JobRecording
+from openbwc.jobs.models import FINISHED, JOB_STATUSES, MAX_LOG_LINES, Job, JobRecording, JobStatus
+from openbwc.jobs.registry import TaskSpec, spec_of
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed, without_paths
 from openbwc.kit.scope import RecordingScope
 from openbwc.kit.time import isoformat, utcnow
@@ -82,7 +83,7 @@ def append_log(job: Job, line: str, now: datetime | None = None) -> None:
 
 def enqueue(
     session: Session,
-    kind: str,
+    kind: str | Callable[..., Any],
     args: dict[str, Any],
     *,
     created_by: str,
@@ -93,25 +94,26 @@ def enqueue(
 ) -> Job:
     """Add a job in the caller's transaction; it is sent to workers only once that commits.
 
-    ``recordings``: every recording the job reads or changes (none: ``()``). Required, so
-    that no job can forget it: a job is shown only to those who may see all of them.
-    With ``idempotency_key``, a second enqueue returns the first job unchanged.
+    ``kind`` is the job function itself (marked with ``@task``), or the name of a
+    kind the session's registry knows. ``recordings``: every recording the job
+    reads or changes (none: ``()``). Required, so that no job can forget it: a job
+    is shown only to those who may see all of them. With ``idempotency_key``, a
+    second enqueue returns the first job unchanged.
     """
-    settings = settings or get_settings()
+    settings = settings or session.info.get("settings") or get_settings()
+    task = _spec(session, kind)
+    kind = task.name if task is not None else str(kind)
     _plain(args)
     if idempotency_key is not None:
         existing = session.scalar(select(Job).where(Job.idempotency_key == idempotency_key))
         if existing is not None:
             return existing
-    from openbwc.jobs.registry import spec
-
-    task = spec(kind)
     attempts = max_attempts or (task.max_attempts if task and task.max_attempts else settings.jobs_max_attempts)
     now = utcnow()
     job = Job(
         kind=kind,
         args=dict(args),
-        status="queued",
+        status=JobStatus.QUEUED,
         attempts=0,
         max_attempts=max(1, attempts),
         progress=0.0,
@@ -129,6 +131,13 @@ def enqueue(
     session.flush()
     _send_after_commit(session, job.id, job.kind)
     return job
+
+
+def _spec(session: Session, kind: str | Callable[..., Any]) -> TaskSpec | None:
+    if callable(kind):
+        return spec_of(kind)
+    registry = session.info.get("registry")
+    return registry.tasks.get(kind) if registry is not None else None
 
 
 def _uuid(value: uuid.UUID | str) -> uuid.UUID:
@@ -206,14 +215,14 @@ def list_jobs(
 
 def retry(session: Session, job: Job, by: str) -> Job:
     """Run a failed or dead job again, with a fresh set of attempts."""
-    if job.status not in ("failed", "dead"):
+    if job.status not in (JobStatus.FAILED, JobStatus.DEAD):
         raise Conflict(
             f"job {job.id} is {job.status}; only failed or dead jobs can be retried",
             code="JOB_NOT_RETRYABLE",
             detail={"status": job.status},
         )
     now = utcnow()
-    job.status = "queued"
+    job.status = JobStatus.QUEUED
     job.attempts = 0
     job.progress = 0.0
     job.error = job.error_code = None
@@ -244,12 +253,12 @@ def claim(session: Session, job_id: uuid.UUID, worker: str, lease_s: float) -> b
             Job.id == job_id,
             Job.attempts < Job.max_attempts,
             or_(
-                (Job.status == "queued") & (Job.run_after <= now),
-                (Job.status == "running") & (Job.heartbeat_at < stale),
+                (Job.status == JobStatus.QUEUED) & (Job.run_after <= now),
+                (Job.status == JobStatus.RUNNING) & (Job.heartbeat_at < stale),
             ),
         )
         .values(
-            status="running",
+            status=JobStatus.RUNNING,
             attempts=Job.attempts + 1,
             worker=worker,
             started_at=now,
@@ -265,7 +274,7 @@ def heartbeat(session: Session, job_id: uuid.UUID, worker: str) -> None:
     now = utcnow()
     session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == "running", Job.worker == worker)
+        .where(Job.id == job_id, Job.status == JobStatus.RUNNING, Job.worker == worker)
         .values(heartbeat_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -279,7 +288,7 @@ def backoff_s(attempt: int, settings: Settings) -> float:
 
 def finish_ok(job: Job, result: dict[str, Any] | None) -> None:
     now = utcnow()
-    job.status = "succeeded"
+    job.status = JobStatus.SUCCEEDED
     job.progress = 1.0
     job.result = result
     job.finished_at = now
@@ -295,12 +304,12 @@ def finish_failed(session: Session, job: Job, code: str, message: str, *, perman
     job.error_code, job.error = code, message[:4000]
     job.updated_at = now
     if permanent or job.attempts >= job.max_attempts:
-        job.status = "failed" if permanent else "dead"
+        job.status = JobStatus.FAILED if permanent else JobStatus.DEAD
         job.finished_at = now
         append_log(job, f"{job.status}: {code}: {message}", now)
         return -1
     delay = backoff_s(job.attempts, settings)
-    job.status = "queued"
+    job.status = JobStatus.QUEUED
     job.run_after = now + timedelta(seconds=delay)
     job.dispatched_at = None
     append_log(job, f"attempt {job.attempts} failed ({code}: {message}); retry in {delay:.0f} s", now)
@@ -316,15 +325,15 @@ def reap(session: Session, lease_s: float) -> list[uuid.UUID]:
     now = utcnow()
     stale = now - timedelta(seconds=lease_s)
     requeued = []
-    for job in session.scalars(select(Job).where(Job.status == "running", Job.heartbeat_at < stale)):
+    for job in session.scalars(select(Job).where(Job.status == JobStatus.RUNNING, Job.heartbeat_at < stale)):
         if job.attempts >= job.max_attempts:
-            job.status = "dead"
+            job.status = JobStatus.DEAD
             job.finished_at = now
             job.error_code = job.error_code or "WORKER_LOST"
             job.error = job.error or "the worker stopped during the last attempt"
             append_log(job, f"dead: worker {job.worker} stopped during the last attempt", now)
         else:
-            job.status = "queued"
+            job.status = JobStatus.QUEUED
             job.run_after = now
             job.dispatched_at = None
             append_log(job, f"worker {job.worker} stopped responding during attempt {job.attempts}; requeued", now)
@@ -341,7 +350,7 @@ def due(session: Session, resend_after_s: float, limit: int = 100) -> list[uuid.
     jobs = session.scalars(
         select(Job)
         .where(
-            Job.status == "queued",
+            Job.status == JobStatus.QUEUED,
             Job.run_after <= now,
             or_(Job.dispatched_at.is_(None), Job.dispatched_at < recent),
         )

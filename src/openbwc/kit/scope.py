@@ -40,9 +40,6 @@ class RecordingScope(Protocol):
 # under or None for the shell's own)
 Resolver = Callable[[Session, Any, Any], RecordingScope]
 
-_resolver: Resolver | None = None
-
-
 class _Nothing:
     """No rule installed: every row that names a recording is hidden."""
 
@@ -59,18 +56,10 @@ class _Nothing:
 NOTHING: RecordingScope = _Nothing()
 
 
-def install(resolver: Resolver) -> None:
-    """Set the rule (the evidence layer's); installing the same one again changes nothing."""
-    global _resolver
-    _resolver = resolver
-
-
-def installed() -> bool:
-    return _resolver is not None
-
-
 def for_caller(session: Session, caller: Any, actor: Any) -> RecordingScope:
     """The scope of ``caller`` (a logged-on principal; None: the operator at the shell)."""
-    if _resolver is None:
+    registry = session.info.get("registry")
+    resolver = getattr(registry, "row_scope", None)
+    if resolver is None:
         return NOTHING
-    return _resolver(session, caller, actor)
+    return resolver(session, caller, actor)

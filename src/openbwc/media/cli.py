@@ -16,9 +16,10 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from openbwc.custody.actor import cli_actor
 from openbwc.evidence.scope import operator
 from openbwc.jobs.cli import run_inline
-from openbwc.kit.cli import JSON_OPTION, err_console, fail, handle_errors, print_json, print_table, session_scope
+from openbwc.jobs.models import JobStatus
 from openbwc.kit.errors import ValidationFailed
 from openbwc.media import reads, service
+from openbwc.shell import JSON_OPTION, err_console, fail, handle_errors, print_json, print_table, session_scope
 
 
 def _run(job_id, label: str, quiet: bool):  # type: ignore[no-untyped-def]
@@ -34,7 +35,7 @@ def _run(job_id, label: str, quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def _finish(job, json_out: bool):  # type: ignore[no-untyped-def]
-    if job.status != "succeeded":
+    if job.status != JobStatus.SUCCEEDED:
         raise fail(job.error_code or "JOB_FAILED", f"job {job.id} {job.status}: {job.error or ''}")
     if json_out:
         print_json(job.result)
@@ -45,7 +46,7 @@ def _finish(job, json_out: bool):  # type: ignore[no-untyped-def]
 
 @handle_errors
 def redact(
-    evidence_id: str = typer.Argument(..., help="The recording's evidence id."),
+    recording_id: str = typer.Argument(..., help="The recording's evidence id."),
     faces: bool = typer.Option(False, "--faces", help="Find, track and blur every face."),
     boxes: Path = typer.Option(
         None, "--boxes", help="JSON file of boxes: [{start, end, x, y, w, h}] (fractions of the frame)."
@@ -78,7 +79,7 @@ def redact(
             db,
             actor,
             operator(actor),
-            evidence_id,
+            recording_id,
             faces=faces,
             style=style,
             exemption=exemption,
@@ -97,13 +98,13 @@ def redact(
 
 @handle_errors
 def transcribe(
-    evidence_id: str = typer.Argument(..., help="The recording's evidence id."),
+    recording_id: str = typer.Argument(..., help="The recording's evidence id."),
     background: bool = typer.Option(False, "--background", help="Queue the job and return its id."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Transcribe a recording (word timestamps); searchable with `bwc search`."""
     with session_scope() as db:
-        job_id = service.enqueue_transcript(db, cli_actor(), operator(cli_actor()), evidence_id).id
+        job_id = service.enqueue_transcript(db, cli_actor(), operator(cli_actor()), recording_id).id
     if background:
         print_json({"job_id": str(job_id)}) if json_out else typer.echo(f"queued job {job_id}")
         return
@@ -126,21 +127,21 @@ def search(
     print_table(
         f"transcripts saying {text!r} ({len(found)})",
         ["evidence", "at (s)", "excerpt"],
-        [(f["evidence_id"], ", ".join(f"{h['start_s']:.1f}" for h in f["hits"]), f["excerpt"]) for f in found],
+        [(f["recording_id"], ", ".join(f"{h['start_s']:.1f}" for h in f["hits"]), f["excerpt"]) for f in found],
     )
 
 
 @handle_errors
 def derivatives(
-    evidence_id: str = typer.Argument(..., help="The recording's evidence id."),
+    recording_id: str = typer.Argument(..., help="The recording's evidence id."),
     background: bool = typer.Option(False, "--background", help="Queue the job and return its id."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Make (or remake) a recording's browser proxy and thumbnails."""
     with session_scope() as db:
-        job = service.enqueue_derivatives(db, cli_actor(), operator(cli_actor()), evidence_id)
+        job = service.enqueue_derivatives(db, cli_actor(), operator(cli_actor()), recording_id)
         job_id, status = job.id, job.status
-    if background or status == "succeeded":
+    if background or status == JobStatus.SUCCEEDED:
         print_json({"job_id": str(job_id), "status": status}) if json_out else typer.echo(f"job {job_id} {status}")
         return
     _finish(_run(job_id, "proxy and thumbnails", json_out), json_out)

@@ -14,14 +14,15 @@ from openbwc.evidence import service as evidence_service
 from openbwc.evidence.scope import Viewer
 from openbwc.jobs.schemas import JobOut
 from openbwc.kit.errors import DomainError, ValidationFailed
-from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.kit.pagination import Limit
 from openbwc.kit.types import Index
 from openbwc.media import reads, service
 from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
+from openbwc.media.permissions import MediaPermissions
 from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody
 from openbwc.storage import open_store
+from openbwc.web.http import DB, Caller, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["media"])
 
@@ -30,7 +31,7 @@ def redaction_out(db: Session, red: Redaction) -> dict[str, Any]:
     derived = repo.derived_of_redaction(db, red.id)
     return {
         "id": str(red.id),
-        "evidence_id": str(red.recording_id),
+        "recording_id": str(red.recording_id),
         "status": red.status,
         "faces": red.faces,
         "style": red.style,
@@ -57,7 +58,7 @@ def redaction_out(db: Session, red: Redaction) -> dict[str, Any]:
             {"id": str(a.id), "start_s": a.start_s, "end_s": a.end_s, "mode": a.mode, "note": a.note}
             for a in repo.audio_of(db, red.id)
         ],
-        "derived_evidence_id": str(derived.id) if derived else None,
+        "derived_id": str(derived.id) if derived else None,
         "derived_sha256": derived.sha256 if derived else None,
     }
 
@@ -148,35 +149,38 @@ def _first_request(request: Request) -> bool:
     return not header.startswith("bytes=") or header.startswith("bytes=0-")
 
 
-@router.get(
-    "/recordings/{evidence_id}/proxy", response_class=Response, responses=_served("video/mp4", "viewing copy")
-)
+@router.get("/recordings/{recording_id}/proxy", response_class=Response, responses=_served("video/mp4", "viewing copy"))
 def proxy(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
-) -> Response:
-    r = reads.view_rendition(
-        db, actor_of(request, caller), _viewer(db, request, caller), evidence_id, "proxy", first=_first_request(request)
-    )
-    return _ranged(request, r.storage_key, r.size, r.mime)
-
-
-@router.get(
-    "/recordings/{evidence_id}/thumbnails/{position}",
-    response_class=Response,
-    responses=_served("image/jpeg", "thumbnail"),
-)
-def thumbnail(
-    evidence_id: str,
-    position: Index,
-    request: Request,
-    db: Session = DB,
-    caller: Caller = requires("media:proxies:read"),
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.PROXIES_READ)
 ) -> Response:
     r = reads.view_rendition(
         db,
         actor_of(request, caller),
         _viewer(db, request, caller),
-        evidence_id,
+        recording_id,
+        "proxy",
+        first=_first_request(request),
+    )
+    return _ranged(request, r.storage_key, r.size, r.mime)
+
+
+@router.get(
+    "/recordings/{recording_id}/thumbnails/{position}",
+    response_class=Response,
+    responses=_served("image/jpeg", "thumbnail"),
+)
+def thumbnail(
+    recording_id: str,
+    position: Index,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires(MediaPermissions.PROXIES_READ),
+) -> Response:
+    r = reads.view_rendition(
+        db,
+        actor_of(request, caller),
+        _viewer(db, request, caller),
+        recording_id,
         "thumbnail",
         position,
         first=_first_request(request),
@@ -184,13 +188,13 @@ def thumbnail(
     return _ranged(request, r.storage_key, r.size, r.mime)
 
 
-@router.get("/recordings/{evidence_id}/media")
+@router.get("/recordings/{recording_id}/media")
 def media_summary(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:proxies:read")
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.PROXIES_READ)
 ) -> dict[str, Any]:
-    rec, rends = reads.read_renditions(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    rec, rends = reads.read_renditions(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return {
-        "evidence_id": str(rec.id),
+        "recording_id": str(rec.id),
         "proxy": next(
             (
                 {
@@ -213,26 +217,26 @@ def media_summary(
     }
 
 
-@router.post("/recordings/{evidence_id}/derivatives", response_model=JobOut, status_code=202)
+@router.post("/recordings/{recording_id}/derivatives", response_model=JobOut, status_code=202)
 def make_derivatives(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:write")
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_WRITE)
 ) -> JobOut:
-    job = service.enqueue_derivatives(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    job = service.enqueue_derivatives(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return JobOut.model_validate(job)
 
 
 # --- face tracks, redactions, derived items -----------------------------------------------------
 
 
-@router.get("/recordings/{evidence_id}/face-tracks")
+@router.get("/recordings/{recording_id}/face-tracks")
 def face_tracks(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> dict[str, Any]:
-    rec, a = reads.read_face_tracks(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    rec, a = reads.read_face_tracks(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     if a is None:
-        return {"evidence_id": str(rec.id), "analysed": False, "tracks": []}
+        return {"recording_id": str(rec.id), "analysed": False, "tracks": []}
     return {
-        "evidence_id": str(rec.id),
+        "recording_id": str(rec.id),
         "analysed": True,
         "detector": a.detector,
         "fps": a.fps,
@@ -248,27 +252,27 @@ def face_tracks(
     }
 
 
-@router.get("/recordings/{evidence_id}/redactions")
+@router.get("/recordings/{recording_id}/redactions")
 def list_redactions(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> list[dict[str, Any]]:
-    rows = reads.read_redactions(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    rows = reads.read_redactions(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return [redaction_out(db, r) for r in rows]
 
 
-@router.post("/recordings/{evidence_id}/redactions", status_code=201)
+@router.post("/recordings/{recording_id}/redactions", status_code=201)
 def create_redaction(
-    evidence_id: str,
+    recording_id: str,
     body: RedactionCreate,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = service.create_redaction(
         db,
         actor_of(request, caller),
         _viewer(db, request, caller),
-        evidence_id,
+        recording_id,
         faces=body.faces,
         style=body.style,
         exemption=body.exemption,
@@ -282,7 +286,7 @@ def create_redaction(
 
 @router.get("/redactions/{redaction_id}")
 def get_redaction(
-    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> dict[str, Any]:
     return redaction_out(
         db, reads.read_redaction(db, actor_of(request, caller), _viewer(db, request, caller), redaction_id)
@@ -295,7 +299,7 @@ def add_box(
     body: BoxBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.add_box(db, actor_of(request, caller), red, body.to_in())
@@ -309,7 +313,7 @@ def move_box(
     body: BoxBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.move_box(db, actor_of(request, caller), red, box_id, body.to_in())
@@ -322,7 +326,7 @@ def remove_box(
     box_id: uuid.UUID,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.remove_box(db, actor_of(request, caller), red, box_id)
@@ -335,7 +339,7 @@ def keep_tracks(
     body: KeepBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.set_keep_tracks(db, actor_of(request, caller), red, body.keep_tracks)
@@ -348,7 +352,7 @@ def add_audio(
     body: AudioBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.add_audio(db, actor_of(request, caller), red, body.start_s, body.end_s, body.mode, body.note)
@@ -361,7 +365,7 @@ def remove_audio(
     audio_id: uuid.UUID,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.remove_audio(db, actor_of(request, caller), red, audio_id)
@@ -374,7 +378,7 @@ def accept_suggestions(
     body: SuggestionsBody,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("media:redactions:write"),
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
 ) -> dict[str, Any]:
     red = _redaction(db, request, caller, redaction_id)
     service.accept_suggestions(db, actor_of(request, caller), red, body.kinds, body.mode)
@@ -383,7 +387,7 @@ def accept_suggestions(
 
 @router.post("/redactions/{redaction_id}/render", response_model=JobOut, status_code=202)
 def render(
-    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:write")
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE)
 ) -> JobOut:
     red = _redaction(db, request, caller, redaction_id)
     return JobOut.model_validate(service.render(db, actor_of(request, caller), red))
@@ -391,12 +395,12 @@ def render(
 
 @router.get("/derived/{item_id}")
 def derived(
-    item_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:redactions:read")
+    item_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
 ) -> dict[str, Any]:
     item = reads.read_derived(db, actor_of(request, caller), _viewer(db, request, caller), item_id)
     return {
         "id": str(item.id),
-        "evidence_id": str(item.recording_id),
+        "recording_id": str(item.recording_id),
         "sha256": item.sha256,
         "kind": item.kind,
         "redaction_id": str(item.redaction_id),
@@ -408,15 +412,13 @@ def derived(
 # --- transcripts --------------------------------------------------------------------------------
 
 
-@router.get("/recordings/{evidence_id}/transcript")
+@router.get("/recordings/{recording_id}/transcript")
 def get_transcript(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:read")
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_READ)
 ) -> dict[str, Any]:
-    rec, t, suggested = reads.read_transcript(
-        db, actor_of(request, caller), _viewer(db, request, caller), evidence_id
-    )
+    rec, t, suggested = reads.read_transcript(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return {
-        "evidence_id": str(rec.id),
+        "recording_id": str(rec.id),
         "model": t.model,
         "language": t.language,
         "text": t.text,
@@ -425,11 +427,11 @@ def get_transcript(
     }
 
 
-@router.post("/recordings/{evidence_id}/transcript", response_model=JobOut, status_code=202)
+@router.post("/recordings/{recording_id}/transcript", response_model=JobOut, status_code=202)
 def request_transcript(
-    evidence_id: str, request: Request, db: Session = DB, caller: Caller = requires("media:transcripts:write")
+    recording_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.TRANSCRIPTS_WRITE)
 ) -> JobOut:
-    job = service.enqueue_transcript(db, actor_of(request, caller), _viewer(db, request, caller), evidence_id)
+    job = service.enqueue_transcript(db, actor_of(request, caller), _viewer(db, request, caller), recording_id)
     return JobOut.model_validate(job)
 
 
@@ -439,7 +441,7 @@ def search(
     q: str = Query(..., max_length=200),
     limit: Limit = 50,
     db: Session = DB,
-    caller: Caller = requires("media:transcripts:read"),
+    caller: Caller = requires(MediaPermissions.TRANSCRIPTS_READ),
 ) -> list[dict[str, Any]]:
     if not q.strip():
         raise ValidationFailed("q must not be empty", code="INVALID_SEARCH")

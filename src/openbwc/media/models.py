@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -18,7 +19,14 @@ from openbwc.db.base import Base, IdMixin
 from openbwc.kit.time import utcnow
 
 RENDITION_KINDS = ("proxy", "thumbnail")
-REDACTION_STATUSES = ("draft", "queued", "rendered", "failed")
+class RedactionStatus(StrEnum):
+    DRAFT = "draft"
+    QUEUED = "queued"
+    RENDERED = "rendered"
+    FAILED = "failed"
+
+
+REDACTION_STATUSES = tuple(RedactionStatus)
 # FOIA exemptions that cover blurring third parties in law-enforcement video (POLICY.md REL-3).
 EXEMPTIONS = ("6", "7(C)")
 
@@ -65,7 +73,7 @@ class Redaction(IdMixin, Base):
     __tablename__ = "media_redactions"
 
     recording_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="draft")
+    status: Mapped[str] = mapped_column(String(12), default=RedactionStatus.DRAFT)
     faces: Mapped[bool] = mapped_column(Boolean, default=True)
     style: Mapped[str] = mapped_column(String(10), default="blur")
     exemption: Mapped[str] = mapped_column(String(10), default="7(C)")

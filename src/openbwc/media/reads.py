@@ -141,7 +141,7 @@ def search_transcripts(
         action="media:transcript:search",
         object_type="query",
         object_id="transcripts",
-        details={"text": text.strip(), "limit": limit, "returned": [h["evidence_id"] for h in found]},
+        details={"text": text.strip(), "limit": limit, "returned": [h["recording_id"] for h in found]},
     )
     return found
 

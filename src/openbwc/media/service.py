@@ -29,6 +29,7 @@ from openbwc.media.models import (
     Redaction,
     RedactionAudio,
     RedactionBox,
+    RedactionStatus,
     Transcript,
 )
 from openbwc.media.redaction.audio import AUDIO_MODES
@@ -56,7 +57,7 @@ def parse_uuid(text: str, what: str, code: str) -> uuid.UUID:
 
 
 def parse_recording_id(value: uuid.UUID | str) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else parse_uuid(value, "evidence", "INVALID_EVIDENCE_ID")
+    return value if isinstance(value, uuid.UUID) else parse_uuid(value, "evidence", "INVALID_RECORDING_ID")
 
 
 def scoped_recording(session: Session, value: uuid.UUID | str, viewer: Viewer, *, via: str = "media") -> Recording:
@@ -133,7 +134,7 @@ def check_keep_tracks(session: Session, recording_id: uuid.UUID, keep: Sequence[
 
 
 def _editable(redaction: Redaction) -> None:
-    if redaction.status != "draft":
+    if redaction.status != RedactionStatus.DRAFT:
         raise Conflict(
             f"redaction {redaction.id} is {redaction.status}; start a new redaction to change it",
             code="REDACTION_NOT_EDITABLE",
@@ -192,7 +193,7 @@ def create_redaction(
     now = utcnow()
     red = Redaction(
         recording_id=rec.id,
-        status="draft",
+        status=RedactionStatus.DRAFT,
         faces=faces,
         style=style,
         exemption=exemption,
@@ -331,7 +332,7 @@ def accept_suggestions(session: Session, actor: Actor, red: Redaction, kinds: Se
 
 def render(session: Session, actor: Actor, red: Redaction) -> jobs.service.Job:  # type: ignore[name-defined]
     """Queue the rendering job (once per redaction: a second call returns the same job)."""
-    if red.status not in ("draft", "failed"):
+    if red.status not in (RedactionStatus.DRAFT, RedactionStatus.FAILED):
         raise Conflict(f"redaction {red.id} is already {red.status}", code="REDACTION_NOT_EDITABLE")
     if not red.faces and not repo.boxes_of(session, red.id) and not repo.audio_of(session, red.id):
         raise ValidationFailed("nothing to redact: enable faces, or add boxes or audio ranges", code="EMPTY_REDACTION")
@@ -343,7 +344,7 @@ def render(session: Session, actor: Actor, red: Redaction) -> jobs.service.Job: 
         idempotency_key=f"redact:{red.id}:{red.updated_at.timestamp() if red.status == 'failed' else 0}",
         recordings=[red.recording_id],
     )
-    red.status = "queued"
+    red.status = RedactionStatus.QUEUED
     red.job_id = job.id
     red.updated_at = utcnow()
     session.flush()
@@ -412,7 +413,7 @@ def record_derived(
         created_by=red.created_by,
     )
     session.add(item)
-    red.status = "rendered"
+    red.status = RedactionStatus.RENDERED
     red.updated_at = utcnow()
     session.flush()
     custody.record(
@@ -482,7 +483,7 @@ def search(session: Session, text: str, viewer: Viewer, limit: int = 50) -> list
         hits = find_phrase([Word.from_list(w) for w in t.words], text)
         out.append(
             {
-                "evidence_id": str(t.recording_id),
+                "recording_id": str(t.recording_id),
                 "hits": [{"start_s": round(a, 2), "end_s": round(b, 2)} for a, b in hits],
                 "excerpt": _excerpt(t.text, text),
             }

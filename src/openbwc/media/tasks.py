@@ -15,12 +15,11 @@ import uuid
 from pathlib import Path
 
 from openbwc import custody
-from openbwc.custody import SYSTEM, Actor
+from openbwc.custody import Actor
 from openbwc.evidence import objects as evidence_objects
 from openbwc.evidence.models import EvidenceObject
 from openbwc.evidence.scope import platform
-from openbwc.jobs import periodic, task
-from openbwc.jobs import service as job_service
+from openbwc.jobs import task
 from openbwc.jobs.runtime import JobContext
 from openbwc.kit.errors import PermissionDenied, ValidationFailed
 from openbwc.media import repository as repo
@@ -134,7 +133,7 @@ def redact(ctx: JobContext, redaction_id: str) -> dict:
         )
         item = service.record_derived(s, _job_actor(ctx), red, obj, log_doc, ctx.job_id)
         result = {
-            "derived_evidence_id": str(item.id),
+            "derived_id": str(item.id),
             "sha256": obj.sha256,
             "frames": outcome.frames,
             "tracks": len(outcome.tracks),
@@ -269,22 +268,3 @@ def _no_audio(ctx: JobContext, reason: str, duration_s: float) -> dict:
     with ctx.transaction() as s:
         ctx.complete(s, out)
     return out
-
-
-@periodic
-def derivatives_for_new_recordings(sessions) -> None:  # type: ignore[no-untyped-def]
-    """Every recording gets a proxy and thumbnails: queue them for any that have none yet."""
-    session = sessions()
-    try:
-        for rid in repo.recordings_without_proxy(session, limit=50):
-            job_service.enqueue(
-                session,
-                "media.derivatives",
-                {"recording_id": str(rid)},
-                created_by=SYSTEM.id,
-                idempotency_key=f"derivatives:{rid}",
-                recordings=[rid],
-            )
-        session.commit()
-    finally:
-        session.close()

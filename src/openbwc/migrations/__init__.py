@@ -1,6 +1,6 @@
 """Alembic migrations for every domain, and the functions `bwc db` calls.
 
-This package sits in the top layer because it must know every domain's models.
+This package sits in the top layer because it reads every domain's models (from the registry).
 """
 
 from __future__ import annotations
@@ -17,19 +17,11 @@ HERE = Path(__file__).parent
 
 
 def target_metadata() -> MetaData:
-    """Import every domain's models so the metadata is complete."""
-    from openbwc.compliance import models as _compliance  # noqa: F401
-    from openbwc.custody import models as _custody  # noqa: F401
+    """The tables of every registered domain (each declares its models module)."""
     from openbwc.db.base import Base
-    from openbwc.devices import models as _devices  # noqa: F401
-    from openbwc.evidence import models as _evidence  # noqa: F401
-    from openbwc.identity import models as _identity  # noqa: F401
-    from openbwc.jobs import models as _jobs  # noqa: F401
-    from openbwc.media import models as _media  # noqa: F401
-    from openbwc.org import models as _org  # noqa: F401
-    from openbwc.policy import models as _policy  # noqa: F401
-    from openbwc.program import models as _program  # noqa: F401
+    from openbwc.domains import default_registry
 
+    default_registry()  # importing each domain's models module adds its tables to Base.metadata
     return Base.metadata
 
 

@@ -1,1 +1,18 @@
 """The agency: field offices, divisions, units, people and their BWC training."""
+
+from pathlib import Path
+
+
+def register(registry):  # type: ignore[no-untyped-def]
+    """Offices, people and training: API, ``bwc org``, permissions."""
+    from openbwc.org import cli, endpoints, models, pages
+    from openbwc.org.permissions import ROLE_GRANTS, OrgPermissions
+
+    registry.add_models(models)
+    registry.add_permissions(OrgPermissions, grants=ROLE_GRANTS)
+    registry.add_api(endpoints.router)
+    registry.add_cli("org", cli.app)
+    registry.add_nav("Offices", "/offices", OrgPermissions.OFFICES_READ, order=10)
+    registry.add_nav("People", "/people", OrgPermissions.PEOPLE_READ, order=20)
+    registry.add_nav("Training", "/training", OrgPermissions.TRAINING_READ, order=30)
+    registry.add_pages(pages.router, templates=Path(__file__).parent / "templates")

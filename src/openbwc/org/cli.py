@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 
 from openbwc.custody.actor import cli_actor
-from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.time import parse_instant, utcnow
 from openbwc.org import repository as repo
 from openbwc.org import service
+from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 
 app = typer.Typer(help="The agency: offices, people, training.", no_args_is_help=True)
 offices_app = typer.Typer(help="Field offices.", no_args_is_help=True)

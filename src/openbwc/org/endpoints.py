@@ -6,12 +6,12 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from openbwc.kit.errors import NotFound, ValidationFailed
-from openbwc.kit.http import DB, Caller, actor_of, requires
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc, utcnow
 from openbwc.org import repository as repo
 from openbwc.org import service
 from openbwc.org.models import Person
+from openbwc.org.permissions import OrgPermissions
 from openbwc.org.schemas import (
     DivisionOut,
     OfficeOut,
@@ -22,6 +22,7 @@ from openbwc.org.schemas import (
     TrainingOut,
     UnitOut,
 )
+from openbwc.web.http import DB, Caller, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["agency"])
 
@@ -47,12 +48,12 @@ def people_out(db: Session, people: list[Person]) -> list[PersonOut]:
 
 
 @router.get("/offices", response_model=list[OfficeOut])
-def list_offices(db: Session = DB, _: Caller = requires("org:offices:read")) -> list[OfficeOut]:
+def list_offices(db: Session = DB, _: Caller = requires(OrgPermissions.OFFICES_READ)) -> list[OfficeOut]:
     return [OfficeOut.model_validate(o) for o in repo.offices(db)]
 
 
 @router.get("/offices/{code}", response_model=OfficeOut)
-def get_office(code: str, db: Session = DB, _: Caller = requires("org:offices:read")) -> OfficeOut:
+def get_office(code: str, db: Session = DB, _: Caller = requires(OrgPermissions.OFFICES_READ)) -> OfficeOut:
     office = repo.office(db, code)
     if office is None:
         raise NotFound(f"no office {code!r}", code="OFFICE_NOT_FOUND")
@@ -60,19 +61,21 @@ def get_office(code: str, db: Session = DB, _: Caller = requires("org:offices:re
 
 
 @router.get("/divisions", response_model=list[DivisionOut])
-def list_divisions(db: Session = DB, _: Caller = requires("org:offices:read")) -> list[DivisionOut]:
+def list_divisions(db: Session = DB, _: Caller = requires(OrgPermissions.OFFICES_READ)) -> list[DivisionOut]:
     return [DivisionOut.model_validate(d) for d in repo.divisions(db)]
 
 
 @router.get("/units", response_model=list[UnitOut])
-def list_units(office: str | None = None, db: Session = DB, _: Caller = requires("org:offices:read")) -> list[UnitOut]:
+def list_units(
+    office: str | None = None, db: Session = DB, _: Caller = requires(OrgPermissions.OFFICES_READ)
+) -> list[UnitOut]:
     return [UnitOut.model_validate(u) for u in repo.units(db, office.upper() if office else None)]
 
 
 @router.get("/people", response_model=Page[PersonOut])
 def list_people(
     db: Session = DB,
-    _: Caller = requires("org:people:read"),
+    _: Caller = requires(OrgPermissions.PEOPLE_READ),
     office: str | None = None,
     division: str | None = None,
     status: str | None = None,
@@ -97,7 +100,7 @@ def list_people(
 
 @router.post("/people", response_model=PersonOut, status_code=201)
 def add_person(
-    body: PersonCreate, request: Request, db: Session = DB, caller: Caller = requires("org:people:write")
+    body: PersonCreate, request: Request, db: Session = DB, caller: Caller = requires(OrgPermissions.PEOPLE_WRITE)
 ) -> PersonOut:
     person = service.add_person(
         db,
@@ -114,7 +117,7 @@ def add_person(
 
 
 @router.get("/people/{badge}", response_model=PersonOut)
-def get_person(badge: str, db: Session = DB, _: Caller = requires("org:people:read")) -> PersonOut:
+def get_person(badge: str, db: Session = DB, _: Caller = requires(OrgPermissions.PEOPLE_READ)) -> PersonOut:
     return people_out(db, [service.get_person(db, badge)])[0]
 
 
@@ -124,7 +127,7 @@ def change_status(
     body: PersonStatusChange,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("org:people:write"),
+    caller: Caller = requires(OrgPermissions.PEOPLE_WRITE),
 ) -> PersonOut:
     person = service.get_person(db, badge)
     service.set_status(db, actor_of(request, caller), person, body.status)
@@ -132,7 +135,9 @@ def change_status(
 
 
 @router.get("/people/{badge}/training", response_model=list[TrainingOut])
-def list_training(badge: str, db: Session = DB, _: Caller = requires("org:training:read")) -> list[TrainingOut]:
+def list_training(
+    badge: str, db: Session = DB, _: Caller = requires(OrgPermissions.TRAINING_READ)
+) -> list[TrainingOut]:
     person = service.get_person(db, badge)
     return [TrainingOut.model_validate(t) for t in repo.training_of(db, person.id)]
 
@@ -143,7 +148,7 @@ def add_training(
     body: TrainingCreate,
     request: Request,
     db: Session = DB,
-    caller: Caller = requires("org:training:write"),
+    caller: Caller = requires(OrgPermissions.TRAINING_WRITE),
 ) -> TrainingOut:
     if body.completed_at.tzinfo is None:
         raise ValidationFailed("completed_at needs a time zone (e.g. 2024-03-01T00:00:00Z)", code="INVALID_TIME")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,7 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from openbwc.db.base import Base, IdMixin
 from openbwc.kit.time import utcnow
 
-PERSON_STATUSES = ("active", "on_leave", "separated")
+
+class PersonStatus(StrEnum):
+    ACTIVE = "active"
+    ON_LEAVE = "on_leave"
+    SEPARATED = "separated"
+
+
+PERSON_STATUSES = tuple(PersonStatus)
 
 
 class Office(Base):
@@ -51,7 +59,7 @@ class Person(IdMixin, Base):
     unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"), index=True)
     supervisor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"), index=True)
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=PersonStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

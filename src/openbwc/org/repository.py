@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from openbwc.org.models import Division, Office, Person, TrainingRecord, Unit
+from openbwc.org.models import Division, Office, Person, PersonStatus, TrainingRecord, Unit
 
 
 def offices(session: Session) -> Sequence[Office]:
@@ -133,12 +133,12 @@ def office_counts(session: Session, at: datetime) -> list[tuple[str, str, int, i
     """(office, division, people, trained) for active people."""
     rows = session.execute(
         select(Person.office_code, Person.division_code, func.count(Person.id))
-        .where(Person.status == "active")
+        .where(Person.status == PersonStatus.ACTIVE)
         .group_by(Person.office_code, Person.division_code)
     ).all()
     trained_rows = session.execute(
         select(Person.office_code, Person.division_code, func.count(Person.id))
-        .where(Person.status == "active", trained_filter(at))
+        .where(Person.status == PersonStatus.ACTIVE, trained_filter(at))
         .group_by(Person.office_code, Person.division_code)
     ).all()
     t = {(o, d): n for o, d, n in trained_rows}

@@ -17,7 +17,7 @@ from openbwc.custody import Actor
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.org import repository as repo
-from openbwc.org.models import PERSON_STATUSES, Division, Office, Person, TrainingRecord, Unit
+from openbwc.org.models import PERSON_STATUSES, Division, Office, Person, PersonStatus, TrainingRecord, Unit
 
 BWC_COURSE = "BWC-101 Body-worn camera operation and policy"
 BADGE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
@@ -126,7 +126,7 @@ def add_person(
         office_code=off.code,
         unit_id=unit_row.id if unit_row else None,
         supervisor_id=supervisor.id if supervisor else None,
-        status="active",
+        status=PersonStatus.ACTIVE,
     )
     session.add(person)
     session.flush()

@@ -7,10 +7,10 @@ from pathlib import Path
 import typer
 
 from openbwc.custody.actor import cli_actor
-from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 from openbwc.policy import repository as repo
 from openbwc.policy import service
 from openbwc.policy.endpoints import summary
+from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 
 app = typer.Typer(help="The recording policy (POLICY.md): a versioned YAML file.", no_args_is_help=True)
 

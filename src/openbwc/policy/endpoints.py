@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import DomainError
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.policy import repository as repo
 from openbwc.policy import service
+from openbwc.policy.permissions import PolicyPermissions
 from openbwc.policy.service import MAX_POLICY_BYTES, Policy
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["policy"])
 
@@ -49,19 +50,19 @@ def summary(policy: Policy) -> dict[str, Any]:
 
 
 @router.get("/policy")
-def get_policy(db: Session = DB, _: Principal = requires("policy:policies:read")) -> dict[str, Any]:
+def get_policy(db: Session = DB, _: Principal = requires(PolicyPermissions.POLICIES_READ)) -> dict[str, Any]:
     """The policy in force (the latest activation, else the shipped default)."""
     return summary(service.active(db))
 
 
 @router.get("/policy/text")
-def get_policy_text(db: Session = DB, _: Principal = requires("policy:policies:read")) -> dict[str, str]:
+def get_policy_text(db: Session = DB, _: Principal = requires(PolicyPermissions.POLICIES_READ)) -> dict[str, str]:
     policy = service.active(db)
     return {"version": policy.version, "sha256": policy.sha256, "text": policy.text}
 
 
 @router.get("/policy/versions")
-def list_versions(db: Session = DB, _: Principal = requires("policy:policies:read")) -> list[dict[str, Any]]:
+def list_versions(db: Session = DB, _: Principal = requires(PolicyPermissions.POLICIES_READ)) -> list[dict[str, Any]]:
     return [
         {
             "version": p.version,
@@ -76,7 +77,7 @@ def list_versions(db: Session = DB, _: Principal = requires("policy:policies:rea
 
 
 @router.post("/policy/validate")
-def validate(body: PolicyText, _: Principal = requires("policy:policies:read")) -> dict[str, Any]:
+def validate(body: PolicyText, _: Principal = requires(PolicyPermissions.POLICIES_READ)) -> dict[str, Any]:
     """Check a policy file without activating it: ``valid``, or each problem with its path."""
     try:
         policy = service.parse(body.text, body.source)
@@ -87,7 +88,7 @@ def validate(body: PolicyText, _: Principal = requires("policy:policies:read")) 
 
 @router.post("/policy/activate")
 def activate(
-    body: PolicyText, request: Request, db: Session = DB, caller: Principal = requires("policy:policies:write")
+    body: PolicyText, request: Request, db: Session = DB, caller: Principal = requires(PolicyPermissions.POLICIES_WRITE)
 ) -> dict[str, Any]:
     """Make a policy file the one in force (a custody-ledger entry). Findings keep the version
     they were computed under until the next run."""

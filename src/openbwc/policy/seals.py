@@ -24,8 +24,9 @@ from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.kit.time import utcnow
 from openbwc.policy.models import RecordingSeal
+from openbwc.policy.permissions import PolicyPermissions
 
-SEALED_READ = "evidence:sealed:read"
+SEALED_READ = PolicyPermissions.SEALED_READ
 ACCESS_ACTION = "policy:sealed_recording:access"
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import typer
 
 from openbwc.custody.actor import cli_actor
-from openbwc.kit.cli import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 from openbwc.kit.errors import ValidationFailed
 from openbwc.policy.retention import load_mix_file
 from openbwc.program import forecast as fc
 from openbwc.program import service
 from openbwc.program.endpoints import forecast_out
 from openbwc.program.schemas import phase_out
+from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 
 app = typer.Typer(help="The BWC program: rollout phases and cost forecasts.", no_args_is_help=True)
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from openbwc.identity.service import Principal
-from openbwc.kit.http import DB, actor_of, requires
 from openbwc.program import forecast as fc
 from openbwc.program import service
+from openbwc.program.permissions import ProgramPermissions
 from openbwc.program.schemas import (
     ForecastOut,
     MixOut,
@@ -18,12 +18,13 @@ from openbwc.program.schemas import (
     phase_out,
     year_out,
 )
+from openbwc.web.http import DB, actor_of, requires
 
 router = APIRouter(prefix="/api/v1/program", tags=["program"])
 
 
 @router.get("/rollout", response_model=list[PhaseOut])
-def rollout(db: Session = DB, _: Principal = requires("program:rollout:read")) -> list[PhaseOut]:
+def rollout(db: Session = DB, _: Principal = requires(ProgramPermissions.ROLLOUT_READ)) -> list[PhaseOut]:
     """Each phase per office: planned versus issued cameras, officers needed versus trained."""
     return [phase_out(p) for p in service.rollout_progress(db)]
 
@@ -34,7 +35,7 @@ def plan_phase(
     request: Request,
     number: int = Path(ge=1, le=99),
     db: Session = DB,
-    caller: Principal = requires("program:rollout:write"),
+    caller: Principal = requires(ProgramPermissions.ROLLOUT_WRITE),
 ) -> PhaseOut:
     service.plan_phase(
         db,
@@ -68,7 +69,7 @@ def forecast_out(result: fc.ForecastResult) -> ForecastOut:
 
 @router.get("/forecast", response_model=ForecastOut)
 def forecast(
-    _: Principal = requires("program:forecast:read"),
+    _: Principal = requires(ProgramPermissions.FORECAST_READ),
     officers: int = Query(fc.SCENARIOS[0].officers, ge=1, le=10_000_000),
     hours_per_officer_month: float = Query(fc.DEFAULT_HOURS_PER_OFFICER_MONTH, gt=0, le=744),
     bitrate_mbps: float = Query(fc.DEFAULT_BITRATE_MBPS, gt=0, le=200),

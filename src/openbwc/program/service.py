@@ -126,7 +126,7 @@ def rollout_progress(session: Session, now: datetime | None = None) -> list[Phas
     now = now or utcnow()
     issued = devices_repo.issued_by_office_division(session)
     people = {(o, d): (n, t) for o, d, n, t in org_repo.office_counts(session, now)}
-    silent = devices_repo.count_silent(session, devices.silent_cutoff(now))
+    silent = devices_repo.count_silent(session, devices.silent_cutoff(session, now))
     names = {o.code: o.name for o in org_repo.offices(session)}
     out = []
     for phase in repo.phases(session):

@@ -9,32 +9,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from openbwc import __version__
-from openbwc.kit import csrf
+from openbwc.kit.registry import NavEntry, Registry
 from openbwc.kit.time import isoformat
+from openbwc.web import csrf
 
 HERE = Path(__file__).parent
 
-# (label, path, permission). A domain appears in the menu once it exists and the
-# user may see it; the ones still to come are listed greyed so people know.
-NAVIGATION: list[tuple[str, str | None, str | None]] = [
-    ("Home", "/", None),
-    ("Offices", "/offices", "org:offices:read"),
-    ("People", "/people", "org:people:read"),
-    ("Training", "/training", "org:training:read"),
-    ("Fleet", "/fleet", "devices:cameras:read"),
-    ("Evidence", "/evidence", "evidence:recordings:read"),
-    ("Compliance", "/compliance", "compliance:findings:read"),
-    ("Jobs", "/jobs", "media:jobs:read"),
-    ("Requests", None, None),
-    ("Custody ledger", "/custody", "custody:ledger:read"),
-    ("Transparency", None, None),
-]
+# The menu: Home, then what each domain declares (registry.add_nav), in their order.
+HOME = NavEntry("Home", "/", None, 0)
 
 
-def build_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+def build_templates(domain_folders: list[Path]) -> Jinja2Templates:
+    """The console's own templates (base, error), then each domain's folder, in domain order."""
+    templates = Jinja2Templates(directory=[str(HERE / "templates"), *(str(f) for f in domain_folders)])
     # To the second: nobody reads microseconds on a screen (the JSON keeps them).
     templates.env.filters["when"] = (
         lambda v: "" if v is None else isoformat(v.replace(microsecond=0)).replace("T", " ").replace("Z", " UTC")
@@ -46,12 +36,10 @@ def build_templates() -> Jinja2Templates:
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
-    def visible(path: str | None, perm: str | None) -> bool:
-        return path is not None and (principal is None or perm is None or principal.can(perm))
-
     nav = [
-        {"label": label, "path": path, "active": visible(path, perm)}
-        for label, path, perm in request.app.state.navigation
+        {"label": e.label, "path": e.path}
+        for e in request.app.state.navigation
+        if principal is None or e.permission is None or principal.can(e.permission)
     ]
     ctx = {
         "request": request,
@@ -65,29 +53,38 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
-def mount(app: FastAPI) -> None:
-    from openbwc.web import (
-        auth_pages,
-        compliance_pages,
-        evidence_pages,
-        fleet_pages,
-        ledger_pages,
-        media_pages,
-        org_pages,
-    )
+def fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:
+    """A piece of a page (a panel another domain adds), rendered with the console's templates."""
+    base = {
+        "request": request,
+        "principal": getattr(request.state, "principal", None),
+        "csrf_token": csrf.form_token(request),
+    }
+    html = request.app.state.templates.get_template(name).render({**base, **context})
+    return Markup(html)  # noqa: S704  (rendered by the autoescaping template environment)
 
-    app.state.templates = build_templates()
-    app.state.navigation = list(NAVIGATION)
+
+def panels(request: Request, slot: str, db: Any, caller: Any, obj: Any) -> list[Markup]:
+    """The sections other domains add to the page ``slot`` (registry.add_panel), in domain order."""
+    out = []
+    for render_panel in request.app.state.registry.panels.get(slot, []):
+        html = render_panel(request, db, caller, obj)
+        if html:
+            if not isinstance(html, Markup):
+                raise TypeError(f"panel {render_panel.__name__} must return web.console.fragment(...), not text")
+            out.append(html)
+    return out
+
+
+def mount(app: FastAPI, registry: Registry) -> None:
+
+    app.state.templates = build_templates(registry.template_dirs)
+    app.state.navigation = [HOME, *registry.navigation()]
 
     def render_error(request: Request, status: int, code: str, message: str) -> HTMLResponse:
         return render(request, "error.html", {"status": status, "code": code, "message": message}, status)
 
     app.state.render_error = render_error
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.include_router(auth_pages.router)
-    app.include_router(ledger_pages.router)
-    app.include_router(org_pages.router)
-    app.include_router(evidence_pages.router)
-    app.include_router(fleet_pages.router)
-    app.include_router(media_pages.router)
-    app.include_router(compliance_pages.router)
+    for router in registry.page_routers:
+        app.include_router(router)

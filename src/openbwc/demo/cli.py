@@ -1,0 +1,48 @@
+"""`bwc demo`: initialise, seed the demo agency, and serve it."""
+
+from __future__ import annotations
+
+import typer
+
+from openbwc import bootstrap, shell
+from openbwc.api.serve import run
+from openbwc.demo import agency, fleet
+from openbwc.demo import compliance as demo_compliance
+from openbwc.settings import get_settings
+from openbwc.shell import handle_errors
+
+
+@handle_errors
+def demo_command(
+    seed_only: bool = typer.Option(False, "--seed-only", help="Seed the demo agency, do not serve."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+) -> None:
+    """Initialise, seed the demo agency (deterministic, idempotent), and serve it."""
+    settings = get_settings()
+    first = agency.DEMO_ACCOUNTS[0]
+    bootstrap.init(settings, shell.cli_registry(), admin_email=first.email, admin_password=first.password)
+    with shell.session_scope() as session:
+        created, accounts = agency.seed(session)
+        cams = fleet.seed(session)
+        comp = demo_compliance.seed(session)
+    typer.echo(f"demo agency ready in {settings.resolved_data_dir} ({created} people created)")
+    if comp is not None:
+        rate = "n/a" if comp.rate is None else f"{comp.rate * 100:.1f}%"
+        typer.echo(
+            f"demo compliance: {comp.activities} activities, {comp.recordings} recordings, {comp.pairs} pairs judged "
+            f"(activation compliance {rate}), {comp.sealed} sealed under PRO-1, {comp.drawn} drawn for review"
+        )
+    states = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(cams.by_status.items()))
+    typer.echo(f"demo fleet: {cams.cameras} cameras ({states}; {cams.silent} silent), {len(cams.docks)} docks")
+    for office, name, token in cams.docks:
+        if token:
+            typer.echo(f"  dock {office} {name!r} API token (shown once): {token}")
+    typer.echo("")
+    typer.echo("Demo accounts (password, then the TOTP secret for your authenticator app):")
+    for a in accounts:
+        typer.echo(f"  {a.role:<19} {a.email:<30} {a.password:<24} {a.totp_secret}")
+    typer.echo("")
+    typer.echo("No authenticator app at hand?  .venv/bin/bwc totp SECRET  prints the current code.")
+    if not seed_only:
+        run(settings, shell.cli_registry(), host=host, port=port)

@@ -1,0 +1,1 @@
+"""Classifying recordings by hand: retention categories, tags and cases (service, API, CLI)."""

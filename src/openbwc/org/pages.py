@@ -1,0 +1,160 @@
+"""Console pages for the agency: home, offices, people, training."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from openbwc.identity.permissions import IdentityPermissions
+from openbwc.identity.service import Principal
+from openbwc.kit.pagination import PageNumber
+from openbwc.kit.time import parse_instant, utcnow
+from openbwc.org import repository as repo
+from openbwc.org import service
+from openbwc.org.models import PersonStatus
+from openbwc.org.permissions import OrgPermissions
+from openbwc.web.console import render
+from openbwc.web.http import DB, actor_of, requires
+from openbwc.web.lists import list_page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, db: Session = DB, caller: Principal = requires(IdentityPermissions.SELF_READ)) -> Response:
+    offices = repo.offices(db) if caller.can(OrgPermissions.OFFICES_READ) else []
+    counts = repo.office_counts(db, utcnow()) if caller.can(OrgPermissions.PEOPLE_READ) else []
+    totals = {"people": sum(c[2] for c in counts), "trained": sum(c[3] for c in counts)}
+    return render(request, "home.html", {"offices": offices, "counts": counts, "totals": totals})
+
+
+@router.get("/offices")
+def offices_page(request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.OFFICES_READ)) -> Response:
+    counts = {(o, d): (n, t) for o, d, n, t in repo.office_counts(db, utcnow())}
+    rows = []
+    for office in repo.offices(db):
+        per_div = {d.code: counts.get((office.code, d.code), (0, 0)) for d in repo.divisions(db)}
+        rows.append({"office": office, "per_div": per_div, "units": [u for u in repo.units(db, office.code)]})
+    return render(request, "offices.html", {"rows": rows, "divisions": repo.divisions(db)})
+
+
+@router.get("/people")
+def people_page(
+    request: Request,
+    db: Session = DB,
+    _: Principal = requires(OrgPermissions.PEOPLE_READ),
+    office: str | None = None,
+    division: str | None = None,
+    q: str | None = Query(None, max_length=100),
+    trained: str | None = None,
+    page: PageNumber = 1,
+) -> Response:
+    trained_flag = {"yes": True, "no": False}.get(trained or "")
+    listing = list_page(
+        request,
+        lambda limit, offset, _sort: repo.list_people(
+            db,
+            limit=limit,
+            offset=offset,
+            office_code=office or None,
+            division_code=division or None,
+            search=q or None,
+            trained=trained_flag,
+            trained_at=utcnow(),
+        ),
+        page=page,
+        filters={"office": office, "division": division, "q": q, "trained": trained},
+    )
+    return render(
+        request,
+        "people.html",
+        {
+            "listing": listing,
+            "people": service.describe_people(db, list(listing.items)),
+            "offices": repo.offices(db),
+            "divisions": repo.divisions(db),
+        },
+    )
+
+
+@router.post("/people")
+def people_add(
+    request: Request,
+    badge: str = Form(..., max_length=40),
+    name: str = Form(..., max_length=200),
+    division: str = Form(...),
+    office: str = Form(...),
+    unit: str = Form("", max_length=120),
+    supervisor: str = Form("", max_length=40),
+    db: Session = DB,
+    caller: Principal = requires(OrgPermissions.PEOPLE_WRITE),
+) -> Response:
+    person = service.add_person(
+        db,
+        actor_of(request, caller),
+        badge=badge,
+        name=name,
+        division=division,
+        office=office,
+        unit=unit or None,
+        supervisor_badge=supervisor or None,
+    )
+    return RedirectResponse(f"/people/{person.badge}", status_code=303)
+
+
+@router.get("/people/{badge}")
+def person_page(
+    badge: str, request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.PEOPLE_READ)
+) -> Response:
+    person = service.get_person(db, badge)
+    view = service.describe_people(db, [person])[0]
+    return render(request, "person.html", {"v": view, "training": repo.training_of(db, person.id), "now": utcnow()})
+
+
+@router.post("/people/{badge}/training")
+def person_add_training(
+    badge: str,
+    request: Request,
+    completed_on: str = Form(..., max_length=40),
+    course: str = Form("", max_length=120),
+    db: Session = DB,
+    caller: Principal = requires(OrgPermissions.TRAINING_WRITE),
+) -> Response:
+    service.add_training(
+        db,
+        actor_of(request, caller),
+        badge=badge,
+        completed_at=parse_instant(completed_on, field="completed on"),
+        course=course or service.BWC_COURSE,
+    )
+    return RedirectResponse(f"/people/{badge}", status_code=303)
+
+
+@router.get("/training")
+def training_page(
+    request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.TRAINING_READ)
+) -> Response:
+    now = utcnow()
+    untrained, total_untrained = repo.list_people(
+        db, limit=200, offset=0, status=PersonStatus.ACTIVE, trained=False, trained_at=now
+    )
+    soon = now + timedelta(days=30)
+    # Trained now but not any more in 30 days: due for the annual refresher.
+    due, total_due = repo.list_people(
+        db, limit=200, offset=0, status=PersonStatus.ACTIVE, trained=False, trained_at=soon
+    )
+    untrained_ids = {u.id for u in untrained}
+    due = [p for p in due if p.id not in untrained_ids]
+    return render(
+        request,
+        "training.html",
+        {
+            "untrained": service.describe_people(db, list(untrained)),
+            "total_untrained": total_untrained,
+            "due": service.describe_people(db, due),
+            "counts": repo.office_counts(db, now),
+        },
+    )

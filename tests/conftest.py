@@ -20,6 +20,9 @@ _DATA = tempfile.mkdtemp(prefix="bwc-test-")
 os.environ["BWC_DATA_DIR"] = _DATA
 os.environ["BWC_ARGON2_TIME_COST"] = "1"
 os.environ["BWC_ARGON2_MEMORY_KIB"] = "1024"
+# Every commit that appends to the ledger signs its head at once: no tail left to a timer
+# that could fire into a later test's database (tests/custody/test_heads_at_commit.py sets a lag).
+os.environ["BWC_LEDGER_HEAD_LAG_S"] = "0"
 os.environ.pop("BWC_DATABASE_URL", None)
 os.environ.pop("BWC_STORAGE_URL", None)
 

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
 
     # Custody ledger: a signed tree head at least this often while entries arrive.
     ledger_head_interval_s: int = 60
+    # ... and a head over every commit that appended entries, at most this many seconds after it
+    # (commits sign at most once per lag; a timer signs the rest). 0: every such commit signs.
+    ledger_head_lag_s: float = 1.0
 
     # Fleet: an issued camera with no upload for this many days is DEVICE_SILENT (POLICY.md MET-3).
     silent_device_days: int = 7

@@ -35,6 +35,16 @@ def interval(monkeypatch):
     return set_
 
 
+@pytest.fixture
+def lag(monkeypatch):
+    """Set how long after a commit its head may come (tests default to 0: every commit signs)."""
+
+    def set_(seconds: float) -> None:
+        monkeypatch.setattr(get_settings(), "ledger_head_lag_s", seconds)
+
+    return set_
+
+
 def append(db: Session, n: int, *, prefix: str = "obj", **kw) -> list[int]:
     seqs = []
     for i in range(n):

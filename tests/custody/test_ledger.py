@@ -262,6 +262,7 @@ def test_a_head_from_the_future_does_not_stop_heads(db, interval, ledger_key):
 
     interval(3600)
     append(db, 2)
+    db.commit()  # the commit signs its own head first
     size = repository.tree_size(db)
     ahead = utcnow() + timedelta(days=1)
     kid, sig = heads.sign(heads.signing_key(get_settings()), tree_size=size, root_hash=proofs.root_at(db, size),

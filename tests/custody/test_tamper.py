@@ -16,6 +16,7 @@ from openbwc.custody import SYSTEM, heads, merkle, reports, repository, service
 from openbwc.custody.models import LedgerEntry
 from openbwc.custody.verify import verify_ledger
 from openbwc.evidence.scope import platform
+from openbwc.kit.errors import IntegrityFailure
 from tests.custody.conftest import append, drop_triggers, insert_head
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,14 +232,17 @@ def test_the_verifier_refuses_a_tampered_export(export_dir, capsys, kind):
     assert code == 1 and "NOT VALID" in out and expected in out, out
 
 
-def test_the_verifier_refuses_a_tampered_database_export(fresh_ledger, tmp_path, capsys):
+def test_a_tampered_database_is_not_exported_under_a_fresh_signature(fresh_ledger, tmp_path):
+    """Issue 11 item 6: the export recomputes the tree first and refuses; nothing is signed or written."""
     db = fresh_ledger
     k = _target(db)
     drop_triggers(db)
     change_and_rehash(db, k)
-    reports.export_ledger(db, SYSTEM, tmp_path / "x")
-    code, out = run_tool(tmp_path / "x", capsys=capsys)
-    assert code == 1 and "does not match the entries" in out
+    before = repository.head_count(db)
+    with pytest.raises(IntegrityFailure) as err:
+        reports.export_ledger(db, SYSTEM, tmp_path / "x")
+    assert err.value.code == "LEDGER_INCONSISTENT"
+    assert repository.head_count(db) == before and not (tmp_path / "x").exists()
 
 
 def test_the_verifier_refuses_heads_signed_with_another_key(export_dir, capsys, tmp_path):
@@ -333,7 +337,7 @@ def test_values_that_are_not_bytes_are_reported_not_crashed_on(fresh_ledger, led
         expected = "leaf hash is int, not bytes"
     report = verify_ledger(db, ledger_key)
     assert not report.ok and report.first_bad_entry == k and expected in report.problems[0].message, report.problems
-    if edit == "text":
+    # and no export signs over it (issue 11 item 6)
+    with pytest.raises(IntegrityFailure) as err:
         reports.export_ledger(db, SYSTEM, tmp_path / "x")
-        code, out = run_tool(tmp_path / "x", capsys=capsys)
-        assert code == 1 and "does not match the entries" in out
+    assert err.value.code == "LEDGER_INCONSISTENT" and not (tmp_path / "x").exists()

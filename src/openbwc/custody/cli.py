@@ -6,8 +6,11 @@ Exit status: 0 fine, 1 verification found a problem, 2 bad input or setup
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import typer
 from cryptography.hazmat.primitives import serialization
@@ -16,7 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from openbwc.custody import heads, proofs, reports, rotation, service
 from openbwc.custody.actor import cli_actor
-from openbwc.custody.verify import verify_ledger
+from openbwc.custody.verify import refuse_if_tampered, verify_ledger
+from openbwc.db.session import settings_of
 from openbwc.kit import scope
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.types import MAX_INT
@@ -46,7 +50,12 @@ def head(
 ) -> None:
     """The latest signed tree head (hex hashes)."""
     with session_scope() as db:
-        h = service.sign_head(db) if sign else service.current_head(db)
+        if sign:
+            # Recompute the whole tree first: never a fresh signature over a tampered log.
+            refuse_if_tampered(db, heads.public_key(settings_of(db)))
+            h = service.sign_head(db, count_all=True)
+        else:
+            h = service.current_head(db)
     if json_out:
         print_json(h.public())
     else:
@@ -94,6 +103,56 @@ def consistency(
         _print_fields(out)
 
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX128 = re.compile(r"^[0-9a-f]{128}$")
+_FIELDS = ("tree_size", "root_hash", "timestamp", "key_id", "signature")
+
+
+def _known_head(obj: Any, where: str) -> heads.Head:
+    bad = ValidationFailed(
+        f"{where} is not a signed tree head: it needs tree_size, root_hash, timestamp, key_id and signature "
+        "(as `bwc ledger head --json`, GET /api/v1/ledger/head and heads.jsonl give them)",
+        code="BAD_KNOWN_HEAD", detail={"where": where},
+    )
+    if not isinstance(obj, dict) or any(f not in obj for f in _FIELDS):
+        raise bad
+    size, root, stamp, kid, sig = (obj[f] for f in _FIELDS)
+    if not (isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= MAX_INT and isinstance(stamp, str)
+            and len(stamp) <= 40 and all(isinstance(v, str) for v in (root, kid, sig))
+            and _HEX64.match(root) and _HEX64.match(kid) and _HEX128.match(sig)):
+        raise bad
+    return heads.Head(number=0, tree_size=size, root_hash=root, timestamp=stamp, key_id=kid, signature=sig,
+                      label=f"the head you kept ({where})")
+
+
+def load_known_heads(paths: list[Path]) -> list[heads.Head]:
+    """Heads kept outside the database: each file one JSON head, a JSON list of heads, or JSON lines."""
+    out: list[heads.Head] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationFailed(f"cannot read known heads from {path}: {exc}", code="BAD_KNOWN_HEAD")
+        try:
+            whole = json.loads(text)
+            items = [(whole, str(path))] if isinstance(whole, dict) else [
+                (h, f"{path} item {i}") for i, h in enumerate(whole if isinstance(whole, list) else [whole], 1)
+            ]
+        except ValueError:
+            items = []
+            for i, line in enumerate(text.splitlines(), 1):
+                if not line.strip():
+                    continue
+                try:
+                    items.append((json.loads(line), f"{path} line {i}"))
+                except ValueError:
+                    raise ValidationFailed(f"{path} line {i} is not JSON", code="BAD_KNOWN_HEAD")
+        if not items:
+            raise ValidationFailed(f"{path} holds no head", code="BAD_KNOWN_HEAD")
+        out += [_known_head(obj, where) for obj, where in items]
+    return out
+
+
 def _load_public_key(path: Path | None) -> Ed25519PublicKey:
     if path is None:
         return heads.public_key(get_settings())
@@ -114,13 +173,17 @@ def verify(
     deep: bool = typer.Option(False, "--deep", help="Also check the query columns against every entry."),
     workers: int = typer.Option(min(os.cpu_count() or 1, 4), "--workers", min=1, max=32,
                                 help="Processes that recompute the tree of a large ledger."),
+    known_head: list[Path] = typer.Option(
+        [], "--known-head", help="A head kept outside the database (JSON, JSON list or JSON lines, as "
+        "`bwc ledger head --json` or heads.jsonl give them); repeatable. The ledger must extend each one."),
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Recompute the whole tree and check every signed head; exit 1 naming the first bad entry."""
     key = _load_public_key(public_key)
+    known = load_known_heads(known_head)
     with session_scope() as db:
         if json_out:
-            report = verify_ledger(db, key, deep=deep, workers=workers)
+            report = verify_ledger(db, key, deep=deep, workers=workers, known_heads=known)
         else:
             with Progress(
                 TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -128,7 +191,7 @@ def verify(
             ) as bar:
                 task = bar.add_task("entries", total=None)
                 report = verify_ledger(
-                    db, key, deep=deep, workers=workers,
+                    db, key, deep=deep, workers=workers, known_heads=known,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
     try:
@@ -137,7 +200,8 @@ def verify(
             service.record(
                 db, actor=cli_actor(), action="custody:ledger:verify", object_type="ledger", object_id="ledger",
                 outcome="success" if report.ok else "failure",
-                details={"entries": report.entries, "heads": report.heads, "first_bad_entry": report.first_bad_entry,
+                details={"entries": report.entries, "heads": report.heads, "known_heads": len(known),
+                         "first_bad_entry": report.first_bad_entry,
                          "problems": [p.message for p in report.problems[:5]]},
             )
     except DomainError as exc:

@@ -8,6 +8,7 @@ reports need ``custody:ledger:read``.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
@@ -26,11 +27,11 @@ from openbwc.custody.schemas import (
     PublicKeyOut,
     ReportOut,
 )
+from openbwc.db.session import settings_of
 from openbwc.kit import scope
 from openbwc.kit.errors import Conflict
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.types import Whole
-from openbwc.settings import get_settings
 from openbwc.web.http import DB, Caller, actor_of, public, requires
 
 router = APIRouter(prefix="/api/v1", tags=["custody"])
@@ -53,8 +54,8 @@ def head_history(
 
 
 @router.get("/ledger/public-key", response_model=PublicKeyOut, dependencies=[public()])
-def ledger_public_key() -> PublicKeyOut:
-    key = heads.public_key(get_settings())
+def ledger_public_key(request: Request) -> PublicKeyOut:
+    key = heads.public_key(request.app.state.settings)
     return PublicKeyOut(
         key_id=key_id(key), public_key_pem=public_key_pem(key).decode(), signature_type=heads.SIGNATURE_TYPE
     )
@@ -63,7 +64,7 @@ def ledger_public_key() -> PublicKeyOut:
 @router.get("/ledger/keys", response_model=list[LedgerKeyOut], dependencies=[public()])
 def ledger_keys(db: Session = DB) -> list[LedgerKeyOut]:
     """Every signing key, oldest first: each later key is announced by an entry the key before it signed."""
-    return [LedgerKeyOut(**k) for k in rotation.key_history(db, heads.public_key(get_settings()))]
+    return [LedgerKeyOut(**k) for k in rotation.key_history(db, heads.public_key(settings_of(db)))]
 
 
 @router.get("/ledger/entries", response_model=Page[EntryOut])
@@ -99,10 +100,10 @@ def inclusion_proof(
         return InclusionProofOut(**proofs.inclusion(db, seq, tree_size).public())
     head = service.current_head(db)
     if 0 <= seq < repository.tree_size(db) and seq >= head.tree_size:
-        wait = get_settings().ledger_head_interval_s
+        wait = max(1, math.ceil(settings_of(db).ledger_head_lag_s))
         raise Conflict(
-            f"entry {seq} is newer than the latest signed head ({head.tree_size} entries); a head is signed at "
-            f"least every {wait} s while entries arrive: retry shortly, or pass tree_size",
+            f"entry {seq} is newer than the latest signed head ({head.tree_size} entries); a head covers every "
+            f"commit within {wait} s: retry shortly, or pass tree_size",
             code="ENTRY_NOT_YET_SIGNED",
             detail={"seq": seq, "head_tree_size": head.tree_size, "retry_after_s": wait},
         )

@@ -65,6 +65,11 @@ class Head:
     timestamp: str
     key_id: str
     signature: str
+    label: str = ""  # how a report names it: "" for the database's own ("head 7"), else e.g. a kept head's file
+
+    @property
+    def name(self) -> str:
+        return self.label or f"head {self.number}"
 
     @classmethod
     def from_row(cls, row: Any) -> Head:

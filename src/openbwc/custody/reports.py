@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openbwc.custody import heads, proofs, repository, service
+from openbwc.custody import heads, proofs, repository, service, verify
 from openbwc.custody.actor import Actor
 from openbwc.custody.keys import key_id, public_key_pem
 from openbwc.custody.models import LedgerEntry
+from openbwc.db.session import settings_of
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.scope import RecordingScope
 from openbwc.kit.time import utcnow
-from openbwc.settings import get_settings
 
 EXPORT_FILES = ("entries.jsonl", "heads.jsonl", "public_key.pem", "README.txt")
 
@@ -105,7 +105,7 @@ def custody_report(session: Session, actor: Actor, evidence_id: str, *, scope: R
     entries = repository.entries_about(session, item, below=head.tree_size)
     if not entries:
         raise _nothing_about(item)
-    public = heads.public_key(get_settings())
+    public = heads.public_key(settings_of(session))
     report = {
         "evidence_id": item,
         "generated_at": heads.format_timestamp(utcnow()),
@@ -135,12 +135,15 @@ def export_ledger(session: Session, actor: Actor, directory: Path) -> dict[str, 
             f"{directory} already holds an export ({', '.join(existing)}): choose an empty directory",
             code="EXPORT_EXISTS",
         )
+    public = heads.public_key(settings_of(session))
+    # Recompute the whole tree and check every head first: an export never puts a fresh
+    # signature on a log that lost or changed entries (LEDGER_ENTRY_MISSING, LEDGER_INCONSISTENT).
+    verify.refuse_if_tampered(session, public)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationFailed(f"cannot create {directory}: {exc.strerror}", code="UNWRITABLE_DIRECTORY")
     head = service.current_head(session, max_age_s=0)
-    public = heads.public_key(get_settings())
     with open(directory / "entries.jsonl", "wb") as fh:
         for leaf in repository.stream_leaves(session, head.tree_size):
             # Canonical JSON escapes every control character, so a leaf never holds a newline.

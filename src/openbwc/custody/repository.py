@@ -59,6 +59,14 @@ def tree_size(session: Session) -> int:
     return 0 if current is None else current + 1
 
 
+def count_entries(session: Session, start: int = 0) -> int:
+    """How many entries are stored from ``start`` on (an index range count)."""
+    stmt = select(func.count()).select_from(LedgerEntry)
+    if start:
+        stmt = stmt.where(LedgerEntry.seq >= start)
+    return session.scalar(stmt) or 0
+
+
 def node_hashes(session: Session, nodes: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
     """Stored hashes of perfect subtrees, read with one query on the rows that completed them."""
     wanted = set(nodes)

@@ -10,14 +10,16 @@ is kept in memory, so each further append costs no reads at all.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 
 from openbwc.custody import canonical, heads, merkle, proofs, repository
@@ -30,9 +32,9 @@ from openbwc.custody.models import (
     LedgerEntry,
     LedgerHead,
 )
+from openbwc.db.session import settings_of
 from openbwc.kit.errors import IntegrityFailure
 from openbwc.kit.time import ensure_utc, utcnow
-from openbwc.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -253,26 +255,45 @@ def append_many(session: Session, drafts: Iterable[EntryDraft], *, batch: int = 
 
 
 def _sign_if_due(session: Session, state: _Writer, now: datetime) -> None:
-    settings = get_settings()
+    """Mid-transaction: a long transaction still gets a head every interval (the commit signs the rest)."""
+    settings = settings_of(session)
     if state.head_at is not None and _within(now, state.head_at, settings.ledger_head_interval_s):
         return
+    _sign_or_warn(session, state, now)
+
+
+def _sign_or_warn(session: Session, state: _Writer, now: datetime) -> bool:
     try:
-        _sign(session, state, heads.signing_key(settings), now)
+        _sign(session, state, heads.signing_key(settings_of(session)), now)
     except (heads.SigningKeyUnusable, IntegrityFailure) as exc:
         # The entry matters more than the head: keep appending, and say so loudly
         # (POLICY SEC-2: an alert when audit processing fails). Heads resume once fixed.
         if not state.key_warned:
             log.error("custody ledger: cannot sign a tree head: %s", exc.message)
             state.key_warned = True
+        return False
+    return True
 
 
-def _sign(session: Session, state: _Writer, key: Any, now: datetime) -> LedgerHead:
-    if state.frontier.size < state.head_size:
+def check_signable(session: Session, state: _Writer, *, count_all: bool = False) -> None:
+    """Refuse (IntegrityFailure) to sign over a log that fails its own last-head checks.
+
+    Always, in O(log n) reads plus the entries since the last head: no entry a
+    head covers was cut off the end (LEDGER_TRUNCATED); the stored tree still
+    has the last head's root (LEDGER_INCONSISTENT); the entries since that head
+    are all there (LEDGER_ENTRY_MISSING). ``count_all`` also counts every entry,
+    which finds one deleted from the middle of the log (O(n) on an index: the
+    periodic signer and on-demand heads pay it; exports and ``bwc ledger head
+    --sign`` recompute the whole tree first, ``verify.refuse_if_tampered``).
+    """
+    size = state.frontier.size
+    if size < state.head_size:
         # Never put the agency's signature on a log that lost entries it already vouched for.
         raise IntegrityFailure(
-            f"the ledger holds {state.frontier.size} entries but head {state.head_number} covers "
+            f"the ledger holds {size} entries but head {state.head_number} covers "
             f"{state.head_size}: entries were removed; run `bwc ledger verify`",
             code="LEDGER_TRUNCATED",
+            detail={"tree_size": size, "head": state.head_number, "head_tree_size": state.head_size},
         )
     if state.head_number and proofs.root_at(session, state.head_size) != state.head_root:
         # Nor on a tree that no longer extends the last head: that would sign a fork.
@@ -280,7 +301,22 @@ def _sign(session: Session, state: _Writer, key: Any, now: datetime) -> LedgerHe
             f"the stored tree no longer matches signed head {state.head_number}: entries were changed; "
             "run `bwc ledger verify`",
             code="LEDGER_INCONSISTENT",
+            detail={"head": state.head_number},
         )
+    session.flush()  # entries added by record() but not yet written count too
+    low = 0 if count_all else state.head_size
+    present = repository.count_entries(session, low)
+    if present != size - low:
+        raise IntegrityFailure(
+            f"the ledger should hold entries {low} to {size - 1} but {size - low - present} of them are missing: "
+            "entries were deleted; run `bwc ledger verify`",
+            code="LEDGER_ENTRY_MISSING",
+            detail={"from": low, "tree_size": size, "present": present},
+        )
+
+
+def _sign(session: Session, state: _Writer, key: Any, now: datetime, *, count_all: bool = False) -> LedgerHead:
+    check_signable(session, state, count_all=count_all)
     root = state.frontier.root()
     kid, signature = heads.sign(key, tree_size=state.frontier.size, root_hash=root, at=now)
     row = {
@@ -298,25 +334,28 @@ def _sign(session: Session, state: _Writer, key: Any, now: datetime) -> LedgerHe
     return head
 
 
-def sign_head(session: Session, *, key: Any = None) -> heads.Head:
+def sign_head(session: Session, *, key: Any = None, count_all: bool = False) -> heads.Head:
     """Sign a head over the whole tree now (on demand), in the caller's transaction.
 
     ``key`` is for key rotation only (``rotation``); by default the configured key signs.
+    Refuses (IntegrityFailure) a log that fails :func:`check_signable`.
     """
     state = _writer(session)
     now = utcnow()
-    return heads.Head.from_row(_sign(session, state, key or heads.signing_key(get_settings()), now))
+    key = key or heads.signing_key(settings_of(session))
+    return heads.Head.from_row(_sign(session, state, key, now, count_all=count_all))
 
 
-def current_head(session: Session, *, max_age_s: float | None = None) -> heads.Head:
+def current_head(session: Session, *, max_age_s: float | None = None, count_all: bool = False) -> heads.Head:
     """The latest signed head, first signing a new one if entries arrived since it.
 
     A new head is signed only when the latest one does not cover the whole tree
     and is at least ``max_age_s`` old (default: the configured head interval;
     0 signs whenever the tree grew). An empty ledger gets a head of size 0.
+    ``count_all``: see :func:`check_signable`.
     """
     if max_age_s is None:
-        max_age_s = get_settings().ledger_head_interval_s
+        max_age_s = settings_of(session).ledger_head_interval_s
     latest = repository.latest_head(session)
     if latest is not None and _fresh_enough(latest, repository.tree_size(session), max_age_s):
         return heads.Head.from_row(latest)
@@ -324,7 +363,7 @@ def current_head(session: Session, *, max_age_s: float | None = None) -> heads.H
     latest = repository.latest_head(session)
     if latest is not None and _fresh_enough(latest, state.frontier.size, max_age_s):
         return heads.Head.from_row(latest)
-    return sign_head(session)
+    return sign_head(session, count_all=count_all)
 
 
 def _fresh_enough(head: LedgerHead, size: int, max_age_s: float) -> bool:
@@ -339,3 +378,100 @@ def _within(now: datetime, signed_at: datetime, seconds: float) -> bool:
     """
     age = (now - ensure_utc(signed_at)).total_seconds()
     return 0 <= age < seconds
+
+
+# ---- a head with every commit (or within ledger_head_lag_s of it) -------------------------------
+#
+# The entries a transaction appended are signed as it commits, so nothing a caller was
+# told is recorded sits unsigned for long: an unsigned tail is what someone with the
+# database file could cut without a trace (issue 11). Under load, commits sign at most
+# once per ``ledger_head_lag_s``; the entries of a commit that did not sign are signed
+# by a timer of this process when that time is up (or at its exit), whichever process
+# commits next, or the job runtime's tick.
+
+
+@event.listens_for(Session, "before_commit")
+def _sign_at_commit(session: Session) -> None:
+    """Sign over what this transaction appended (also at a savepoint's release: the head goes with it)."""
+    state: _Writer | None = session.info.get(_STATE_KEY)
+    if state is None or session.info.get("settings") is None:
+        return  # nothing appended since the last commit (or not an app's session)
+    if state.txn is not _current_txn(session) or state.conn_info.get(_GENERATION_KEY) != state.generation:
+        state = _writer(session)  # appended in a savepoint since closed: read the tree again
+    if state.frontier.size <= state.head_size:
+        return
+    lag = float(settings_of(session).ledger_head_lag_s)
+    now = utcnow()
+    if lag <= 0 or state.head_at is None or not _within(now, state.head_at, lag):
+        _sign_or_warn(session, state, now)
+        return
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        due = lag - (now - ensure_utc(state.head_at)).total_seconds()
+        _tail.schedule(bind, session.info, max(due, 0.0) + 0.01)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writer(session: Session, transaction: Any) -> None:
+    """Once the outermost transaction ends, its writer state is never trusted again (reloaded under the lock)."""
+    if transaction.parent is None:
+        session.info.pop(_STATE_KEY, None)
+
+
+class _TailSigner:
+    """Per process: sign the tail a rate-limited commit left, once the lag is up."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._timers: dict[str, tuple[threading.Timer, Engine, dict[str, Any]]] = {}
+        self._atexit = False
+
+    def schedule(self, engine: Engine, info: dict[str, Any], delay: float) -> None:
+        key = engine.url.render_as_string(hide_password=True)
+        info = {k: v for k, v in info.items() if k in ("settings", "registry")}
+        with self._lock:
+            if key in self._timers:
+                return
+            timer = threading.Timer(delay, self._fire, args=(key,))
+            timer.daemon = True
+            self._timers[key] = (timer, engine, info)
+            if not self._atexit:
+                atexit.register(self.flush)
+                self._atexit = True
+        timer.start()
+
+    def _fire(self, key: str) -> None:
+        with self._lock:
+            item = self._timers.pop(key, None)
+        if item is not None:
+            sign_tail(item[1], item[2])
+
+    def flush(self) -> None:
+        """Sign every pending tail now (process exit; tests)."""
+        with self._lock:
+            items = list(self._timers.values())
+            self._timers.clear()
+        for timer, engine, info in items:
+            timer.cancel()
+            sign_tail(engine, info)
+
+
+_tail = _TailSigner()
+
+
+def sign_tail(engine: Engine, info: dict[str, Any]) -> None:
+    """Sign a head over entries no head covers yet, in a transaction of its own."""
+    session = Session(bind=engine, info=dict(info), expire_on_commit=False)
+    try:
+        current_head(session, max_age_s=0)
+        session.commit()
+    except Exception as exc:  # noqa: BLE001 - a background signer must not die; the next commit retries
+        session.rollback()
+        log.error("custody ledger: cannot sign the tail of the ledger: %s", getattr(exc, "message", exc))
+    finally:
+        session.close()
+
+
+def flush_pending_heads() -> None:
+    """Sign now what this process's commits left unsigned (the CLI at exit, tests)."""
+    _tail.flush()

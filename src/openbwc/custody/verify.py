@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from openbwc.custody import merkle, proofs, repository, rotation, treecheck
 from openbwc.custody.heads import Head, format_timestamp
+from openbwc.custody.heads import signature_problem as heads_signature_problem
 from openbwc.custody.keys import key_id
 from openbwc.custody.models import ACTOR_ID_LEN, OBJECT_ID_LEN
 from openbwc.custody.service import column_value
@@ -37,14 +38,19 @@ CHUNK_BITS = 14
 Progress = Callable[[int, int], None]
 
 
+MISSING = "LEDGER_ENTRY_MISSING"
+INCONSISTENT = "LEDGER_INCONSISTENT"
+
+
 @dataclass
 class Problem:
     message: str
     entry: int | None = None
     head: int | None = None
+    code: str = INCONSISTENT  # LEDGER_ENTRY_MISSING when entries are gone, else LEDGER_INCONSISTENT
 
     def public(self) -> dict[str, Any]:
-        return {"message": self.message, "entry": self.entry, "head": self.head}
+        return {"message": self.message, "entry": self.entry, "head": self.head, "code": self.code}
 
 
 @dataclass
@@ -91,6 +97,7 @@ def verify_ledger(
     progress: Progress | None = None,
     chunk_bits: int = CHUNK_BITS,
     workers: int = 1,
+    known_heads: Sequence[Head] = (),
 ) -> VerifyReport:
     """Check the whole ledger against ``public_key``; never raises for what it finds.
 
@@ -99,27 +106,35 @@ def verify_ledger(
     ``workers`` > 1 lets large ledgers be checked by that many forked processes;
     they read only committed data, so pass it only from a session with no
     uncommitted changes of its own (the CLI).
+
+    ``known_heads`` are heads kept outside the database (exported or published
+    earlier, as Certificate Transparency clients keep them): each must be
+    validly signed by a key of the ledger, and the ledger must extend it: hold
+    at least its entries, with its root at its size. This is what catches
+    entries cut off the end together with the heads that covered them.
     """
     report = VerifyReport(key_id=key_id(public_key))
     heads = [Head.from_row(r) for r in repository.heads(session)]
     report.heads = len(heads)
     report.latest_head = heads[-1] if heads else None
     _check_heads(heads, report)
-    _check_keys(session, heads, public_key, report)
+    keys = _check_keys(session, heads, public_key, report)
+    known = _check_known(heads, list(known_heads), keys, report)
     n = repository.tree_size(session)
     report.entries = n
-    for h in heads:
+    for h in [*heads, *known]:
         if h.tree_size > n:
             report.problems.append(Problem(
-                f"head {h.number} (signed {h.timestamp}) covers {h.tree_size} entries but the ledger holds only {n}: "
+                f"{h.name} (signed {h.timestamp}) covers {h.tree_size} entries but the ledger holds only {n}: "
                 f"entries {n} to {h.tree_size - 1} were removed",
-                entry=n, head=h.number,
+                entry=n, head=h.number or None, code=MISSING,
             ))
             break
-    pending = sorted((h for h in heads if h.tree_size <= n), key=lambda h: (h.tree_size, h.number))
+    own = sorted((h for h in heads if h.tree_size <= n), key=lambda h: (h.tree_size, h.number))
+    pending = sorted((h for h in [*heads, *known] if h.tree_size <= n), key=lambda h: (h.tree_size, h.number))
     for h in pending:
         if h.tree_size == 0 and h.root_hash != merkle.EMPTY_ROOT.hex():
-            report.problems.append(Problem(f"head {h.number} claims an empty tree with a wrong root", head=h.number))
+            report.problems.append(Problem(f"{h.name} claims an empty tree with a wrong root", head=h.number or None))
     # The fast pass allocates millions of short-lived row tuples; the cyclic garbage
     # collector finds nothing among them but would cost a large share of the time.
     collecting = gc.isenabled()
@@ -151,7 +166,13 @@ def verify_ledger(
                 f"{report.rotations} key rotation{'s' if report.rotations != 1 else ''}: each announced in the "
                 "ledger, covered by a head of the retiring key, and no head signed by a key after it was retired"
             )
-        pairs = _check_consistency(session, pending, report)
+        if known:
+            report.checked.append(
+                f"{len(known):,} head{'s' if len(known) != 1 else ''} kept outside the database (--known-head): "
+                "each validly signed by a key of the ledger, and the ledger extends each one (it holds every entry "
+                "the head covers, with the head's root at its size)"
+            )
+        pairs = _check_consistency(session, own, report)
         if pairs:
             report.checked.append(
                 f"{pairs:,} RFC 6962 consistency proof{'s' if pairs != 1 else ''}, one between each two "
@@ -190,17 +211,60 @@ def _check_consistency(session: Session, heads: list[Head], report: VerifyReport
     return proved
 
 
-def _check_keys(session: Session, heads: list[Head], trusted: Ed25519PublicKey, report: VerifyReport) -> None:
-    """Every head signed by the key in force for it, after any key rotations (``rotation``)."""
+def _check_keys(
+    session: Session, heads: list[Head], trusted: Ed25519PublicKey, report: VerifyReport
+) -> list[Ed25519PublicKey]:
+    """Every head signed by the key in force for it, after any key rotations (``rotation``); returns the keys."""
     try:
         chain = rotation.rotations(session)
     except ValueError as exc:
         report.problems.append(Problem(str(exc)))
-        return
+        return [trusted]
     problems, keys = rotation.schedule_problems(heads, chain, trusted)
     report.problems += [Problem(p.message, head=p.head or None) for p in problems]
     report.keys = [key_id(k) for k in keys]
     report.rotations = len(chain)
+    return keys
+
+
+def _check_known(
+    heads: list[Head], known: list[Head], keys: list[Ed25519PublicKey], report: VerifyReport
+) -> list[Head]:
+    """Heads kept outside the database: signed by a key of the ledger, and not newer than its own heads.
+
+    Returns the ones whose signature holds; the walk then checks the ledger extends them.
+    """
+    by_id = {key_id(k): k for k in keys}
+    latest = heads[-1] if heads else None
+    good: list[Head] = []
+    for h in known:
+        key = by_id.get(h.key_id)
+        why = heads_signature_problem(h, key) if key else (
+            f"it is signed by key {h.key_id[:16]}..., not one of the ledger's keys"
+        )
+        if why:
+            report.problems.append(Problem(f"{h.name} (tree size {h.tree_size}, signed {h.timestamp}) is refused: "
+                                           f"{why}"))
+            continue
+        if latest is None or h.tree_size > latest.tree_size or (
+            h.tree_size == latest.tree_size and h.timestamp > latest.timestamp
+        ):
+            report.problems.append(Problem(
+                f"{h.name} (tree size {h.tree_size}, signed {h.timestamp}) is newer than every head in the "
+                f"database (the latest covers {latest.tree_size if latest else 0} entries): heads signed since "
+                "were deleted",
+                code=MISSING if latest is None or h.tree_size > latest.tree_size else INCONSISTENT,
+            ))
+        elif not any(_same(h, own) for own in heads):
+            report.warnings.append(f"{h.name} (tree size {h.tree_size}) is not among the database's heads")
+        good.append(h)
+    return good
+
+
+def _same(a: Head, b: Head) -> bool:
+    return (a.tree_size, a.root_hash, a.timestamp, a.key_id, a.signature) == (
+        b.tree_size, b.root_hash, b.timestamp, b.key_id, b.signature
+    )
 
 
 def _check_heads(heads: list[Head], report: VerifyReport) -> None:
@@ -246,8 +310,11 @@ class _Walk:
         self.next_head = 0
         self.last_good_size = 0
 
-    def fail(self, start: int, end: int, fallback: str, *, entry: int | None = None, head: int | None = None) -> bool:
-        self.report.problems.append(diagnose(self.session, start, end, fallback, entry=entry, head=head))
+    def fail(
+        self, start: int, end: int, fallback: str, *, entry: int | None = None, head: int | None = None,
+        code: str = INCONSISTENT,
+    ) -> bool:
+        self.report.problems.append(diagnose(self.session, start, end, fallback, entry=entry, head=head, code=code))
         return False
 
     def heads_by_chunk(self) -> dict[int, list[int]]:
@@ -277,16 +344,17 @@ class _Walk:
         for out in self.results():
             if out.failure:
                 start, end, message = out.failure
-                return self.fail(start, end, message, entry=start)
+                code = MISSING if "missing" in message else INCONSISTENT
+                return self.fail(start, end, message, entry=start, code=code)
             if out.lo != seen:
-                return self.fail(seen, out.lo, f"entries {seen} to {out.lo - 1} are missing", entry=seen)
+                return self.fail(seen, out.lo, f"entries {seen} to {out.lo - 1} are missing", entry=seen, code=MISSING)
             seen = out.lo + out.count
             if not self.merge(out):
                 return False
             if self.progress:
                 self.progress(seen, self.n)
         if seen != self.n:
-            return self.fail(seen, self.n, f"entries {seen} to {self.n - 1} are missing", entry=seen)
+            return self.fail(seen, self.n, f"entries {seen} to {self.n - 1} are missing", entry=seen, code=MISSING)
         return True
 
     def merge(self, out: treecheck.ChunkResult) -> bool:
@@ -317,9 +385,9 @@ class _Walk:
                 a = self.last_good_size
                 return self.fail(
                     a, size,
-                    f"head {head.number} (signed {head.timestamp}) does not match entries {a} to {size - 1}: "
+                    f"{head.name} (signed {head.timestamp}) does not match entries {a} to {size - 1}: "
                     "one of them was changed, removed, inserted or reordered after the head was signed",
-                    entry=a, head=head.number,
+                    entry=a, head=head.number or None,
                 )
             self.last_good_size = size
             self.next_head += 1
@@ -327,7 +395,8 @@ class _Walk:
 
 
 def diagnose(
-    session: Session, start: int, end: int, fallback: str, *, entry: int | None = None, head: int | None = None
+    session: Session, start: int, end: int, fallback: str, *, entry: int | None = None, head: int | None = None,
+    code: str = INCONSISTENT,
 ) -> Problem:
     """Look entry by entry through ``[start, end)`` for the first one that is plainly wrong."""
     expected = start
@@ -339,7 +408,8 @@ def diagnose(
             except IntegrityFailure as exc:
                 return Problem(exc.message, entry=seq, head=head)
             if seq != expected:
-                return Problem(f"entry {expected} is missing (entries were deleted)", entry=expected, head=head)
+                return Problem(f"entry {expected} is missing (entries were deleted)", entry=expected, head=head,
+                               code=MISSING)
             expected += 1
             try:
                 body = json.loads(leaf)
@@ -349,7 +419,7 @@ def diagnose(
             if claimed != seq:
                 return Problem(
                     f"entry {seq} holds the entry numbered {claimed}: entries were removed, inserted or reordered",
-                    entry=seq, head=head,
+                    entry=seq, head=head, code=MISSING if isinstance(claimed, int) and claimed > seq else INCONSISTENT,
                 )
             if rfc8785.dumps(body) != leaf:
                 return Problem(
@@ -361,8 +431,8 @@ def diagnose(
                     entry=seq, head=head,
                 )
     if expected < end:
-        return Problem(f"entry {expected} is missing (entries were deleted)", entry=expected, head=head)
-    return Problem(fallback, entry=entry, head=head)
+        return Problem(f"entry {expected} is missing (entries were deleted)", entry=expected, head=head, code=MISSING)
+    return Problem(fallback, entry=entry, head=head, code=code)
 
 
 def _deep_check(session: Session, report: VerifyReport, chunk: int) -> None:
@@ -390,3 +460,21 @@ def _deep_check(session: Session, report: VerifyReport, chunk: int) -> None:
                 ))
                 return
     report.checked.append("every entry's query columns (actor, action, object, evidence, outcome, time) agree with it")
+
+
+def refuse_if_tampered(session: Session, public_key: Ed25519PublicKey) -> None:
+    """Recompute the whole tree and check every head before signing a new one (exports, ``head --sign``).
+
+    Raises IntegrityFailure, LEDGER_ENTRY_MISSING when entries a head covers (or
+    numbers below the tree's size) are gone, LEDGER_INCONSISTENT for any other
+    failure: the agency's signature never goes on a log that fails its own check.
+    """
+    report = verify_ledger(session, public_key)
+    if report.ok:
+        return
+    first = report.problems[0]
+    raise IntegrityFailure(
+        f"refusing to sign: {first.message}; run `bwc ledger verify`",
+        code=first.code,
+        detail={"problems": [p.public() for p in report.problems[:5]], "first_bad_entry": report.first_bad_entry},
+    )

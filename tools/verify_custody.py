@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check an openbwc custody-ledger export, or a custody report, on your own computer.
 
-    python3 verify_custody.py EXPORT_DIR [--public-key KEY.pem] [--known-heads HEADS.jsonl]
+    python3 verify_custody.py EXPORT_DIR [--public-key KEY.pem] [--known-head HEAD.json ...]
     python3 verify_custody.py REPORT.json [--public-key KEY.pem]
 
 Needs Python 3.9+ and the `cryptography` package, nothing from openbwc: you need
@@ -143,6 +143,16 @@ def load_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
+def read_known(path: Path) -> list[dict]:
+    """Heads you kept: one JSON head, a JSON list of heads, or one head per line (heads.jsonl)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        whole = json.loads(text)
+    except ValueError:
+        return read_jsonl(path, str(path))
+    return whole if isinstance(whole, list) else [whole]
+
+
 def read_jsonl(path: Path, what: str) -> list[dict]:
     out = []
     with open(path, encoding="utf-8") as fh:
@@ -227,7 +237,7 @@ def check_signatures(heads: list[dict], rotations: list[tuple[int, Ed25519Public
     return keys
 
 
-def verify_export(directory: Path, key_path: Path | None, known_heads: Path | None, c: Checker) -> None:
+def verify_export(directory: Path, key_path: Path | None, known_heads: list[Path], c: Checker) -> None:
     key_path = key_path or directory / "public_key.pem"
     key = load_key(key_path)
     kid = key_id_of(key)
@@ -249,8 +259,10 @@ def verify_export(directory: Path, key_path: Path | None, known_heads: Path | No
     wanted: dict[int, list[tuple[str, dict]]] = {}
     for n, h in enumerate(heads, start=1):
         wanted.setdefault(h["tree_size"], []).append((f"head {n}", h))
-    extra = read_jsonl(known_heads, str(known_heads)) if known_heads else []
+    extra = [h for path in known_heads for h in read_known(path)]
     for n, h in enumerate(extra, start=1):
+        if not isinstance(h, dict):
+            raise Failed(f"your kept head {n} is not a JSON object")
         check_shape(h, f"your kept head {n}")
         wanted.setdefault(h["tree_size"], []).append((f"your kept head {n}", h))
 
@@ -294,7 +306,8 @@ def verify_export(directory: Path, key_path: Path | None, known_heads: Path | No
     if wanted:
         size = min(wanted)
         raise Failed(f"{wanted[size][0][0]} covers {size} entries but the export holds only {n}: entries "
-                     "were removed from the end")
+                     "were removed from the end (with the heads that covered them, if the export's own heads "
+                     "do not show it)")
     keys = check_signatures(heads, rotations, key, c)
     c.ok("no head covers fewer entries than the one before it")
     c.ok(f"the RFC 6962 Merkle root recomputed from the entries matches all {checked_heads:,} heads at their "
@@ -311,8 +324,8 @@ def verify_export(directory: Path, key_path: Path | None, known_heads: Path | No
                 raise Failed(f"your kept head {i} was signed with another key ({h['key_id'][:16]}...), not one of "
                              "the ledger's keys")
             check_head(h, by_id[h["key_id"]], h["key_id"], f"your kept head {i}")
-        c.ok(f"the {len(extra)} heads you kept earlier (--known-heads) are validly signed and consistent with "
-             "this export")
+        c.ok(f"the {len(extra)} heads you kept earlier (--known-head) are validly signed, and this export holds "
+             "every entry each one covers with the root it signed: the log was not cut back or rewritten below them")
 
 
 def verify_report(path: Path, key_path: Path | None, c: Checker) -> None:
@@ -354,7 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("target", type=Path, help="an export directory, or a custody report (.json)")
     parser.add_argument("--public-key", type=Path, help="the agency's public key (PEM), obtained independently")
-    parser.add_argument("--known-heads", type=Path, help="heads you kept earlier (JSON lines), to check against")
+    parser.add_argument("--known-head", "--known-heads", dest="known_heads", type=Path, action="append", default=[],
+                        help="a head you kept earlier (one JSON head, a JSON list, or JSON lines such as an older "
+                        "export's heads.jsonl); repeatable. The ledger must hold every entry it covers, with its "
+                        "root: this is what catches a log cut back together with the heads that covered the cut")
     args = parser.parse_args(argv)
     c = Checker()
     print("openbwc custody verifier (RFC 6962 Merkle tree, Ed25519 signed heads)\n")

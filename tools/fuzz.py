@@ -98,7 +98,7 @@ def wait_for(url: str, seconds: float = 60) -> None:
 # Oversight tokens carry permissions only oversight may grant (PRO-1): neither `bwc users create`
 # nor an administrator can make one. The fuzz is the platform's own test setup, as the demo's
 # seeding is, so it makes that token as the platform (identity.duties.PLATFORM).
-_PLATFORM_TOKEN = """  # noqa: S105 - a script, not a secret
+_PLATFORM_TOKEN = """
 import json, sys
 from openbwc.custody.actor import cli_actor
 from openbwc.identity import duties, service, tokens
@@ -109,7 +109,7 @@ with session_scope() as db:
                                      roles=[sys.argv[2]], kind="machine", authority=duties.PLATFORM)
     plain, _ = tokens.create_token(db, cli_actor(), account, name="fuzz", authority=duties.PLATFORM)
 print(json.dumps({"token": plain}))
-"""
+"""  # noqa: S105 - a script, not a secret
 
 
 def token_for(env: dict[str, str], role: str, tag: str) -> str:

@@ -1,7 +1,8 @@
 """Shared fixtures.
 
 Every database test runs on SQLite and, when ``BWC_TEST_POSTGRES_URL`` is set,
-on PostgreSQL too. Each database is migrated with Alembic once per test
+on PostgreSQL too (otherwise its PostgreSQL half is skipped with the reason; see
+tests/services.py for every service and BWC_REQUIRE_SERVICES). Each database is migrated with Alembic once per test
 session; each test runs inside a transaction that is rolled back at the end.
 """
 
@@ -42,8 +43,33 @@ shell.install(REGISTRY)
 # The ledger signs tree heads as entries arrive; tests get a key like `bwc init` makes.
 ensure_signing_key(get_settings())
 
-POSTGRES_URL = os.environ.get("BWC_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+from tests import services  # noqa: E402
+
+# Every database test runs on both; the PostgreSQL half is skipped with the reason
+# (or fails, under BWC_REQUIRE_SERVICES=1) where no server is configured or answers.
+BACKENDS = ["sqlite", "postgres"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with the services it needs (`-m "not needs_postgres"` and so on)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        parts = set(callspec.id.split("-")) if callspec else set()
+        names = set(getattr(item, "fixturenames", ()))
+        if "postgres" in parts:
+            item.add_marker(pytest.mark.needs_postgres)
+        if "s3" in parts:
+            item.add_marker(pytest.mark.needs_s3)
+        if "redis_url" in names or item.get_closest_marker("needs_redis"):
+            item.add_marker(pytest.mark.needs_redis)
+        if {"browser", "page"} & names:
+            item.add_marker(pytest.mark.needs_browser)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis server of this test process (database 0); skipped with the reason if none can run."""
+    return services.redis_url(0)
 
 
 def _worker() -> str:
@@ -57,8 +83,7 @@ def fresh_database_url(backend: str, name: str) -> str:
         if os.path.exists(path):
             os.remove(path)
         return f"sqlite:///{path}"
-    assert POSTGRES_URL
-    base = make_url(POSTGRES_URL)
+    base = make_url(services.postgres_url())
     # The pid keeps concurrent test runs on one server apart; dropped at teardown.
     dbname = f"bwc_{name}_{_worker()}_{os.getpid()}".lower()
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -81,7 +106,7 @@ def migrated_engine(backend: str, name: str) -> Engine:
 def drop_database(engine: Engine) -> None:
     engine.dispose()
     if engine.dialect.name == "postgresql":
-        admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+        admin = create_engine(make_url(services.postgres_url()), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{engine.url.database}" WITH (FORCE)'))
         admin.dispose()

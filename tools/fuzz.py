@@ -95,8 +95,32 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"the server did not answer {url} within {seconds:.0f} s")
 
 
+# Oversight tokens carry permissions only oversight may grant (PRO-1): neither `bwc users create`
+# nor an administrator can make one. The fuzz is the platform's own test setup, as the demo's
+# seeding is, so it makes that token as the platform (identity.duties.PLATFORM).
+_PLATFORM_TOKEN = """
+import json, sys
+from openbwc.custody.actor import cli_actor
+from openbwc.identity import duties, service, tokens
+from openbwc.shell import session_scope
+from openbwc.cli.main import app  # noqa: F401 - installs the registry, as `bwc` does
+with session_scope() as db:
+    account = service.create_account(db, cli_actor(), email=sys.argv[1], display_name=sys.argv[1],
+                                     roles=[sys.argv[2]], kind="machine", authority=duties.PLATFORM)
+    plain, _ = tokens.create_token(db, cli_actor(), account, name="fuzz", authority=duties.PLATFORM)
+print(json.dumps({"token": plain}))
+"""  # noqa: S105 - a script, not a secret
+
+
 def token_for(env: dict[str, str], role: str, tag: str) -> str:
-    out = bwc(env, "users", "create", "--email", f"fuzz-{tag}@fuzz.openbwc.org", "--role", role, "--machine", "--json")
+    email = f"fuzz-{tag}@fuzz.openbwc.org"
+    if role == "oversight":
+        done = subprocess.run([sys.executable, "-c", _PLATFORM_TOKEN, email, role], env=env, capture_output=True,
+                              text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"could not make the oversight token:\n{done.stdout}\n{done.stderr}")
+        return str(json.loads(done.stdout.strip().splitlines()[-1])["token"])
+    out = bwc(env, "users", "create", "--email", email, "--role", role, "--machine", "--json")
     return str(json.loads(out)["token"])
 
 

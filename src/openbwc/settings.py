@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # Security controls (POLICY.md SEC-3, SEC-4).
     lockout_threshold: int = 5
     lockout_minutes: int = 10
+    # Failed log-ons from one client address, over all accounts, before it waits (429 LOGON_RATE_LIMITED).
+    logon_failures_per_address: int = 20
+    logon_address_window_minutes: int = 10
     session_idle_minutes: int = 30
     session_max_hours: int = 12
     totp_valid_window: int = 1  # steps either side of now: 30 s each, well under SEC-4's 5 minutes

@@ -8,7 +8,6 @@ rolled-back test transaction).
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import httpx
 import pyotp
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests import services
 
 
 def _free_port() -> int:
@@ -87,13 +86,12 @@ def live_server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser():
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install --no-install-recommends chromium)")
+    chromium = services.chromium()  # skipped with the reason, or failed under BWC_REQUIRE_SERVICES
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
         )
         yield b
         b.close()

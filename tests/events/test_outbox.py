@@ -21,7 +21,7 @@ from openbwc.settings import Settings, get_settings
 from tests.conftest import BACKENDS, drop_database, migrated_engine
 from tests.events import domain
 
-REDIS = "redis://127.0.0.1:6379/7"
+UNUSED_BROKER = "redis://127.0.0.1:6379/7"  # never reached: that test runs deliveries itself
 REGISTRY = domain.registry()
 
 
@@ -32,11 +32,11 @@ def committed(request, tmp_path):  # type: ignore[no-untyped-def]
     drop_database(engine)
 
 
-def _settings(tmp_path, namespace: str) -> Settings:  # type: ignore[no-untyped-def]
+def _settings(tmp_path, namespace: str, broker: str = UNUSED_BROKER) -> Settings:  # type: ignore[no-untyped-def]
     return Settings(
         **{
             **get_settings().model_dump(),
-            "broker_url": REDIS,
+            "broker_url": broker,
             "broker_namespace": namespace,
             "jobs_lease_s": 2,
             "jobs_tick_s": 0.2,
@@ -56,9 +56,9 @@ def _wait_handled(sessions, token: str, timeout: float = 30.0) -> None:  # type:
     raise AssertionError(f"event {token} was never handled")
 
 
-def test_an_event_is_delivered_after_commit_and_not_on_rollback(committed, tmp_path):
+def test_an_event_is_delivered_after_commit_and_not_on_rollback(committed, tmp_path, redis_url):
     namespace = f"bwc-events-{uuid.uuid4().hex[:8]}"
-    settings = _settings(tmp_path, namespace)
+    settings = _settings(tmp_path, namespace, redis_url)
     sessions = session_factory(committed, settings=settings, registry=REGISTRY)
     runtime = Runtime(settings, sessions, REGISTRY)
     runtime.start(threads=2)
@@ -77,10 +77,10 @@ def test_an_event_is_delivered_after_commit_and_not_on_rollback(committed, tmp_p
             assert delivery.args["token"] == "kept" and delivery.status == "succeeded"
     finally:
         runtime.stop()
-        _clean(namespace)
+        _clean(namespace, redis_url)
 
 
-def test_events_survive_kill_9_between_commit_and_delivery(committed, tmp_path):
+def test_events_survive_kill_9_between_commit_and_delivery(committed, tmp_path, redis_url):
     url = committed.url.render_as_string(hide_password=False)
     token = f"killed-{uuid.uuid4().hex[:6]}"
     env = {**os.environ, "BWC_DATABASE_URL": url}
@@ -94,7 +94,7 @@ def test_events_survive_kill_9_between_commit_and_delivery(committed, tmp_path):
     )
     assert proc.returncode == -9, proc.stderr  # killed at commit, before any send
     namespace = f"bwc-events-{uuid.uuid4().hex[:8]}"
-    settings = _settings(tmp_path, namespace)
+    settings = _settings(tmp_path, namespace, redis_url)
     sessions = session_factory(committed, settings=settings, registry=REGISTRY)
     with sessions() as s:
         (delivery,) = s.scalars(select(Job).where(Job.kind == "testing.on_pinged")).all()
@@ -106,7 +106,7 @@ def test_events_survive_kill_9_between_commit_and_delivery(committed, tmp_path):
         _wait_handled(sessions, token)
     finally:
         runtime.stop()
-        _clean(namespace)
+        _clean(namespace, redis_url)
     with sessions() as s:
         assert s.get(Job, delivery.id).status == "succeeded"
         assert domain.handled(s, token) == 1
@@ -140,7 +140,7 @@ def test_a_delivery_that_always_fails_is_dead_and_can_be_requeued(committed, tmp
         assert domain.handled(s, "x") == 1
 
 
-def _clean(namespace: str) -> None:
-    client = redis.Redis.from_url(REDIS)
+def _clean(namespace: str, broker: str) -> None:
+    client = redis.Redis.from_url(broker)
     for key in client.scan_iter(f"{namespace}*"):
         client.delete(key)

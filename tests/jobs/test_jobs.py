@@ -19,7 +19,6 @@ from openbwc.kit.time import utcnow
 from openbwc.settings import Settings
 from tests.conftest import drop_database, migrated_engine
 
-REDIS = "redis://127.0.0.1:6379/5"
 CALLS: dict[str, int] = {}
 
 
@@ -55,11 +54,11 @@ def committed_engine():
 
 
 @pytest.fixture
-def runtime(committed_engine, tmp_path):
+def runtime(committed_engine, tmp_path, redis_url):
     namespace = f"bwc-test-{uuid.uuid4().hex[:8]}"
     settings = Settings(
         data_dir=tmp_path,
-        broker_url=REDIS,
+        broker_url=redis_url,
         broker_namespace=namespace,
         jobs_lease_s=2,
         jobs_tick_s=0.3,
@@ -71,7 +70,7 @@ def runtime(committed_engine, tmp_path):
     rt.start(threads=2)
     yield rt
     rt.stop()
-    client = redis.Redis.from_url(REDIS)
+    client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(f"{namespace}*"):
         client.delete(key)
 

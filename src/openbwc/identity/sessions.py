@@ -8,6 +8,9 @@ commits before answering.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +23,7 @@ from openbwc.identity import repository as repo
 from openbwc.identity import totp
 from openbwc.identity.models import Account, AccountStatus, WebSession
 from openbwc.identity.passwords import verify_password
-from openbwc.kit.errors import AccountLocked, AuthenticationFailed, Conflict, ValidationFailed
+from openbwc.kit.errors import AccountLocked, AuthenticationFailed, Conflict, RateLimited, ValidationFailed
 from openbwc.kit.ids import token
 from openbwc.kit.time import isoformat, utcnow
 
@@ -76,9 +79,76 @@ def _check_lock(session: Session, actor: Actor, account: Account, email: str) ->
         )
 
 
-def check_password(session: Session, actor: Actor, email: str, password: str) -> Account:
+class AddressLimiter:
+    """Failed log-ons per client address over every account, in a sliding window.
+
+    The per-account lockout stops guessing one account's password; this stops one
+    address trying a few passwords on each of many accounts. It counts in this
+    process (each ``bwc serve`` worker keeps its own count, so the ceiling across a
+    server is the limit times its workers); docs/reliability.md says so.
+    """
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(address, deque())
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        return times
+
+    def retry_after(self, address: str) -> int | None:
+        """Seconds until this address may try again, or None if it may now."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(address, now)
+            if len(times) < self.limit:
+                if not times:
+                    self._failures.pop(address, None)
+                return None
+            return max(1, int(times[0] + self.window_s - now) + 1)
+
+    def failed(self, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._recent(address, now).append(now)
+
+
+def check_password(
+    session: Session, actor: Actor, email: str, password: str, limiter: AddressLimiter | None = None
+) -> Account:
     """First factor. Returns the account; the log-on is complete only after MFA."""
     email = email.strip().lower()
+    address = actor.client_addr or "unknown"
+    if limiter is not None and (wait := limiter.retry_after(address)) is not None:
+        custody.record(
+            session,
+            actor=_anon(actor, email),
+            action="identity:session:logon",
+            object_type="account",
+            object_id=email,
+            outcome="failure",
+            reason="too many failed log-ons from this address",
+            details={"email": email, "retry_after_s": wait},
+        )
+        raise RateLimited(
+            f"too many failed log-ons from this address; try again in {wait} seconds",
+            code="LOGON_RATE_LIMITED",
+            keep_changes=True,
+            detail={"retry_after_s": wait},
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        return _check_password(session, actor, email, password)
+    except (AuthenticationFailed, AccountLocked):
+        if limiter is not None:
+            limiter.failed(address)
+        raise
+
+
+def _check_password(session: Session, actor: Actor, email: str, password: str) -> Account:
     account = repo.account_by_email(session, email)
     if account is None or account.kind != "person":
         verify_password(settings_of(session), None, password)

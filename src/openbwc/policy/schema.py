@@ -185,6 +185,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                hash(key)
+            except TypeError:  # `? [a]` makes a list a key: no policy has one
+                raise yaml.constructor.ConstructorError(None, None, "a key must be a plain value", key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
@@ -213,6 +217,8 @@ def parse_text(text: str, source: str) -> PolicyDocument:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "YAML"
         raise _error(source, [{"path": where, "message": str(getattr(exc, "problem", None) or exc)}])
+    except RecursionError:  # thousands of nested brackets
+        raise _error(source, [{"path": "YAML", "message": "nested too deeply"}])
     return parse_data(data, source)
 
 

@@ -16,7 +16,6 @@ end (a SHA-256 of the whole file cannot be derived from hashes of its pieces).
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import fcntl
 import hashlib
@@ -164,7 +163,7 @@ def parse_metadata(header: str | None) -> dict[str, str]:
             raise ValidationFailed(f"Upload-Metadata: cannot read {pair[:40]!r}", code="INVALID_UPLOAD_METADATA")
         try:
             out[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8") if value.strip() else ""
-        except (binascii.Error, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError):  # binascii.Error, or a non-ASCII value
             raise ValidationFailed(
                 f"Upload-Metadata: the value of {key!r} is not base64 UTF-8", code="INVALID_UPLOAD_METADATA"
             )
@@ -186,7 +185,7 @@ def parse_checksum(header: str | None) -> bytes | None:
         )
     try:
         digest = base64.b64decode(value.strip(), validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a non-ASCII value
         digest = b""
     if len(digest) != 32:
         raise ValidationFailed("Upload-Checksum: the sha256 value must be 32 bytes in base64", code="INVALID_CHECKSUM")

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_region: str = "us-east-1"
+    # Encryption at rest (docs/storage.md): AES-256-GCM per object, data keys wrapped by a master
+    # key from BWC_MASTER_KEY (id:base64[,...], current first) or else this file (made on first use).
+    encrypt_at_rest: bool = True
+    master_key: str | None = None
+    master_key_file: Path | None = None
+    s3_object_lock_mode: str = "GOVERNANCE"  # or COMPLIANCE: the mode Store.set_retention uses
     # Evidence ingest: the largest file accepted, and how long an unfinished tus upload is kept.
     max_upload_bytes: int = 64 * 1024**3
     upload_expiry_hours: int = 72
@@ -96,6 +102,10 @@ class Settings(BaseSettings):
     @property
     def secrets_dir(self) -> Path:
         return self.resolved_data_dir / "secrets"
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        return self.master_key_file or self.secrets_dir / "master-keys.json"
 
 
 @lru_cache(maxsize=1)

@@ -226,12 +226,26 @@ class EncryptedStore:
         with self.raw.open_range(key, 0, HEADER_LEN) as fh:
             return parse_header(fh.read(HEADER_LEN)) is not None
 
-    # -- listing and sweeping: what lies in the back end (sizes are stored bytes) -------------
+    # -- listing and sweeping --------------------------------------------------------------
+    def _plain(self, listed: Any) -> Any:
+        """A listed object with its plaintext size (one 32-byte read of its header)."""
+        try:
+            with self.raw.open_range(listed.key, 0, HEADER_LEN) as fh:
+                header = parse_header(fh.read(HEADER_LEN))
+        except ObjectMissing:
+            return listed
+        if header is None:
+            return listed
+        return replace(listed, size=plaintext_size(listed.size, header.chunk))
+
     def iter_objects(self) -> Iterator[Any]:
-        return self.raw.iter_objects()
+        """Every published object with its plaintext size (a header read each: on S3 one small GET)."""
+        for listed in self.raw.iter_objects():
+            yield self._plain(listed)
 
     def stat(self, key: str) -> Any:
-        return self.raw.stat(key)
+        listed = self.raw.stat(key)
+        return None if listed is None else self._plain(listed)
 
     def iter_temporaries(self) -> Iterator[Any]:
         return self.raw.iter_temporaries()

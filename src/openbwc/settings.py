@@ -8,6 +8,8 @@ under ``./var``.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +63,15 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_region: str = "us-east-1"
+    # Encryption at rest (docs/storage.md): AES-256-GCM per object, data keys wrapped by a master
+    # key from BWC_MASTER_KEY (id:base64[,...], current first) or else this file (made on first use).
+    encrypt_at_rest: bool = True
+    master_key: str | None = None
+    master_key_file: Path | None = None
+    s3_object_lock_mode: str = "GOVERNANCE"  # or COMPLIANCE: the mode Store.set_retention uses
+    # Job work folders (decoded copies of footage): RAM (/dev/shm) by default so no plaintext
+    # copy touches a disk; BWC_WORK_DIR moves them (an encrypted volume, when RAM is short).
+    work_dir: Path | None = None
     # Evidence ingest: the largest file accepted, and how long an unfinished tus upload is kept.
     max_upload_bytes: int = 64 * 1024**3
     upload_expiry_hours: int = 72
@@ -102,6 +113,20 @@ class Settings(BaseSettings):
     @property
     def secrets_dir(self) -> Path:
         return self.resolved_data_dir / "secrets"
+
+    @property
+    def resolved_work_dir(self) -> Path:
+        if self.work_dir is not None:
+            return self.work_dir.expanduser().resolve()
+        shm = Path("/dev/shm")  # noqa: S108 - the job runtime makes its folder 0700 and checks the owner
+        if shm.is_dir() and os.access(shm, os.W_OK):
+            tag = hashlib.sha256(str(self.resolved_data_dir).encode()).hexdigest()[:12]
+            return shm / f"openbwc-{os.getuid()}-{tag}"
+        return self.resolved_data_dir / "work"
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        return self.master_key_file or self.secrets_dir / "master-keys.json"
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from openbwc.evidence import manifest as mf
 from openbwc.evidence.models import QuarantineItem, UploadSession
 from openbwc.evidence.uploads import sessions as uploads
 from openbwc.kit.time import utcnow
+from openbwc.storage import key_provider, staging
 from tests.evidence.conftest import counts, sha256_of
 from tests.factories import bearer, make_account, make_machine
 
@@ -122,7 +123,10 @@ def test_upload_cut_at_random_offsets_resumes_to_the_same_sha256(client, db, fle
     db.refresh(upload)
     expected = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True).stdout.split()[0]
     assert upload.status == "complete" and upload.sha256 == expected
-    assert uploads.staging_path(settings, upload.id).read_bytes() == data
+    staged = uploads.staging_path(settings, upload.id)
+    assert data[4096:4160] not in staged.read_bytes()  # sealed on disk (AES-CTR, docs/storage.md)
+    with staging.open_plaintext(staged, key_provider(settings)) as fh:
+        assert fh.read() == data
 
 
 def test_creation_with_upload_termination_and_expiry(client, db, fleet):

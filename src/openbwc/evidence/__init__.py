@@ -8,6 +8,7 @@ def register(registry):  # type: ignore[no-untyped-def]
     from openbwc.evidence import (
         cli,
         endpoints,
+        keys_cli,
         models,
         pages,
         scope,
@@ -27,6 +28,7 @@ def register(registry):  # type: ignore[no-untyped-def]
     registry.add_cli("evidence", cli.evidence_app)
     registry.add_cli("case", classification_cli.case_app)
     registry.add_cli("quarantine", cli.quarantine_app)
+    registry.add_cli("keys", keys_cli.keys_app)
     registry.add_tasks(tasks)
     # The layers below evidence (jobs, custody reports) hide what this row scope hides.
     registry.set_row_scope(scope.resolve)

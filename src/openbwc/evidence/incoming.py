@@ -16,8 +16,9 @@ from openbwc.evidence import manifest as mf
 from openbwc.evidence.models import EvidenceObject, QuarantineItem, UploadSession
 from openbwc.evidence.probe import ProbeInfo
 from openbwc.kit.time import isoformat
-from openbwc.storage import ObjectStore, Staged, StoredObject, copy_into
+from openbwc.storage import ObjectMissing, ObjectStore, Staged, StoredObject, copy_into
 from openbwc.storage.base import FileTooLarge, Progress
+from openbwc.storage.staging import StagingCipher, StagingReader
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Incoming:
     staged: Staged | None = None
     upload: UploadSession | None = None
     staging_path: Path | None = None
+    staging_cipher: StagingCipher | None = None  # the staging file is sealed (AES-CTR)
     entry: mf.ManifestFile | None = None
     problem: tuple[str, str] | None = None
     info: ProbeInfo | None = None
@@ -40,6 +42,8 @@ class Incoming:
         if self.staged is not None:
             return self.staged.reader()
         assert self.staging_path is not None
+        if self.staging_cipher is not None:
+            return StagingReader(self.staging_path, self.staging_cipher, self.size)  # type: ignore[return-value]
         return open(self.staging_path, "rb")  # noqa: SIM115
 
     def local_path(self) -> Path | None:
@@ -49,7 +53,7 @@ class Incoming:
             if path is not None:
                 self.staged.finish()
             return path
-        return self.staging_path
+        return self.staging_path if self.staging_cipher is None else None  # sealed bytes: read through reader()
 
     @property
     def has_bytes(self) -> bool:
@@ -59,7 +63,15 @@ class Incoming:
         if self.staged is not None:
             return self.staged.publish()
         assert self.staging_path is not None and self.sha256 is not None
-        return store.adopt_file(str(self.staging_path), self.sha256, self.size)
+        if self.staging_cipher is None:
+            return store.adopt_file(str(self.staging_path), self.sha256, self.size)
+        with self.reader() as fh:
+            stored = store.put_stream(fh)
+        if stored.sha256 != self.sha256 or stored.size != self.size:
+            raise ObjectMissing(
+                f"the staging file of {self.name!r} changed while it was stored", code="STAGING_CHANGED"
+            )
+        return stored
 
     def discard(self) -> None:
         """Throw temporary bytes away (an upload's bytes stay with the upload)."""
@@ -120,8 +132,9 @@ def stage_path(
     return Incoming(name=display, size=staged.size, sha256=staged.sha256, staged=staged)
 
 
-def from_upload(upload: UploadSession, staging_path: Path) -> Incoming:
+def from_upload(upload: UploadSession, staging_path: Path, cipher: StagingCipher | None = None) -> Incoming:
     return Incoming(
+        staging_cipher=cipher,
         name=upload.filename or "",
         size=upload.offset,
         sha256=upload.sha256,

@@ -100,7 +100,7 @@ def submit_manifest(
             up.status == UploadStatus.CLAIMED and not duplicate
         ):
             raise Conflict(f"the upload of {checks.printable(f.name)!r} is {up.status}", code="UPLOAD_UNAVAILABLE")
-        inc = incoming.from_upload(up, uploads.staging_path(settings, up.id))
+        inc = incoming.from_upload(up, uploads.staging_path(settings, up.id), uploads.staging_cipher(settings, up.id))
         inc.entry = f
         if up.status == UploadStatus.QUARANTINED:
             inc.quarantined = repo.quarantine_of_upload(session, up.id)

@@ -210,7 +210,7 @@ class Runtime:
             s.flush()
             s.expunge(job)
         spec = self.tasks.get(kind)
-        workdir = self.settings.resolved_data_dir / "work" / "jobs" / str(job_id)
+        workdir = _private(self.settings.resolved_work_dir) / "jobs" / str(job_id)  # RAM by default (settings)
         # A new attempt starts clean: whatever a killed attempt left half-written goes.
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -327,3 +327,14 @@ def attach(app: Any, settings: Settings, registry: Registry, *, enabled: bool) -
             runtime.stop()
 
     app.router.lifespan_context = lifespan
+
+
+def _private(root: Path) -> Path:
+    """The work root, made 0700; refused when someone else owns it (it may sit in shared /dev/shm)."""
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = root.stat()
+    if st.st_uid != os.getuid():
+        raise PermissionError(f"{root} belongs to another user; set BWC_WORK_DIR")
+    if st.st_mode & 0o077:
+        os.chmod(root, 0o700)
+    return root

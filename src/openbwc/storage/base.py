@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from queue import Queue
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from openbwc.kit.errors import DomainError, IntegrityFailure, ValidationFailed
 
@@ -82,6 +82,34 @@ class StoredObject:
     size: int
     # False when the same bytes were already stored: nothing was written.
     created: bool
+
+
+@dataclass(frozen=True)
+class DestroyResult:
+    """What ``Store.destroy`` did to one object."""
+
+    key: str
+    existed: bool  # False: there was nothing under this key (destroying again is not an error)
+    encrypted: bool  # False: bytes written before encryption, deleted but not crypto-shredded
+    key_destroyed: bool  # the wrapped data key is gone (every version of it)
+    ciphertext_deleted: bool  # the stored bytes are deleted too (False: Object Lock keeps them until retain-until)
+    detail: str = ""
+
+    @property
+    def unrecoverable(self) -> bool:
+        """No one can read the footage any more, with or without the master key."""
+        return (self.encrypted and self.key_destroyed) or self.ciphertext_deleted or not self.existed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "existed": self.existed,
+            "encrypted": self.encrypted,
+            "key_destroyed": self.key_destroyed,
+            "ciphertext_deleted": self.ciphertext_deleted,
+            "unrecoverable": self.unrecoverable,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -162,8 +190,7 @@ class Staged(ABC):
         self.write_raw(data)
 
     @abstractmethod
-    def write_raw(self, data: memoryview | bytes) -> None:
-        ...
+    def write_raw(self, data: memoryview | bytes) -> None: ...
 
     def finish(self) -> None:
         """Flush and make the bytes durable (fsync); fixes ``sha256`` and ``size``."""
@@ -173,8 +200,7 @@ class Staged(ABC):
             self.finished = True
 
     @abstractmethod
-    def _finish(self) -> None:
-        ...
+    def _finish(self) -> None: ...
 
     @abstractmethod
     def reader(self) -> BinaryIO:
@@ -239,6 +265,12 @@ class ObjectStore(Protocol):
 
     def remove_temporary(self, temp: Temporary, older_than: datetime) -> bool:
         """Remove ``temp`` if it is still there and untouched since ``older_than``; True if removed."""
+
+    def destroy(self, key: str) -> DestroyResult:
+        """Make an object unrecoverable: its wrapped data key first, then its bytes (idempotent)."""
+
+    def set_retention(self, key: str, until: datetime) -> bool:
+        """Object Lock retain-until (never shortened); False where the store has no Object Lock."""
 
 
 def copy_into(

@@ -22,6 +22,7 @@ from openbwc.storage import direct
 from openbwc.storage.base import (
     CHUNK,
     WRITEBACK_EVERY,
+    DestroyResult,
     ListedObject,
     ObjectMissing,
     Progress,
@@ -286,6 +287,97 @@ class FilesystemStore:
                     progress(n)
         actual = h.hexdigest()
         return VerifyResult(key, expected, actual == expected, actual, size)
+
+    # -- what encryption at rest keeps beside the objects (storage.encrypted) -------------------
+    @property
+    def keys_dir(self) -> Path:
+        return self.root / ".keys"
+
+    def _record_path(self, name: str) -> Path:
+        if not name or not all(c in "0123456789abcdef" for c in name):
+            raise ValueError(f"bad key record name {name!r}")
+        return self.keys_dir / name[:2] / f"{name}.key"
+
+    def put_record(self, name: str, data: bytes, *, replace_versions: bool = False) -> None:
+        """Write a small record (a wrapped data key) durably: temp file, fsync, rename, fsync dir."""
+        path = self._record_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+
+    def get_record(self, name: str) -> bytes | None:
+        try:
+            return self._record_path(name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def delete_record(self, name: str) -> bool:
+        """Overwrite the record in place with zeros (fsynced), then unlink it.
+
+        Overwriting first means a later look at the freed blocks finds zeros rather
+        than the wrapped key (on a plain disk; a copy-on-write file system or an SSD's
+        remapping may keep old blocks, which is why the key is wrapped at all).
+        """
+        path = self._record_path(name)
+        try:
+            fd = os.open(path, os.O_WRONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            size = os.fstat(fd).st_size
+            os.pwrite(fd, b"\0" * size, 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        path.unlink()
+        _fsync_dir(path.parent)
+        return True
+
+    def iter_records(self) -> Iterator[str]:
+        try:
+            groups = sorted(os.scandir(self.keys_dir), key=lambda e: e.name)
+        except FileNotFoundError:
+            return
+        for group in groups:
+            if not group.is_dir(follow_symlinks=False):
+                continue
+            for entry in sorted(os.scandir(group.path), key=lambda e: e.name):
+                if entry.name.endswith(".key") and not entry.name.startswith("."):
+                    yield entry.name[: -len(".key")]
+
+    def delete_all(self, key: str) -> tuple[bool, str]:
+        """Delete an object's bytes (a file has no older versions)."""
+        path = self.path_of(key)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            _fsync_dir(path.parent)
+        return True, ""
+
+    def set_retention(self, key: str, until: datetime) -> bool:
+        """A filesystem has no Object Lock: nothing is set."""
+        return False
+
+    def destroy(self, key: str) -> DestroyResult:
+        """Without encryption there is no key to shred: the bytes are deleted."""
+        existed = self.exists(key)
+        self.delete_all(key)
+        return DestroyResult(key, existed, encrypted=False, key_destroyed=False, ciphertext_deleted=True)
+
+    def replace_object(self, staged: FileStaged, key: str) -> None:
+        """Put finished staged bytes in place of an existing object (rewriting it sealed)."""
+        staged.finish()
+        final = self.path_of(key)
+        os.chmod(staged.path, 0o444)
+        os.replace(staged.path, final)
+        staged._published = True
+        _fsync_dir(final.parent)
 
 
 def _touched(st: os.stat_result) -> datetime:

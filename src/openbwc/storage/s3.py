@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from openbwc.storage.base import (
     CHUNK,
+    DestroyResult,
     ListedObject,
     ObjectMissing,
     Progress,
@@ -48,6 +49,10 @@ def _is_missing(exc: Exception) -> bool:
     code = str(response.get("Error", {}).get("Code", ""))
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return code in ("404", "NoSuchKey", "NotFound") or status == 404
+
+
+def _code(exc: Exception) -> str:
+    return str((getattr(exc, "response", None) or {}).get("Error", {}).get("Code", ""))
 
 
 def _utc(when: Any) -> Any:
@@ -129,6 +134,7 @@ class S3Store:
         access_key: str | None = None,
         secret_key: str | None = None,
         region: str | None = None,
+        lock_mode: str = "GOVERNANCE",
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -140,6 +146,9 @@ class S3Store:
         self.bucket = parsed.netloc
         prefix = parsed.path.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""
+        self.lock_mode = lock_mode
+        self._versioned: bool | None = None
+        self._locked: bool | None = None
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -261,17 +270,18 @@ class S3Store:
     def iter_objects(self) -> Iterator[ListedObject]:
         """Every object under the prefix, a page (1,000 keys) at a time, in key order.
 
-        Staging objects (``<prefix>tmp/``) are skipped; unfinished multipart uploads
+        Staging objects (``<prefix>tmp/``) and key records (``<prefix>keys/``) are skipped; unfinished multipart uploads
         are not objects and S3 does not list them.
         """
         staging = f"{self.prefix}tmp/"
+        records = f"{self.prefix}keys/"
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix, PaginationConfig={"PageSize": 1000}
         )
         for page in pages:
             for item in page.get("Contents", []):
                 full = item["Key"]
-                if full.startswith(staging) or full.endswith("/"):
+                if full.startswith((staging, records)) or full.endswith("/"):
                     continue
                 yield ListedObject(full[len(self.prefix) :], int(item["Size"]), _utc(item["LastModified"]))
 
@@ -357,6 +367,158 @@ class S3Store:
                 progress(len(chunk))
         actual = h.hexdigest()
         return VerifyResult(key, expected, actual == expected, actual, size)
+
+    # -- what encryption at rest keeps beside the objects, and Object Lock ----------------------
+    def _record_key(self, name: str) -> str:
+        if not name or not all(c in "0123456789abcdef" for c in name):
+            raise ValueError(f"bad key record name {name!r}")
+        return f"{self.prefix}keys/{name}"
+
+    def versioned(self) -> bool:
+        """Whether the bucket keeps old versions (always so with Object Lock); asked once."""
+        if self._versioned is None:
+            status = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+            self._versioned = status in ("Enabled", "Suspended")
+        return self._versioned
+
+    def object_lock(self) -> bool:
+        """Whether the bucket was made with Object Lock; asked once."""
+        if self._locked is None:
+            try:
+                conf = self.client.get_object_lock_configuration(Bucket=self.bucket)
+                self._locked = conf.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+            except Exception as exc:
+                if (
+                    _is_missing(exc)
+                    or "ObjectLockConfigurationNotFound" in str(exc)
+                    or _code(exc)
+                    in (
+                        "ObjectLockConfigurationNotFoundError",
+                        "NotImplemented",
+                        "InvalidRequest",
+                    )
+                ):
+                    self._locked = False
+                else:
+                    raise
+        return self._locked
+
+    def put_record(self, name: str, data: bytes, *, replace_versions: bool = False) -> None:
+        full = self._record_key(name)
+        self.client.put_object(Bucket=self.bucket, Key=full, Body=data, ChecksumSHA256=_b64_sha256(data))
+        if replace_versions and self.versioned():
+            # A re-wrapped key: the versions wrapped under the old master key go.
+            head = self.client.head_object(Bucket=self.bucket, Key=full)
+            self._delete_versions(full, keep=head.get("VersionId"))
+
+    def get_record(self, name: str) -> bytes | None:
+        try:
+            resp = self.client.get_object(Bucket=self.bucket, Key=self._record_key(name))
+        except Exception as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        return bytes(resp["Body"].read())
+
+    def delete_record(self, name: str) -> bool:
+        full = self._record_key(name)
+        if self.versioned():
+            return self._delete_versions(full)[0] > 0
+        self.client.delete_object(Bucket=self.bucket, Key=full)
+        return True
+
+    def iter_records(self) -> Iterator[str]:
+        records = f"{self.prefix}keys/"
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=records)
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"][len(records) :]
+
+    def _delete_versions(self, full: str, keep: str | None = None) -> tuple[int, list[str]]:
+        """Delete every version and delete marker of ``full`` (but ``keep``): (deleted, refused)."""
+        deleted, refused = 0, []
+        pages = self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=full)
+        for page in pages:
+            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                if item["Key"] != full or item.get("VersionId") == keep:
+                    continue
+                try:
+                    self.client.delete_object(Bucket=self.bucket, Key=full, VersionId=item["VersionId"])
+                    deleted += 1
+                except Exception as exc:
+                    if _is_missing(exc):
+                        continue
+                    refused.append(f"{item['VersionId']}: {_code(exc) or exc}")
+        return deleted, refused
+
+    def delete_all(self, key: str) -> tuple[bool, str]:
+        """Delete an object, every version of it on a versioned bucket; Object Lock may refuse."""
+        full = self._k(key)
+        if not self.versioned():
+            self.client.delete_object(Bucket=self.bucket, Key=full)
+            return True, ""
+        _, refused = self._delete_versions(full)
+        if refused:
+            return False, "Object Lock keeps these versions until their retain-until date: " + "; ".join(refused)
+        return True, ""
+
+    def destroy(self, key: str) -> DestroyResult:
+        """Without encryption there is no key to shred: the bytes are deleted."""
+        existed = self.exists(key)
+        deleted, detail = self.delete_all(key)
+        return DestroyResult(
+            key, existed, encrypted=False, key_destroyed=False, ciphertext_deleted=deleted, detail=detail
+        )
+
+    def set_retention(self, key: str, until: datetime) -> bool:
+        """Object Lock retain-until on the object (never moved earlier); False without Object Lock.
+
+        The mode is ``lock_mode`` (GOVERNANCE by default: an administrator holding
+        s3:BypassGovernanceRetention can still shorten it when a policy changes;
+        COMPLIANCE cannot be shortened by anyone).
+        """
+        if not self.object_lock():
+            return False
+        full = self._k(key)
+        until = _utc(until)
+        try:
+            current = self.client.get_object_retention(Bucket=self.bucket, Key=full).get("Retention", {})
+        except Exception as exc:
+            if _is_missing(exc) and _code(exc) in ("NoSuchKey", "404", "NotFound"):
+                raise ObjectMissing(f"object {key} is missing from the store", detail={"key": key})
+            current = {}
+        held = current.get("RetainUntilDate")
+        if held is not None and _utc(held) >= until:
+            return True
+        self.client.put_object_retention(
+            Bucket=self.bucket, Key=full, Retention={"Mode": self.lock_mode, "RetainUntilDate": until}
+        )
+        return True
+
+    def retention(self, key: str) -> datetime | None:
+        """The object's retain-until date, or None."""
+        try:
+            got = self.client.get_object_retention(Bucket=self.bucket, Key=self._k(key)).get("Retention", {})
+        except Exception:
+            return None
+        held = got.get("RetainUntilDate")
+        return _utc(held) if held is not None else None
+
+    def replace_object(self, staged: S3Staged, key: str) -> None:
+        """Put finished staged bytes in place of an existing object (rewriting it sealed); older versions go."""
+        staged.finish()
+        full = self._k(key)
+        self.client.copy_object(
+            Bucket=self.bucket,
+            Key=full,
+            CopySource={"Bucket": self.bucket, "Key": staged.key},
+            MetadataDirective="COPY",
+        )
+        self.client.delete_object(Bucket=self.bucket, Key=staged.key)
+        staged._done = False
+        if self.versioned():
+            head = self.client.head_object(Bucket=self.bucket, Key=full)
+            self._delete_versions(full, keep=head.get("VersionId"))
 
 
 class S3Reader(io.RawIOBase):

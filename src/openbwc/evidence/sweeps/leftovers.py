@@ -41,7 +41,7 @@ from openbwc.evidence.models import UploadSession
 from openbwc.jobs.models import Job, JobStatus
 from openbwc.kit.time import isoformat
 from openbwc.settings import Settings
-from openbwc.storage import ObjectStore
+from openbwc.storage import ObjectStore, staging
 from openbwc.storage.base import Temporary
 
 REMOVE_ACTION = "evidence:temporary:delete"
@@ -75,7 +75,7 @@ class Scratch:
     def of(cls, settings: Settings) -> Scratch:
         # The same places evidence.uploads.staging_dir and the job runtime's work directories use.
         data = settings.resolved_data_dir
-        return cls(uploads=data / "uploads", jobs=data / "work" / "jobs")
+        return cls(uploads=data / "uploads", jobs=settings.resolved_work_dir / "jobs")
 
 
 def _mtime(path: Path) -> datetime:
@@ -179,8 +179,7 @@ def remove(session: Session, store: ObjectStore, actor: Actor, leftover: Leftove
         if leftover.kind == "job":
             shutil.rmtree(leftover.path, ignore_errors=True)
         else:
-            with contextlib.suppress(FileNotFoundError):
-                leftover.path.unlink()
+            staging.remove(leftover.path)  # the staging file and its wrapped key
     custody.record(
         session,
         actor=actor,

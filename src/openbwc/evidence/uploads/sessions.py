@@ -19,6 +19,7 @@ import base64
 import contextlib
 import fcntl
 import hashlib
+import mmap
 import os
 import re
 import threading
@@ -39,8 +40,10 @@ from openbwc.kit.errors import Conflict, DomainError, NotFound, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.kit.types import MAX_INT
 from openbwc.settings import Settings
-from openbwc.storage import direct
+from openbwc.storage import direct, key_provider
+from openbwc.storage import staging as sealed
 from openbwc.storage.base import CHUNK, WRITEBACK_EVERY, FileTooLarge, start_writeback
+from openbwc.storage.staging import StagingCipher
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
@@ -70,6 +73,14 @@ def staging_dir(settings: Settings) -> Path:
 
 def staging_path(settings: Settings, upload_id: uuid.UUID) -> Path:
     return staging_dir(settings) / f"{upload_id.hex}.part"
+
+
+def staging_cipher(settings: Settings, upload_id: uuid.UUID) -> StagingCipher | None:
+    """The keystream of an upload's staging file; None for one written in plaintext (before encryption)."""
+    path = staging_path(settings, upload_id)
+    if not sealed.sidecar(path).exists():
+        return None
+    return StagingCipher.load(path, key_provider(settings))
 
 
 # --- the running hash ------------------------------------------------------------------
@@ -105,12 +116,13 @@ class _HashCache:
 HASHES = _HashCache()
 
 
-def rehash(path: Path, length: int) -> Any:
-    """SHA-256 state over the first ``length`` bytes of ``path`` (resume after a restart)."""
+def rehash(path: Path, length: int, cipher: StagingCipher | None = None) -> Any:
+    """SHA-256 state over the first ``length`` bytes of ``path``'s plaintext (resume after a restart)."""
     h = hashlib.sha256()
     buf = memoryview(bytearray(CHUNK))
     remaining = length
-    with open(path, "rb", buffering=0) as fh:
+    opened = sealed.StagingReader(path, cipher) if cipher is not None else open(path, "rb", buffering=0)  # noqa: SIM115
+    with opened as fh:
         while remaining:
             n = fh.readinto(buf[: min(CHUNK, remaining)])
             if not n:
@@ -243,7 +255,10 @@ def create(
         upload.filename = upload.filename[:300]
     session.add(upload)
     session.flush()
-    staging_path(settings, upload.id).touch()
+    path = staging_path(settings, upload.id)
+    if settings.encrypt_at_rest:  # its key exists before any byte does: nothing lands in plaintext
+        StagingCipher.create(path, key_provider(settings))
+    path.touch()
     if length == 0:
         complete(session, actor, upload, hashlib.sha256())
     return upload
@@ -292,8 +307,7 @@ def terminate(session: Session, settings: Settings, actor: Actor, upload: Upload
     upload.status = UploadStatus.TERMINATED
     upload.updated_at = utcnow()
     HASHES.drop(upload.id)
-    with contextlib.suppress(FileNotFoundError):
-        staging_path(settings, upload.id).unlink()
+    sealed.remove(staging_path(settings, upload.id))
     custody.record(
         session,
         actor=actor,
@@ -312,8 +326,7 @@ def expire(session: Session, settings: Settings, now: datetime | None = None) ->
     for upload in repo.expired_uploads(session, now):
         upload.status = UploadStatus.EXPIRED
         HASHES.drop(upload.id)
-        with contextlib.suppress(FileNotFoundError):
-            staging_path(settings, upload.id).unlink()
+        sealed.remove(staging_path(settings, upload.id))
         count += 1
     return count
 
@@ -321,8 +334,7 @@ def expire(session: Session, settings: Settings, now: datetime | None = None) ->
 def remove_staging(settings: Settings, upload_ids: list[uuid.UUID]) -> None:
     """Delete the staging files of uploads that became evidence (after the commit)."""
     for uid in upload_ids:
-        with contextlib.suppress(FileNotFoundError):
-            staging_path(settings, uid).unlink()
+        sealed.remove(staging_path(settings, uid))
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -337,7 +349,7 @@ class Writer:
     or reading an offset that is about to change.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cipher: StagingCipher | None = None) -> None:
         try:
             self._fh = open(path, "r+b", buffering=0)  # noqa: SIM115
         except FileNotFoundError:
@@ -354,6 +366,8 @@ class Writer:
         self.chunk_hash: Any = None
         self.expected_chunk: bytes | None = None
         self._direct: int | None = None
+        self.cipher = cipher
+        self._sealed: mmap.mmap | None = None  # page-aligned: sealed bytes may still go out with O_DIRECT
 
     def begin(self, upload: UploadSession, expected_chunk: bytes | None) -> None:
         self.start = upload.offset
@@ -363,7 +377,7 @@ class Writer:
         self._fh.truncate(self.start)
         self._fh.seek(self.start)
         state = HASHES.take(upload.id, self.start)
-        self.state = state if state is not None else rehash(self.path, self.start)
+        self.state = state if state is not None else rehash(self.path, self.start, self.cipher)
         self._before = self.state.copy()
         self.expected_chunk = expected_chunk
         # From offset 0 the chunk's hash is the running hash itself: no second pass over the bytes.
@@ -401,6 +415,14 @@ class Writer:
         view = memoryview(data)
         fd = self._fh.fileno()
         pos = self.start + self.received
+        if self.cipher is not None:  # the file only ever sees the keystream's output
+            need = len(view) + sealed.BLOCK
+            if self._sealed is None or len(self._sealed) < need:
+                if self._sealed is not None:
+                    self._sealed.close()
+                self._sealed = mmap.mmap(-1, need)
+            view = self.cipher.xor_into(pos, view, memoryview(self._sealed))
+            aligned = True
         if aligned and self._direct is not None and pos % direct.DIRECT_ALIGN == 0:
             done, usable = direct.write_blocks(self._direct, view, pos)
             if not usable:
@@ -445,5 +467,9 @@ class Writer:
         with contextlib.suppress(OSError):
             direct.close_direct(self._direct)
             self._direct = None
+        if self._sealed is not None:
+            with contextlib.suppress(BufferError):
+                self._sealed.close()
+            self._sealed = None
         with contextlib.suppress(OSError):
             self._fh.close()

@@ -189,7 +189,7 @@ async def _receive(request: Request, db: Session, caller: Principal, upload: Upl
     # No database transaction stays open while the body streams in: with SQLite every
     # transaction holds the write lock (BEGIN IMMEDIATE), and a slow dock must not stall others.
     db.commit()
-    writer = uploads.Writer(uploads.staging_path(settings, upload.id))
+    writer = uploads.Writer(uploads.staging_path(settings, upload.id), uploads.staging_cipher(settings, upload.id))
     try:
         db.refresh(upload)
         if upload.status != UploadStatus.RECEIVING:

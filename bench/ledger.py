@@ -1,6 +1,6 @@
 """Custody-ledger benchmark and check (never part of the test suite).
 
-    .venv/bin/python bench/ledger.py [--entries 400000] [--appends 20000] [--backends postgres[,sqlite]]
+    .venv/bin/python bench/ledger.py [--entries 1000000] [--appends 20000] [--backends postgres[,sqlite]]
 
 For each backend (PostgreSQL by default), in a fresh database: appends per second
 through ``custody.record`` (one writer, committed every 100 entries, each commit
@@ -15,9 +15,10 @@ leaves.
 Exit status 0 when every target is met, 1 naming the ones missed: appends
 5,000/s (committed every 100), verification within 3 x bare hashing (with 2
 processes, what `bwc ledger verify` uses on a 2-core machine; the 1-process
-figure is printed beside it), proofs under 10 ms at p99. The default size runs
-in about two minutes on a 2-core machine; the databases and the data directory
-are removed afterwards, whatever happens.
+figure is printed beside it), proofs under 10 ms at p99. The default size is
+meant to take a minute or two on an idle 2-core machine (the bulk load is most
+of it; several times that on a loaded one: use --entries 200000 there); the
+databases and the data directory are removed afterwards, whatever happens.
 
 PostgreSQL: a scratch database is created next to BWC_BENCH_POSTGRES_URL
 (default: BWC_TEST_POSTGRES_URL, else postgresql+psycopg://root@127.0.0.1:5432/postgres)
@@ -243,7 +244,7 @@ def run(backend: str, entries: int, appends: int, pg_admin: str, workers: list[i
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--entries", type=int, default=400_000, help="ledger size verified (default: ~2 minutes)")
+    parser.add_argument("--entries", type=int, default=1_000_000, help="ledger size verified")
     parser.add_argument("--appends", type=int, default=20_000, help="entries appended one by one with record()")
     parser.add_argument("--backends", default="postgres", help="postgres, sqlite, or both (comma-separated)")
     parser.add_argument("--workers", default="2,1", help="process counts to verify with; the target applies to "

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from openbwc.evidence import service as evidence_service
-from openbwc.evidence.scope import get_recording
 from openbwc.identity.service import Principal
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.retention import disposition, schedule
@@ -132,17 +131,10 @@ def certificates(
 
 @router.get("/recordings/{recording_id}/retention", response_model=RetentionOut)
 def recording_retention(
-    recording_id: str, db: Session = DB, caller: Principal = requires(P.RETENTION_READ)
+    recording_id: str, request: Request, db: Session = DB, caller: Principal = requires(P.RETENTION_READ)
 ) -> RetentionOut:
     """The recording's retain-until date and why (no date: kept while its basis stands)."""
-    rec = get_recording(
-        db,
-        evidence_service.parse_recording_id(recording_id),
-        evidence_service.viewer_for(db, caller),
-        via="retention",
-    )
-    row = schedule.of(db, rec.id)
-    assert row is not None
+    rec, row = schedule.read(db, actor_of(request, caller), evidence_service.viewer_for(db, caller), recording_id)
     return RetentionOut(
         recording_id=str(rec.id),
         retain_until=row.retain_until,

@@ -12,8 +12,7 @@ from typing import Any
 import typer
 
 from openbwc.custody.actor import cli_actor
-from openbwc.evidence import service as evidence_service
-from openbwc.evidence.scope import get_recording, operator
+from openbwc.evidence.scope import operator
 from openbwc.kit.pagination import MAX_OFFSET
 from openbwc.kit.time import isoformat
 from openbwc.retention import disposition, holds, schedule
@@ -176,9 +175,7 @@ def show(recording_id: str, json_out: bool = JSON_OPTION) -> None:
     """One recording's retain-until date and why."""
     actor = cli_actor()
     with session_scope() as db:
-        rec = get_recording(db, evidence_service.parse_recording_id(recording_id), operator(actor), via="retention")
-        row = schedule.of(db, rec.id)
-        assert row is not None
+        rec, row = schedule.read(db, actor, operator(actor), recording_id)
         data = {
             "recording_id": str(rec.id),
             "retain_until": isoformat(row.retain_until) if row.retain_until else None,

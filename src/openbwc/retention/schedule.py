@@ -34,7 +34,12 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openbwc import custody
+from openbwc.custody import Actor
 from openbwc.evidence.models import UNCATEGORIZED, Case, CaseLink, Recording
+from openbwc.evidence.repository import first_segment_sha256
+from openbwc.evidence.scope import Viewer, get_recording
+from openbwc.evidence.service import parse_recording_id
 from openbwc.kit.time import utcnow
 from openbwc.policy import service as policy_service
 from openbwc.policy.retention import RetentionCategory, RetentionPolicy, parse_policy
@@ -247,3 +252,23 @@ def of(session: Session, recording_id: uuid.UUID) -> RecordingRetention | None:
         recompute(session, [recording_id])
         row = session.get(RecordingRetention, recording_id)
     return row
+
+
+def read(
+    session: Session, actor: Actor, viewer: Viewer, recording_id: str | uuid.UUID
+) -> tuple[Recording, RecordingRetention]:
+    """A recording's retain-until and why, through the caller's row scope; the read is a custody event."""
+    rid = recording_id if isinstance(recording_id, uuid.UUID) else parse_recording_id(str(recording_id))
+    rec = get_recording(session, rid, viewer, via="retention")
+    row = of(session, rec.id)
+    assert row is not None
+    custody.record(
+        session,
+        actor=actor,
+        action="retention:recording:read",
+        object_type="evidence",
+        object_id=str(rec.id),
+        evidence_sha256=first_segment_sha256(session, rec.id),
+        details={"retain_until": row.retain_until.isoformat() if row.retain_until else None, "basis": row.basis},
+    )
+    return rec, row

@@ -55,15 +55,22 @@ def lock_objects(session: Session, store: object) -> int:
             EvidenceObject.destroyed_at.is_(None),
         )
     )
-    locked = 0
+    # One date per object: the latest among the recordings that hold it (shared objects).
+    latest: dict[str, datetime] = {}
+    needy: dict[str, list[RecordingRetention]] = {}
     for row, key in session.execute(stmt):
         until = row.retain_until
-        if until is None or (row.locked_until is not None and row.locked_until >= until):
-            continue
-        if not lock_object(store, key, until):
+        latest[key] = max(latest.get(key, until), until)
+        if row.locked_until is None or row.locked_until < until:
+            needy.setdefault(key, []).append(row)
+    locked = 0
+    for key in needy:
+        if not lock_object(store, key, latest[key]):
             return locked
         locked += 1
-        row.locked_until = until
+    for rows in needy.values():
+        for r in rows:
+            r.locked_until = r.retain_until
     session.flush()
     return locked
 

@@ -285,3 +285,22 @@ def test_the_daily_job_counts_due_and_locks_objects_where_the_store_can(db):
     tasks.run_daily(db, again)
     assert obj.storage_key not in again.locked  # only ever lengthened, never asked twice
     assert tasks.lock_objects(db, object()) == 0  # a store without Object Lock: nothing
+
+
+def test_derived_items_follow_their_original(db):
+    from openbwc.custody import Actor
+    from openbwc.media.models import DerivedItem, Redaction
+
+    rec = _due_recording(db)
+    redacted = _object(db, CLIP + b"a redacted copy")
+    redaction = Redaction(recording_id=rec.id, created_by="t", created_by_name="T")
+    db.add(redaction)
+    db.flush()
+    db.add(DerivedItem(recording_id=rec.id, object_id=redacted.id, sha256=redacted.sha256,
+                       redaction_id=redaction.id, log={}, created_by="t"))
+    db.flush()
+    one, two = make_account(db, "evidence_custodian"), make_account(db, "evidence_custodian")
+    d = disposition.propose(db, Actor(id=str(one.account.id), name="A"), platform(), [rec.id], "period ended")
+    done = disposition.approve(db, Actor(id=str(two.account.id), name="B"), open_store(get_settings()), d.id)
+    assert done.certificates[0].derived_sha256s == [redacted.sha256]
+    assert not _exists(redacted) and redacted.destroyed_at is not None

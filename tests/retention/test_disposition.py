@@ -304,3 +304,17 @@ def test_derived_items_follow_their_original(db):
     done = disposition.approve(db, Actor(id=str(two.account.id), name="B"), open_store(get_settings()), d.id)
     assert done.certificates[0].derived_sha256s == [redacted.sha256]
     assert not _exists(redacted) and redacted.destroyed_at is not None
+
+
+def test_bytes_arriving_again_after_disposition_are_stored_anew(db):
+    from openbwc.custody import Actor
+    from openbwc.evidence.objects import record_object
+
+    rec = _due_recording(db)
+    obj = db.get(EvidenceObject, db.scalar(select(Segment.object_id).where(Segment.recording_id == rec.id)))
+    one, two = make_account(db, "evidence_custodian"), make_account(db, "evidence_custodian")
+    d = disposition.propose(db, Actor(id=str(one.account.id), name="A"), platform(), [rec.id], "period ended")
+    disposition.approve(db, Actor(id=str(two.account.id), name="B"), open_store(get_settings()), d.id)
+    assert obj.destroyed_at is not None
+    again = record_object(db, sha256=obj.sha256, size=obj.size, storage_key=obj.storage_key, info=None)
+    assert again.id == obj.id and again.destroyed_at is None

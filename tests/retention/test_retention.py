@@ -122,3 +122,12 @@ def test_the_recording_api_and_page_show_retain_until_and_why(client, db):
     log_on(client, make_account(db, "evidence_custodian"))
     page = client.get(f"/evidence/{rec.id}")
     assert "Retain until" in page.text and "180 days" in page.text
+
+
+def test_a_full_compliance_run_recomputes_everything_after_commit(db):
+    from openbwc import events
+    from openbwc.compliance.events import RecordingsCategorized
+
+    events.publish(db, RecordingsCategorized(many=True))
+    db.flush()
+    assert "retention.recompute_all" in set(db.scalars(select(Job.kind)))

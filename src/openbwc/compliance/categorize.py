@@ -134,7 +134,9 @@ def _categorize(
     large batch one entry with the counts and a SHA-256 over the whole sorted change list."""
     raw.update_categories([(code, key) for code, key, _, _ in changes])
     summary.categorized += len(changes)
-    events.publish(session, RecordingsCategorized(tuple(uuid.UUID(str(rid)) for _, _, rid, _ in changes)))
+    many = len(changes) > LEDGER_ONE_BY_ONE
+    ids = () if many else tuple(uuid.UUID(str(rid)) for _, _, rid, _ in changes)
+    events.publish(session, RecordingsCategorized(ids, many=many))
     if len(changes) <= LEDGER_ONE_BY_ONE:
         for code, _, rid, old in changes:
             custody.record(

@@ -14,4 +14,6 @@ class RecordingsCategorized(Event):
     """The engine raised these recordings' retention categories (an activity match or a custodian's link)."""
 
     name: ClassVar[str] = "recordings.categorized"
-    recording_ids: tuple[uuid.UUID, ...]
+    recording_ids: tuple[uuid.UUID, ...] = ()
+    # A large batch (a full run): the ids are not listed; subscribers treat every recording as changed.
+    many: bool = False

@@ -3,9 +3,11 @@
 In the publisher's transaction, so a recording's date and why are right the
 moment the change commits: ingest, a category set by hand or raised by the
 compliance engine (an activity link), a case linked or unlinked, a hold placed
-or lifted (requests place holds of kind ``request``). A policy activation may
-change every recording's date: that one is recomputed after the commit, as a
-job (``retention.on_policy_activated``), at least once and idempotent.
+or lifted (requests place holds of kind ``request``). A policy activation, or a
+full compliance run that raised many categories at once, may change every
+recording's date: those are recomputed after the commit, as a job
+(``retention.on_policy_activated``, ``retention.recompute_all``), at least once
+and idempotent.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from openbwc.compliance.events import RecordingsCategorized
 from openbwc.evidence.events import RecordingCaseLinked, RecordingClassified, RecordingIngested
+from openbwc.jobs import service as jobs
+from openbwc.kit.ids import new_id
 from openbwc.kit.registry import Registry
 from openbwc.policy.events import PolicyActivated
-from openbwc.retention import schedule
+from openbwc.retention import schedule, tasks
 from openbwc.retention.events import HoldLifted, RecordingsHeld
 
 
@@ -41,7 +45,18 @@ def on_case_linked(session: Session, event: RecordingCaseLinked) -> None:
 
 
 def on_categorized(session: Session, event: RecordingsCategorized) -> None:
-    on_recordings(session, event)
+    if not event.many:
+        on_recordings(session, event)
+        return
+    # A full compliance run: recompute everything after it commits, as one job.
+    jobs.enqueue(
+        session,
+        tasks.RECOMPUTE_KIND,
+        {},
+        created_by="event recordings.categorized",
+        recordings=(),
+        idempotency_key=f"{tasks.RECOMPUTE_KIND}:{new_id()}",
+    )
 
 
 def on_held(session: Session, event: RecordingsHeld) -> None:

@@ -34,6 +34,7 @@ from openbwc.storage import open_store
 log = logging.getLogger(__name__)
 
 DAILY_KIND = "retention.daily"
+RECOMPUTE_KIND = "retention.recompute_all"
 DAILY_ACTION = "retention:due:daily"
 INTERVAL = timedelta(days=1)
 
@@ -94,6 +95,15 @@ def daily_job(ctx: JobContext) -> dict:
         result = run_daily(s, open_store(ctx.settings))
         if result["due"]:
             log.info("retention: %s recording(s) due for disposition (`bwc retention due`)", result["due"])
+        ctx.complete(s, result)
+    return result
+
+
+@task(RECOMPUTE_KIND, timeout_s=6 * 3600)
+def recompute_all_job(ctx: JobContext) -> dict:
+    """Every recording's retain-until again (after a full compliance run raised many categories)."""
+    with ctx.transaction() as s:
+        result = {"recomputed": schedule.recompute_all(s)}
         ctx.complete(s, result)
     return result
 

@@ -273,6 +273,8 @@ CALLS: dict[str, Call] = {
     "GET /api/v1/redactions/{redaction_id}": _get(lambda ev: f"/api/v1/redactions/{ev.redaction_id}"),
     "GET /api/v1/derived/{item_id}": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}"),
     "GET /api/v1/recordings/{recording_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
+    # retention: a recording's retain-until and why
+    "GET /api/v1/recordings/{recording_id}/retention": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/retention"),
     "GET /api/v1/transcripts/search": _get(lambda ev: "/api/v1/transcripts/search", params={"q": "John Smith"}),
     "GET /media/{recording_id}": _get(lambda ev: f"/media/{_rec(ev)}"),
     "GET /media/{recording_id}/redact": _get(lambda ev: f"/media/{_rec(ev)}/redact"),

@@ -19,8 +19,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openbwc import custody
+from openbwc import custody, events
 from openbwc.compliance import engine, frames
+from openbwc.compliance.events import RecordingsCategorized
 from openbwc.compliance.judge import Joined, RunSummary, type_table
 from openbwc.compliance.raw import Raw, chunks
 from openbwc.custody import Actor
@@ -133,6 +134,9 @@ def _categorize(
     large batch one entry with the counts and a SHA-256 over the whole sorted change list."""
     raw.update_categories([(code, key) for code, key, _, _ in changes])
     summary.categorized += len(changes)
+    many = len(changes) > LEDGER_ONE_BY_ONE
+    ids = () if many else tuple(uuid.UUID(str(rid)) for _, _, rid, _ in changes)
+    events.publish(session, RecordingsCategorized(ids, many=many))
     if len(changes) <= LEDGER_ONE_BY_ONE:
         for code, _, rid, old in changes:
             custody.record(

@@ -104,6 +104,8 @@ def check_file(session: Session, inc: Incoming) -> None:
             return
     assert inc.sha256 is not None
     inc.existing = repo.object_by_sha256(session, inc.sha256)
+    if inc.existing is not None and inc.existing.destroyed_at is not None:
+        inc.existing = None  # its bytes were destroyed by a disposition: these are stored anew
     if inc.existing is not None:
         return  # the same bytes passed these checks when they first arrived
     try:

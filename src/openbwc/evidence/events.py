@@ -42,3 +42,13 @@ class RecordingClassified(Event):
     recording_id: uuid.UUID
     old: str
     new: str
+
+
+@dataclass(frozen=True)
+class RecordingCaseLinked(Event):
+    """A recording was linked to a case (``linked``) or taken off one: its retention may change."""
+
+    name: ClassVar[str] = "recording.case_linked"
+    recording_id: uuid.UUID
+    case_number: str
+    linked: bool = True

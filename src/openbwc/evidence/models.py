@@ -74,6 +74,8 @@ class EvidenceObject(IdMixin, Base):
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_verified_at: Mapped[datetime | None]
     last_verify_ok: Mapped[bool | None] = mapped_column(Boolean)
+    # Set when retention destroyed the bytes (two people, a certificate in the ledger): never verified again.
+    destroyed_at: Mapped[datetime | None]
 
 
 class Category(Base):
@@ -112,6 +114,9 @@ class Recording(IdMixin, Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
     ingested_by: Mapped[str] = mapped_column(String(120))
+    # Set when its retention ran out and two people destroyed its footage (RET-4): shown as disposed,
+    # not playable, left out of default lists.
+    disposed_at: Mapped[datetime | None]
 
 
 class Segment(Base):

@@ -41,6 +41,10 @@ def record_object(
     loser's savepoint rolls back and it takes the winner's row.
     """
     found = repo.object_by_sha256(session, sha256)
+    if found is not None and found.destroyed_at is not None:
+        # The same bytes arrive again after a disposition destroyed them: stored anew, under this key.
+        found.destroyed_at, found.storage_key, found.stored_at = None, storage_key, now or utcnow()
+        session.flush()
     if found is not None:
         return found
     obj = EvidenceObject(

@@ -114,8 +114,12 @@ def list_recordings(
     category: str | None = None,
     start_from: datetime | None = None,
     start_to: datetime | None = None,
+    include_disposed: bool = False,
 ) -> tuple[Sequence[Recording], int]:
     stmt = select(Recording).where(viewer.visible(Recording.id))
+    if not include_disposed:
+        # Disposed recordings (retention, RET-4) keep their row but leave default lists.
+        stmt = stmt.where(Recording.disposed_at.is_(None))
     if officer_id:
         stmt = stmt.where(Recording.officer_id == officer_id)
     if camera_id:
@@ -150,7 +154,9 @@ def count_objects(session: Session) -> int:
 
 
 def all_object_ids(session: Session) -> list[uuid.UUID]:
-    return list(session.scalars(select(EvidenceObject.id).order_by(EvidenceObject.id)))
+    # Objects destroyed by disposition (RET-4) are gone on purpose: never verified again.
+    stmt = select(EvidenceObject.id).where(EvidenceObject.destroyed_at.is_(None))
+    return list(session.scalars(stmt.order_by(EvidenceObject.id)))
 
 
 def objects_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> list[EvidenceObject]:
@@ -163,7 +169,7 @@ def objects_of_recordings(session: Session, recording_ids: Sequence[uuid.UUID]) 
     stmt = (
         select(EvidenceObject)
         .join(Segment, Segment.object_id == EvidenceObject.id)
-        .where(Segment.recording_id.in_(recording_ids))
+        .where(Segment.recording_id.in_(recording_ids), EvidenceObject.destroyed_at.is_(None))
         .distinct()
         .order_by(EvidenceObject.id)
     )

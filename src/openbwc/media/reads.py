@@ -60,6 +60,9 @@ def view_rendition(
     """A proxy or thumbnail to serve. Viewing is a read of evidence: ledgered once per playback
     (``first``: the request without a range, or from byte 0), not per range a player asks for."""
     rec = scoped_recording(session, recording_id, viewer, via=f"media:{kind}:view")
+    if rec.disposed_at is not None:
+        # Retention destroyed its footage (two people, a certificate in the ledger): nothing to play.
+        raise NotFound("this recording was disposed: its footage was destroyed", code="RECORDING_DISPOSED")
     r = repo.rendition(session, rec.id, kind, position)
     if r is None:
         if kind == "proxy":

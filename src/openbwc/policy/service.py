@@ -18,11 +18,12 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session
 
-from openbwc import custody
+from openbwc import custody, events
 from openbwc.custody import Actor
 from openbwc.kit.errors import Conflict, ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.policy import repository as repo
+from openbwc.policy.events import PolicyActivated
 from openbwc.policy.models import PolicyVersion
 from openbwc.policy.retention import DEFAULT_POLICY_FILE, RetentionPolicy
 from openbwc.policy.retention import parse_policy as parse_retention
@@ -162,4 +163,5 @@ def activate(session: Session, actor: Actor, text: str, source: str) -> tuple[Po
             "previous": current.version if current is not None else f"shipped default {shipped_default().version}",
         },
     )
+    events.publish(session, PolicyActivated(policy.version, policy.sha256))
     return _from_row(row), True

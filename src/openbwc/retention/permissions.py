@@ -12,11 +12,30 @@ class RetentionPermissions(Permissions):
         "retention:holds:approve",
         "Approve lifting a legal hold that another person asked to lift (two people, RET-3)",
     )
+    RETENTION_READ = (
+        "retention:schedule:read",
+        "See what is due for disposition, proposals, certificates, and each recording's retain-until and why",
+    )
+    DISPOSITION_PROPOSE = (
+        "retention:dispositions:propose",
+        "Propose destroying recordings whose retention has run out (RET-4)",
+    )
+    DISPOSITION_APPROVE = (
+        "retention:dispositions:approve",
+        "Approve or decline a disposition another person proposed; approval destroys the footage (RET-4)",
+    )
 
 
 _P = RetentionPermissions
 ROLE_GRANTS: dict[str, set[_P]] = {
-    "evidence_custodian": {_P.HOLDS_READ, _P.HOLDS_WRITE, _P.HOLDS_APPROVE},
-    "records_officer": {_P.HOLDS_READ, _P.HOLDS_WRITE},
-    "oversight": {_P.HOLDS_READ},
+    "evidence_custodian": {
+        _P.HOLDS_READ,
+        _P.HOLDS_WRITE,
+        _P.HOLDS_APPROVE,
+        _P.RETENTION_READ,
+        _P.DISPOSITION_PROPOSE,
+        _P.DISPOSITION_APPROVE,
+    },
+    "records_officer": {_P.HOLDS_READ, _P.HOLDS_WRITE, _P.RETENTION_READ},
+    "oversight": {_P.HOLDS_READ, _P.RETENTION_READ},
 }

@@ -36,7 +36,7 @@ from openbwc import custody, events
 from openbwc.custody import Actor
 from openbwc.evidence import repository as repo
 from openbwc.evidence import service
-from openbwc.evidence.events import RecordingClassified, RecordingTagged
+from openbwc.evidence.events import RecordingCaseLinked, RecordingClassified, RecordingTagged
 from openbwc.evidence.models import UNCATEGORIZED, Case, CaseLink, Category, Recording, RecordingTag
 from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -397,6 +397,7 @@ def link(
         session.add(CaseLink(case_id=case.id, recording_id=rec.id, linked_at=now, linked_by=actor.id))
         session.flush()
         _record(session, actor, "evidence:case:link", rec, why, {"case": case.number})
+        events.publish(session, RecordingCaseLinked(rec.id, case.number, linked=True))
         out.changed.append(rec.id)
     return out
 
@@ -423,5 +424,6 @@ def unlink(
         why,
         {"case": case.number, "linked_by": row.linked_by, "linked_at": row.linked_at.isoformat()},
     )
+    events.publish(session, RecordingCaseLinked(rec.id, case.number, linked=False))
     out.changed.append(rec.id)
     return out

@@ -87,3 +87,31 @@ def flip_byte_in(package: Path, member: str, out: Path) -> Path:
     raw[at] ^= 0x01
     out.write_bytes(bytes(raw))
     return out
+
+
+APPROVER = {"email": "approver@demo.openbwc.org", "password": "demo-approver-pass", "totp": "JBSWY3DPEHPK3PXPJBSWY3DP"}
+
+
+def seed_live() -> None:
+    """Run in a `bwc` data directory (BWC_DATA_DIR): a second records officer and redacted footage.
+
+    Prints the recording and derived ids as JSON (the browser test reads them).
+    """
+    import json
+
+    from openbwc import shell
+    from openbwc.domains import default_registry
+    from openbwc.identity import duties
+    from openbwc.identity import service as identity
+    from tests.factories import TEST_ACTOR
+
+    shell.install(default_registry())
+    with shell.session_scope() as db:
+        account = identity.create_account(
+            db, TEST_ACTOR, email=APPROVER["email"], display_name="Avery Approver", roles=["records_officer"],
+            password=APPROVER["password"], authority=duties.PLATFORM,
+        )
+        account.totp_secret, account.totp_enabled = APPROVER["totp"], True
+        ((rec, item),) = footage(db)
+        out = {"recording_id": str(rec.id), "derived_id": str(item.id)}
+    print(json.dumps(out))

@@ -375,6 +375,8 @@ def verify_package(path: Path, key_path: Path | None, c: Checker) -> None:
     """
     import zipfile
 
+    if not path.is_file():
+        raise OSError(f"no file {path}")
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:

@@ -99,3 +99,15 @@ def test_oversight_sees_the_request_but_not_the_requester(app, client, db):
         for url in ("/requests", f"/requests/{code}", f"/requests/{code}/search"):
             r = c.get(url)
             assert r.status_code == 403 and "Rae Moss" not in r.text, (role, url)
+
+
+def test_a_recordings_page_lists_the_requests_that_name_it(app, client, db):
+    ((rec, _),) = footage(db)
+    code, _ = _portal_submit(client)
+    from openbwc.evidence.scope import platform
+    from openbwc.requests import service
+    from tests.factories import TEST_ACTOR
+
+    service.link(db, TEST_ACTOR, platform(), code, [rec.id])
+    page = _officer_client(app, db, make_account(db, "records_officer")).get(f"/evidence/{rec.id}")
+    assert page.status_code == 200 and code in page.text and "Rae Moss" not in page.text

@@ -242,3 +242,26 @@ def test_bwc_requests_two_person_rule_and_json(shell_database, tmp_path):
     assert [i["code"] for i in json.loads(listed.output)["items"]] == [code]
     facts = runner.invoke(cli, ["requests", "metrics", "--json"])
     assert json.loads(facts.output)["received"] == 1
+
+
+def test_a_sealed_recording_answers_like_a_missing_one_when_linked(client, db):
+    import uuid
+
+    from openbwc.policy import seals
+    from tests.factories import TEST_ACTOR
+
+    ((rec, copy_),) = footage(db)
+    seals.seal(db, TEST_ACTOR, rec.id, reason="first amendment only", rule_id="PRO-1", policy_version="t")
+    code = _submit(client, type="foia")["tracking_code"]
+    records = role_headers(db, "records_officer")
+    sealed = client.post(f"/api/v1/requests/{code}/recordings", json={"recording_ids": [str(rec.id)]},
+                         headers=records)
+    missing_id = str(uuid.uuid4())
+    missing = client.post(f"/api/v1/requests/{code}/recordings", json={"recording_ids": [missing_id]},
+                          headers=records)
+    assert sealed.status_code == missing.status_code == 404
+    assert sealed.json()["code"] == missing.json()["code"] == "RECORDING_NOT_FOUND"
+    assert sealed.json()["message"].replace(str(rec.id), "<id>") == missing.json()["message"].replace(missing_id,
+                                                                                                       "<id>")
+    found = client.get(f"/api/v1/requests/{code}/candidates", headers=records).json()
+    assert str(rec.id) not in [c["recording_id"] for c in found]

@@ -18,3 +18,4 @@ def register(registry):  # type: ignore[no-untyped-def]
     registry.add_cli("requests", cli.app)
     registry.add_pages(pages.router, templates=Path(__file__).parent / "templates")
     registry.add_nav("Requests", "/requests", RequestsPermissions.REQUESTS_READ, order=75)
+    registry.add_panel("recording", pages.recording_panel)

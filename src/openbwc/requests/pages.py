@@ -12,15 +12,18 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from openbwc.evidence import service as evidence_service
+from openbwc.evidence.models import Recording
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import DomainError
 from openbwc.kit.pagination import PageNumber
 from openbwc.kit.time import parse_instant
 from openbwc.media import repository as media_repo
 from openbwc.requests import portal, releases, service
+from openbwc.requests import repository as repo
 from openbwc.requests.endpoints import package_response
 from openbwc.requests.models import (
     EXEMPTIONS,
@@ -32,7 +35,7 @@ from openbwc.requests.models import (
     RequestStatus,
 )
 from openbwc.requests.permissions import RequestsPermissions
-from openbwc.web.console import render
+from openbwc.web.console import fragment, render
 from openbwc.web.http import DB, actor_of, client_addr, public, requires
 from openbwc.web.lists import list_page
 
@@ -318,3 +321,11 @@ def portal_package(
     path = releases.build_package(db, portal.requester_actor(req), rel)
     return package_response(path, req.code, rel.id)
 
+
+
+def recording_panel(request: Request, db: Session, caller: Principal, recording: Recording) -> Markup | None:
+    """On a recording's page: the requests it is linked to (codes, types, statuses; no personal data)."""
+    if not caller.can(P.REQUESTS_READ):
+        return None
+    rows = repo.requests_of_recording(db, recording.id)
+    return fragment(request, "requests_panel.html", {"rows": rows, "types": TYPE_LABELS})

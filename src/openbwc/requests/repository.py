@@ -168,3 +168,13 @@ def all_requests(session: Session, *, start: datetime | None, end: datetime | No
     if end is not None:
         stmt = stmt.where(AccessRequest.received_at < end)
     return session.scalars(stmt).all()
+
+
+def requests_of_recording(session: Session, recording_id: uuid.UUID) -> Sequence[AccessRequest]:
+    stmt = (
+        select(AccessRequest)
+        .join(RequestRecording, RequestRecording.request_id == AccessRequest.id)
+        .where(RequestRecording.recording_id == recording_id)
+        .order_by(AccessRequest.received_at.desc())
+    )
+    return session.scalars(stmt).all()

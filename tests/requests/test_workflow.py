@@ -121,6 +121,13 @@ def test_a_request_walks_from_portal_to_a_verified_package(client, db, tmp_path)
     bad_text = verify(flip_byte_in(package, "VERIFY.txt", tmp_path / "text.zip"))
     assert bad_text.returncode == 1 and "VERIFY.txt" in bad_text.stdout
 
+    link = mine["releases"][0]["link"]
+    assert link and mine["releases"][0]["link_expires_at"]
+    by_link = client.get(link)
+    assert by_link.status_code == 200 and by_link.headers["content-type"] == "application/zip"
+    forged = client.get(link[:-1] + ("0" if link[-1] != "0" else "1"))
+    assert (forged.status_code, forged.json()["code"]) == (404, "PACKAGE_LINK_NOT_FOUND")
+
     metrics_now = metrics.request_facts(db)
     assert metrics_now["released"] >= 1 and metrics_now["by_type"]["person_recorded"] >= 1
 
@@ -265,3 +272,13 @@ def test_a_sealed_recording_answers_like_a_missing_one_when_linked(client, db):
                                                                                                        "<id>")
     found = client.get(f"/api/v1/requests/{code}/candidates", headers=records).json()
     assert str(rec.id) not in [c["recording_id"] for c in found]
+
+
+def test_an_expired_package_link_is_refused(client, db, monkeypatch):
+    from openbwc.requests import portal
+
+    code = _submit(client, type="foia")["tracking_code"]
+    req = db.scalar(select(AccessRequest).where(AccessRequest.code == code))
+    link, _ = portal.package_link(db, req, "00000000-0000-7000-8000-000000000000", hours=-1)
+    r = client.get(link)
+    assert (r.status_code, r.json()["code"]) == (410, "LINK_EXPIRED")

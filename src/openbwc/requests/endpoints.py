@@ -14,6 +14,7 @@ from openbwc.identity.service import Principal
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import parse_instant
 from openbwc.requests import metrics, portal, releases, service
+from openbwc.requests.models import ReleaseStatus
 from openbwc.requests.permissions import RequestsPermissions
 from openbwc.requests.schemas import (
     CandidateOut,
@@ -64,8 +65,18 @@ def submit(body: SubmissionIn, request: Request, db: Session = DB) -> SubmittedO
 
 @router.get("/public/requests/{code}", response_model=PublicRequestOut, dependencies=[public()])
 def track(code: str, request: Request, db: Session = DB, secret: str | None = SECRET) -> PublicRequestOut:
-    """Status, deadlines, messages and releases; a wrong secret answers as an unknown code."""
-    return PublicRequestOut.of(portal.track(db, code, secret, client_addr(request)))
+    """Status, deadlines, messages and releases (each with a package link good for 24 hours);
+    a wrong secret answers as an unknown code."""
+    view = portal.track(db, code, secret, client_addr(request))
+    return PublicRequestOut.of(view, links(db, view))
+
+
+def links(db: Session, view: service.RequestView) -> dict:
+    return {
+        str(rel.id): portal.package_link(db, view.request, str(rel.id))
+        for rel, _items in view.releases
+        if rel.status == ReleaseStatus.APPROVED
+    }
 
 
 @router.post("/public/requests/{code}/messages", response_model=PublicRequestOut, status_code=201,
@@ -84,6 +95,21 @@ def public_package(
 ) -> FileResponse:
     """The release package (zip): files, manifest.json with proofs, VERIFY.txt."""
     req = portal.authenticate(db, code, secret, client_addr(request))
+    rel = releases.approved_release(db, req, release_id)
+    path = releases.build_package(db, portal.requester_actor(req), rel)
+    return package_response(path, req.code, rel.id)
+
+
+@router.get("/public/packages/{release_id}", dependencies=[public()], response_class=FileResponse)
+def linked_package(
+    release_id: str,
+    db: Session = DB,
+    code: str = Query(..., max_length=40),
+    expires: int = Query(..., ge=0, le=2**40),
+    sig: str = Query(..., max_length=64),
+) -> FileResponse:
+    """A release package through an expiring link from the portal (no secret needed until it expires)."""
+    req = portal.open_link(db, release_id, code, expires, sig)
     rel = releases.approved_release(db, req, release_id)
     path = releases.build_package(db, portal.requester_actor(req), rel)
     return package_response(path, req.code, rel.id)

@@ -24,7 +24,7 @@ from openbwc.kit.time import parse_instant
 from openbwc.media import repository as media_repo
 from openbwc.requests import portal, releases, service
 from openbwc.requests import repository as repo
-from openbwc.requests.endpoints import package_response
+from openbwc.requests.endpoints import links, package_response
 from openbwc.requests.models import (
     EXEMPTIONS,
     IDENTITY_CHECKED,
@@ -292,7 +292,7 @@ def _status_page(request: Request, db: Session, code: str, secret: str, status_c
         return render(request, "portal_track.html", {"code": code, "error": exc.message}, status_code=exc.status)
     return render(request, "portal_status.html", {
         "v": v, "r": v.request, "secret": secret, "types": TYPE_LABELS, "today": service.today(),
-        "working_days_left": v.clock.working_days_left(service.today()), **NAMES,
+        "working_days_left": v.clock.working_days_left(service.today()), "links": links(db, v), **NAMES,
     }, status_code=status_code)
 
 

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from openbwc.custody import Actor
 from openbwc.db.session import settings_of
-from openbwc.kit.errors import NotFound, RateLimited, ValidationFailed
+from openbwc.kit.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from openbwc.kit.secrets import load_secret_key
 from openbwc.kit.time import parse_instant, utcnow
 from openbwc.requests import repository as repo
 from openbwc.requests import service
@@ -33,6 +34,7 @@ from openbwc.requests.models import (
     RequestStatus,
 )
 
+LINK_HOURS = 24  # how long a package link from the portal stays good
 SECRET_HEADER = "X-Requester-Secret"  # noqa: S105 (a header name, not a secret)
 _NO_SUCH = hashlib.sha256(b"openbwc: no such request").hexdigest()
 
@@ -193,3 +195,41 @@ def requester_message(
     session.flush()
     service.ledger(session, requester_actor(req), "requests:message:receive", req, message=str(msg.id))
     return msg
+
+
+# --- expiring package links ------------------------------------------------------------------
+
+
+def _link_signature(session: Session, release_id: str, code: str, expires: int) -> str:
+    key = load_secret_key(settings_of(session)).encode()
+    return hmac.new(key, f"package:{release_id}:{code}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def package_link(
+    session: Session, req: AccessRequest, release_id: str, *, hours: int = LINK_HOURS
+) -> tuple[str, datetime]:
+    """A link to a release's package that works without the secret until it expires (for a mail client
+    or a download manager); signed with the server's key, so it cannot be made up or extended."""
+    until = utcnow().replace(microsecond=0) + timedelta(hours=hours)
+    expires = int(until.timestamp())
+    sig = _link_signature(session, release_id, req.code, expires)
+    return f"/api/v1/public/packages/{release_id}?code={req.code}&expires={expires}&sig={sig}", until
+
+
+class LinkExpired(DomainError):
+    status = 410
+    code = "LINK_EXPIRED"
+
+
+def open_link(session: Session, release_id: str, code: str, expires: int, sig: str) -> AccessRequest:
+    """The request a package link opens; a link that was not signed here answers as a missing one."""
+    missing = NotFound("no such package link: ask the portal for a new one", code="PACKAGE_LINK_NOT_FOUND")
+    want = _link_signature(session, str(release_id), service.normal_code(code), int(expires))
+    if not hmac.compare_digest(want, str(sig)):
+        raise missing
+    if utcnow().timestamp() > expires:
+        raise LinkExpired("this package link has expired: follow your request on the portal for a new one")
+    req = repo.by_code(session, service.normal_code(code))
+    if req is None:
+        raise missing
+    return req

@@ -121,7 +121,9 @@ class PublicReleaseOut(BaseModel):
     id: str
     approved_at: datetime | None
     files: list[FileOut]
-    package: str
+    package: str = Field(description="Download with the X-Requester-Secret header")
+    link: str | None = Field(default=None, description="Download without the secret until link_expires_at")
+    link_expires_at: datetime | None = None
 
 
 class DenialOut(BaseModel):
@@ -185,14 +187,17 @@ class PublicRequestOut(BaseModel):
     closed_at: datetime | None
 
     @classmethod
-    def of(cls, v: RequestView) -> PublicRequestOut:
+    def of(cls, v: RequestView, links: dict[str, tuple[str, datetime]] | None = None) -> PublicRequestOut:
         r = v.request
+        links = links or {}
         releases = [
             PublicReleaseOut(
                 id=str(rel.id), approved_at=rel.decided_at,
                 files=[FileOut(name=i.file_name, sha256=i.sha256, size=i.size, original_sha256=i.original_sha256)
                        for i in items],
                 package=f"/api/v1/public/requests/{r.code}/releases/{rel.id}/package",
+                link=links[str(rel.id)][0] if str(rel.id) in links else None,
+                link_expires_at=links[str(rel.id)][1] if str(rel.id) in links else None,
             )
             for rel, items in v.releases
             if rel.status == ReleaseStatus.APPROVED

@@ -48,6 +48,7 @@ RECORDING_KINDS = {
 UNRELATED = {
     "account_id", "token_id", "code", "badge", "serial", "number", "seq", "upload_id", "activity_id",
     "decision", "position", "tag", "role", "box_id", "audio_id", "hold_id", "disposition_id",
+    "release_id",
 }  # fmt: skip
 CASE = "C-ORACLE"
 FILL = {"position": "0", "tag": "foia", "number": CASE, "role": "officer", "decision": "reject"}

@@ -116,3 +116,12 @@ def test_an_undeclared_route_in_an_included_router_stops_the_app():
     app.include_router(router)
     with pytest.raises(RuntimeError, match="GET /api/v1/forgotten"):
         audit_routes(app)
+
+
+def test_requester_personal_data_is_granted_to_records_roles_only():
+    """Issue 13: supervisors, officers, custodians and oversight never hold requests:requesters:read."""
+    from openbwc.requests.permissions import RequestsPermissions
+
+    holders = {role for role, perms in ROLES.items() if RequestsPermissions.REQUESTERS_READ in perms}
+    assert holders <= {"records_officer", "admin"}, holders
+    assert "records_officer" in holders

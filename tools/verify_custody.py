@@ -3,6 +3,7 @@
 
     python3 verify_custody.py EXPORT_DIR [--public-key KEY.pem] [--known-head HEAD.json ...]
     python3 verify_custody.py REPORT.json [--public-key KEY.pem]
+    python3 verify_custody.py --package RELEASE.zip [--public-key KEY.pem]
 
 Needs Python 3.9+ and the `cryptography` package, nothing from openbwc: you need
 not trust the agency's software to check the agency's ledger. It explains in
@@ -363,19 +364,142 @@ def verify_report(path: Path, key_path: Path | None, c: Checker) -> None:
          "so each is in the ledger exactly as shown")
 
 
+RELEASE_APPROVE_ACTION = "requests:release:approve"
+PACKAGE_MANIFEST = "manifest.json"
+
+
+def _package_member(zf, name: str) -> bytes:
+    """One member's bytes; a damaged or altered member fails its CRC or header check, naming it."""
+    import zipfile
+
+    try:
+        return zf.read(name)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Failed(f"{name}: its bytes in the package were changed or damaged ({exc})")
+
+
+def verify_package(path: Path, key_path: Path | None, c: Checker) -> None:
+    """A release package (zip): files, manifest.json with ledger proofs, VERIFY.txt.
+
+    Each file must hash to the SHA-256 the approved release document gives; that
+    document's SHA-256 must be the one the approval entry in the custody ledger
+    names; the entry must be in the tree a signed head commits to (inclusion
+    proof); and the head's signature must be valid for the agency's key.
+    """
+    import zipfile
+
+    if not path.is_file():
+        raise OSError(f"no file {path}")
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Failed(f"{path.name} is not a readable zip: it was changed or damaged ({exc})")
+    with zf:
+        names = zf.namelist()
+        if len(set(names)) != len(names):
+            raise Failed(f"{path.name} holds the same file name twice: it was altered")
+        if PACKAGE_MANIFEST not in names:
+            raise Failed(f"{path.name} has no {PACKAGE_MANIFEST}: it is not a release package, or it was altered")
+        raw = _package_member(zf, PACKAGE_MANIFEST)
+        try:
+            manifest = json.loads(raw)
+        except ValueError:
+            raise Failed(f"{PACKAGE_MANIFEST} is not valid JSON: it was changed")
+        written = (json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+        if written != raw:
+            raise Failed(f"{PACKAGE_MANIFEST} is not byte for byte as the agency wrote it: it was changed")
+        doc = manifest["release"]
+        canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+        doc_sha = hashlib.sha256(canonical).hexdigest()
+        if doc_sha != manifest.get("release_sha256"):
+            raise Failed(f"{PACKAGE_MANIFEST}: the release document does not hash to the SHA-256 it states: it "
+                         "was changed")
+        print(f"Release {doc['release']} for request {doc['request']} ({len(doc['files'])} file(s))")
+
+        ledger = manifest["ledger"]
+        if key_path:
+            key = load_key(key_path)
+        else:
+            key = serialization.load_pem_public_key(ledger["public_key_pem"].encode())
+            if not isinstance(key, Ed25519PublicKey):
+                raise Failed(f"{PACKAGE_MANIFEST}: the public key is not Ed25519")
+        kid = key_id_of(key)
+        print(f"Public key id {kid}")
+        if not key_path:
+            print("  (the key came with the package: compare its id with the one the agency publishes at "
+                  "/transparency/ledger)\n")
+        head = ledger["head"]
+        check_head(head, key, kid, "the signed tree head in manifest.json")
+        c.ok(f"the signed tree head ({head['tree_size']:,} entries, signed {head['timestamp']}) is valid for this "
+             "key")
+        root = bytes.fromhex(head["root_hash"])
+        approved = None
+        for item in ledger["entries"]:
+            leaf = item["leaf"].encode("utf-8")
+            proof, seq = item["proof"], item["seq"]
+            lh = leaf_hash(leaf)
+            if lh.hex() != proof["leaf_hash"] or proof["leaf_index"] != seq or proof["tree_size"] != head["tree_size"]:
+                raise Failed(f"{PACKAGE_MANIFEST}: ledger entry {seq}'s proof is not about this entry and this head")
+            if not verify_inclusion(lh, seq, head["tree_size"], [bytes.fromhex(h) for h in proof["audit_path"]], root):
+                raise Failed(f"{PACKAGE_MANIFEST}: ledger entry {seq} is not in the ledger the signed head commits "
+                             "to (its inclusion proof fails)")
+            body = json.loads(leaf)
+            obj = body.get("object") or {}
+            if (body.get("action") == RELEASE_APPROVE_ACTION and obj.get("type") == "release"
+                    and obj.get("id") == doc["release"] and body.get("outcome") == "success"):
+                approved = body
+        c.ok(f"{len(ledger['entries'])} ledger entries of this release: each is in the ledger exactly as shown "
+             "(RFC 6962 inclusion proof to the signed root)")
+        if approved is None:
+            raise Failed(f"{PACKAGE_MANIFEST}: no ledger entry in the package approves release {doc['release']}")
+        if approved.get("details", {}).get("document_sha256") != doc_sha:
+            raise Failed(f"{PACKAGE_MANIFEST}: the release document is not the one the ledger's approval entry "
+                         "vouches for: it was changed")
+        c.ok(f"the approval entry (seq {approved['seq']}, by {approved['actor']['name']}) vouches for this release "
+             f"document (SHA-256 {doc_sha[:16]}...)")
+
+        expected = {f["name"]: f["sha256"] for f in doc["files"]}
+        expected[doc["instructions"]["name"]] = doc["instructions"]["sha256"]
+        for name in names:
+            if name != PACKAGE_MANIFEST and name not in expected:
+                raise Failed(f"{name} is not part of the approved release: it was added")
+        for name, want in expected.items():
+            if name not in names:
+                raise Failed(f"{name} is missing from the package")
+            digest = hashlib.sha256()
+            try:
+                with zf.open(name) as fh:
+                    while block := fh.read(1 << 20):
+                        digest.update(block)
+            except (zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise Failed(f"{name}: its bytes in the package were changed or damaged ({exc})")
+            if digest.hexdigest() != want:
+                raise Failed(f"{name} was changed: its SHA-256 is {digest.hexdigest()}, the approved release "
+                             f"says {want}")
+        c.ok(f"all {len(expected)} files hash to the SHA-256 the approved release gives: none was changed")
+        for f in doc["files"]:
+            print(f"         {f['name']}  sha256 {f['sha256']}  (original {f.get('original_sha256')})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("target", type=Path, help="an export directory, or a custody report (.json)")
+    parser.add_argument("target", type=Path, nargs="?", help="an export directory, or a custody report (.json)")
+    parser.add_argument("--package", type=Path, help="a release package (.zip) downloaded from the request portal")
     parser.add_argument("--public-key", type=Path, help="the agency's public key (PEM), obtained independently")
     parser.add_argument("--known-head", "--known-heads", dest="known_heads", type=Path, action="append", default=[],
                         help="a head you kept earlier (one JSON head, a JSON list, or JSON lines such as an older "
                         "export's heads.jsonl); repeatable. The ledger must hold every entry it covers, with its "
                         "root: this is what catches a log cut back together with the heads that covered the cut")
     args = parser.parse_args(argv)
+    if args.package is None and args.target is None:
+        parser.error("give an export directory, a custody report, or --package FILE.zip")
     c = Checker()
     print("openbwc custody verifier (RFC 6962 Merkle tree, Ed25519 signed heads)\n")
     try:
-        if args.target.is_dir():
+        if args.package is not None:
+            print(f"Release package: {args.package}")
+            verify_package(args.package, args.public_key, c)
+        elif args.target.is_dir():
             print(f"Export: {args.target}")
             verify_export(args.target, args.public_key, args.known_heads, c)
         else:
@@ -385,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nResult: NOT VALID. Do not rely on this ledger until the agency explains the failure above.")
         return 1
     except (OSError, KeyError, TypeError, ValueError) as exc:
-        print(f"cannot check {args.target}: {exc}", file=sys.stderr)
+        print(f"cannot check {args.package or args.target}: {exc}", file=sys.stderr)
         return 2
     print("\nResult: VALID. Every check above passed.")
     return 0

@@ -23,6 +23,7 @@ from openbwc import (
     org,
     policy,
     program,
+    requests,
     retention,
 )
 from openbwc.events.delivery import delivery_tasks
@@ -40,6 +41,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     compliance,
     media,
     retention,
+    requests,
 )
 
 

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     # Fleet: an issued camera with no upload for this many days is DEVICE_SILENT (POLICY.md MET-3).
     silent_device_days: int = 7
 
+    # Access and release requests (POLICY.md REL-2): working days to answer, per extension,
+    # the expedited-release target after serious bodily injury or death (calendar days), and
+    # how many submissions and failed look-ups one client may make on the public portal per hour.
+    request_working_days: int = 20
+    request_extension_working_days: int = 10
+    request_expedited_days: int = 45
+    request_portal_submissions_per_hour: int = 5
+    request_portal_failures_per_hour: int = 30
+
     # Evidence storage (BWC_STORAGE_URL=s3://bucket[/prefix] selects S3; these reach it).
     s3_endpoint_url: str | None = None
     s3_access_key: str | None = None

@@ -24,6 +24,7 @@ from openbwc import (
     policy,
     program,
     retention,
+    transparency,
 )
 from openbwc.events.delivery import delivery_tasks
 from openbwc.kit.registry import Registry
@@ -40,6 +41,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     compliance,
     media,
     retention,
+    transparency,
 )
 
 

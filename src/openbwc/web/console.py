@@ -14,7 +14,7 @@ from markupsafe import Markup
 from openbwc import __version__
 from openbwc.kit.registry import NavEntry, Registry
 from openbwc.kit.time import isoformat
-from openbwc.web import csrf
+from openbwc.web import csrf, vendor
 
 HERE = Path(__file__).parent
 
@@ -85,6 +85,7 @@ def mount(app: FastAPI, registry: Registry) -> None:
         return render(request, "error.html", {"status": status, "code": code, "message": message}, status)
 
     app.state.render_error = render_error
+    vendor.mount(app)  # before /static, which would otherwise answer for /static/vendor/...
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in registry.page_routers:
         app.include_router(router)

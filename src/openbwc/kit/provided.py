@@ -23,7 +23,15 @@ from typing import Any
 # so medians can be taken over any grouping (an office, the agency).
 REQUEST_FACTS = "transparency.request_facts"
 
-KEYS = (REQUEST_FACTS,)
+# ``fn(session, account_id) -> Mapping | None``: the person an account belongs to
+# (``badge``, ``name``, ``title``, ``office_code``), for ``/api/v1/me`` (org provides it).
+ACCOUNT_PERSON = "org.account_person"
+
+# ``fn(session, actor, badge, account) -> None``: link an account to the person with
+# ``badge`` (``bwc users create --badge``; org provides it, with its rules and ledger entry).
+LINK_ACCOUNT = "org.link_account"
+
+KEYS = (REQUEST_FACTS, ACCOUNT_PERSON, LINK_ACCOUNT)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from openbwc.identity.permissions import IdentityPermissions
 from openbwc.identity.service import Principal
+from openbwc.kit.errors import DomainError
 from openbwc.kit.pagination import PageNumber
 from openbwc.kit.time import parse_instant, utcnow
+from openbwc.org import accounts, service
 from openbwc.org import repository as repo
-from openbwc.org import service
 from openbwc.org.models import PersonStatus
 from openbwc.org.permissions import OrgPermissions
 from openbwc.web.console import render
@@ -109,9 +110,50 @@ def people_add(
 def person_page(
     badge: str, request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.PEOPLE_READ)
 ) -> Response:
-    person = service.get_person(db, badge)
+    return _person(request, db, service.get_person(db, badge))
+
+
+def _person(request: Request, db: Session, person, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
     view = service.describe_people(db, [person])[0]
-    return render(request, "person.html", {"v": view, "training": repo.training_of(db, person.id), "now": utcnow()})
+    context = {
+        "v": view,
+        "training": repo.training_of(db, person.id),
+        "now": utcnow(),
+        "account": accounts.account_of(db, person),
+        "link_error": None,
+        "link_email": "",
+        **extra,
+    }
+    return render(request, "person.html", context, status_code=status)
+
+
+@router.post("/people/{badge}/account")
+def person_link_account(
+    badge: str,
+    request: Request,
+    email: str = Form("", max_length=254),
+    db: Session = DB,
+    caller: Principal = requires(IdentityPermissions.ACCOUNTS_WRITE),
+) -> Response:
+    person = service.get_person(db, badge)
+    try:
+        accounts.link_by_email(db, actor_of(request, caller), person.badge, email)
+    except DomainError as exc:
+        # Nothing was changed: the form comes back with the email kept and the reason beside it.
+        return _person(request, db, person, exc.status, link_error=exc.message, link_email=email)
+    return RedirectResponse(f"/people/{person.badge}", status_code=303)
+
+
+@router.post("/people/{badge}/account/unlink")
+def person_unlink_account(
+    badge: str, request: Request, db: Session = DB, caller: Principal = requires(IdentityPermissions.ACCOUNTS_WRITE)
+) -> Response:
+    person = service.get_person(db, badge)
+    try:
+        accounts.unlink(db, actor_of(request, caller), person.badge)
+    except DomainError as exc:
+        return _person(request, db, person, exc.status, link_error=exc.message)
+    return RedirectResponse(f"/people/{person.badge}", status_code=303)
 
 
 @router.post("/people/{badge}/training")

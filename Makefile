@@ -21,8 +21,11 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# make demo PORT=8080 HOST=0.0.0.0 (defaults: 127.0.0.1:8000)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 demo: install
-	$(BIN)/bwc demo
+	$(BIN)/bwc demo --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench tools

@@ -35,9 +35,11 @@ def demo_command(
         )
     states = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(cams.by_status.items()))
     typer.echo(f"demo fleet: {cams.cameras} cameras ({states}; {cams.silent} silent), {len(cams.docks)} docks")
+    if cams.docks:
+        typer.echo("  dock API tokens (new on every `bwc demo`; the earlier ones stop working):")
     for office, name, token in cams.docks:
         if token:
-            typer.echo(f"  dock {office} {name!r} API token (shown once): {token}")
+            typer.echo(f"  dock {office} {name!r}: {token}")
     typer.echo("")
     typer.echo("Demo accounts (password, then the TOTP secret for your authenticator app):")
     for a in accounts:

@@ -31,7 +31,11 @@ ACCOUNT_PERSON = "org.account_person"
 # ``badge`` (``bwc users create --badge``; org provides it, with its rules and ledger entry).
 LINK_ACCOUNT = "org.link_account"
 
-KEYS = (REQUEST_FACTS, ACCOUNT_PERSON, LINK_ACCOUNT)
+# ``fn(session, ids: Iterable[str]) -> dict[str, str]``: who an actor id (an account id,
+# ``cli:<user>``, ``system``) is, by name and badge, for the console (org provides it).
+ACTOR_NAMES = "org.actor_names"
+
+KEYS = (REQUEST_FACTS, ACCOUNT_PERSON, LINK_ACCOUNT, ACTOR_NAMES)
 
 
 @dataclass(frozen=True)

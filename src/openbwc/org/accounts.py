@@ -11,6 +11,7 @@ and one person per account. Each link and unlink is a custody-ledger entry.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,3 +133,36 @@ def person_facts(session: Session, account_id: uuid.UUID) -> dict[str, Any] | No
     if person is None:
         return None
     return {"badge": person.badge, "name": person.name, "title": person.title, "office_code": person.office_code}
+
+
+def actor_names(session: Session, ids: Iterable[str | None]) -> dict[str, str]:
+    """Who each actor id is, as a person reads it: "Ana Lopez (E10001)" for an account that
+    belongs to a person, the account's name for others, "jdoe (command line)" for ``cli:jdoe``.
+    An id that names nobody is kept as it is (kit.provided.ACTOR_NAMES)."""
+    out: dict[str, str] = {}
+    wanted: dict[uuid.UUID, str] = {}
+    for raw in ids:
+        if raw is None:
+            continue
+        text = str(raw)
+        if text == "system":
+            out[text] = "openbwc (automatic)"
+        elif text.startswith("cli:"):
+            out[text] = f"{text[4:]} (command line)"
+        else:
+            try:
+                wanted[uuid.UUID(text)] = text
+            except ValueError:
+                out[text] = text
+    if wanted:
+        rows = session.execute(select(Account.id, Account.display_name).where(Account.id.in_(wanted)))
+        for account_id, name in rows:
+            out[wanted[account_id]] = name
+        people = session.execute(
+            select(Person.account_id, Person.name, Person.badge).where(Person.account_id.in_(wanted))
+        )
+        for account_id, name, badge in people:
+            out[wanted[account_id]] = f"{name} ({badge})"
+        for text in wanted.values():
+            out.setdefault(text, text)
+    return out

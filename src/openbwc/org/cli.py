@@ -71,7 +71,8 @@ def people_add(
     name: str = typer.Option(..., "--name"),
     division: str = typer.Option(..., "--division", help="ERO or HSI"),
     office: str = typer.Option(..., "--office", help="Office code or name"),
-    unit: str = typer.Option(None, "--unit"),
+    unit: str = typer.Option(None, "--unit", help="An existing unit of the office and division"),
+    new_unit: bool = typer.Option(False, "--new-unit", help="Start the unit named by --unit if there is none"),
     supervisor: str = typer.Option(None, "--supervisor", help="Supervisor's badge"),
     title: str = typer.Option("Officer", "--title"),
     json_out: bool = JSON_OPTION,
@@ -88,6 +89,7 @@ def people_add(
             unit=unit,
             supervisor_badge=supervisor,
             title=title,
+            new_unit=new_unit,
         )
         data = _person_dict(service.describe_people(db, [person])[0])
     if json_out:

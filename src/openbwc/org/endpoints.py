@@ -116,6 +116,7 @@ def add_person(
         unit=body.unit,
         supervisor_badge=body.supervisor,
         title=body.title,
+        new_unit=body.new_unit,
     )
     return people_out(db, [person])[0]
 

@@ -18,6 +18,7 @@ from openbwc.org import repository as repo
 from openbwc.org.models import PersonStatus
 from openbwc.org.permissions import OrgPermissions
 from openbwc.web.console import render
+from openbwc.web.forms import form_errors
 from openbwc.web.http import DB, actor_of, requires
 from openbwc.web.lists import list_page
 
@@ -53,6 +54,22 @@ def people_page(
     trained: str | None = None,
     page: PageNumber = 1,
 ) -> Response:
+    return _people(request, db, office=office, division=division, q=q, trained=trained, page=page)
+
+
+def _people(  # type: ignore[no-untyped-def]
+    request: Request,
+    db: Session,
+    *,
+    office: str | None = None,
+    division: str | None = None,
+    q: str | None = None,
+    trained: str | None = None,
+    page: int = 1,
+    form=None,
+    errors=None,
+    status_code: int = 200,
+) -> Response:
     trained_flag = {"yes": True, "no": False}.get(trained or "")
     listing = list_page(
         request,
@@ -77,7 +94,10 @@ def people_page(
             "people": service.describe_people(db, list(listing.items)),
             "offices": repo.offices(db),
             "divisions": repo.divisions(db),
+            "form": form or {},
+            "errors": errors or {},
         },
+        status_code=status_code,
     )
 
 
@@ -89,21 +109,41 @@ def people_add(
     division: str = Form(...),
     office: str = Form(...),
     unit: str = Form("", max_length=120),
+    new_unit: bool = Form(False),
     supervisor: str = Form("", max_length=40),
     db: Session = DB,
     caller: Principal = requires(OrgPermissions.PEOPLE_WRITE),
 ) -> Response:
-    person = service.add_person(
-        db,
-        actor_of(request, caller),
-        badge=badge,
-        name=name,
-        division=division,
-        office=office,
-        unit=unit or None,
-        supervisor_badge=supervisor or None,
-    )
+    try:
+        person = service.add_person(
+            db,
+            actor_of(request, caller),
+            badge=badge,
+            name=name,
+            division=division,
+            office=office,
+            unit=unit or None,
+            supervisor_badge=supervisor or None,
+            new_unit=new_unit,
+        )
+    except DomainError as exc:
+        # The list comes back with the form as typed and the reason beside its field.
+        form = {"badge": badge, "name": name, "division": division, "office": office, "unit": unit,
+                "new_unit": new_unit, "supervisor": supervisor}
+        return _people(request, db, form=form, errors=form_errors(exc, PERSON_FIELDS), status_code=exc.status)
     return RedirectResponse(f"/people/{person.badge}", status_code=303)
+
+
+# Which field of the "Add a person" form each refusal is about.
+PERSON_FIELDS = {
+    "INVALID_BADGE": "badge",
+    "DUPLICATE_BADGE": "badge",
+    "INVALID_NAME": "name",
+    "UNKNOWN_OFFICE": "office",
+    "UNKNOWN_DIVISION": "division",
+    "UNKNOWN_SUPERVISOR": "supervisor",
+    "UNKNOWN_UNIT": "unit",
+}
 
 
 @router.get("/people/{badge}")

@@ -59,6 +59,7 @@ class PersonCreate(BaseModel):
     division: str
     office: str
     unit: str | None = Field(default=None, max_length=120)
+    new_unit: bool = Field(default=False, description="start the unit if there is none of that name")
     supervisor: str | None = None
     title: str = Field(default="Officer", max_length=80)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -15,6 +15,8 @@ from openbwc import __version__
 from openbwc.kit.registry import NavEntry, Registry
 from openbwc.kit.time import isoformat
 from openbwc.web import csrf, vendor
+from openbwc.web.http import public
+from openbwc.web.names import duration
 
 HERE = Path(__file__).parent
 
@@ -30,6 +32,8 @@ def build_templates(domain_folders: list[Path]) -> Jinja2Templates:
         lambda v: "" if v is None else isoformat(v.replace(microsecond=0)).replace("T", " ").replace("Z", " UTC")
     )
     templates.env.filters["day"] = lambda v: "" if v is None else v.date().isoformat()
+    # Lengths of footage as h:mm:ss, never "2376 s".
+    templates.env.filters["duration"] = duration
     templates.env.globals["version"] = __version__
     return templates
 
@@ -85,6 +89,12 @@ def mount(app: FastAPI, registry: Registry) -> None:
         return render(request, "error.html", {"status": status, "code": code, "message": message}, status)
 
     app.state.render_error = render_error
+
+    # Browsers ask for /favicon.ico whatever the page says: answer with the same icon.
+    @app.get("/favicon.ico", include_in_schema=False, dependencies=[public()])
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
     vendor.mount(app)  # before /static, which would otherwise answer for /static/vendor/...
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in registry.page_routers:

@@ -53,3 +53,17 @@ def test_an_unknown_badge_in_the_evidence_filter_is_said_beside_the_field(client
     r = client.get("/evidence", params={"officer": "NOBODY9"})
     assert r.status_code == 200
     assert 'id="officer-error"' in r.text and "NOBODY9" in r.text and 'value="NOBODY9"' in r.text
+
+
+def test_a_bad_value_in_the_address_reads_in_plain_words(client, db):
+    from openbwc.web.forms import plain_problem
+
+    bad = {"loc": ("query", "officers"), "type": "int_parsing", "msg": "Input should be a valid integer"}
+    assert plain_problem(bad) == "officers: enter a whole number"
+    assert plain_problem({"loc": ("body", "name"), "type": "string_too_long", "ctx": {"max_length": 20}}) \
+        == "name: at most 20 characters"
+    log_on(client, make_account(db, "program_manager"))
+    r = client.get("/people", params={"page": "two"}, headers={"referer": "https://testserver/people?office=BAL"})
+    assert r.status_code == 422
+    assert "page: enter a whole number" in r.text and "Input should be" not in r.text
+    assert 'href="/people?office=BAL">Go back' in r.text

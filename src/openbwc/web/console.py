@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
@@ -80,13 +81,22 @@ def panels(request: Request, slot: str, db: Any, caller: Any, obj: Any) -> list[
     return out
 
 
+def _same_site_referer(request: Request) -> str | None:
+    """The page the person came from, on this site: a "Go back" link that needs no JavaScript."""
+    parts = urlsplit(request.headers.get("referer", ""))
+    if not parts.path or parts.netloc != request.url.netloc:
+        return None
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
 def mount(app: FastAPI, registry: Registry) -> None:
 
     app.state.templates = build_templates(registry.template_dirs)
     app.state.navigation = [HOME, *registry.navigation()]
 
     def render_error(request: Request, status: int, code: str, message: str) -> HTMLResponse:
-        return render(request, "error.html", {"status": status, "code": code, "message": message}, status)
+        context = {"status": status, "code": code, "message": message, "back": _same_site_referer(request)}
+        return render(request, "error.html", context, status)
 
     app.state.render_error = render_error
 

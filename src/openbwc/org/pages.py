@@ -217,25 +217,28 @@ def person_add_training(
 
 @router.get("/training")
 def training_page(
-    request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.TRAINING_READ)
+    request: Request, db: Session = DB, _: Principal = requires(OrgPermissions.TRAINING_READ), page: PageNumber = 1
 ) -> Response:
     now = utcnow()
-    untrained, total_untrained = repo.list_people(
-        db, limit=200, offset=0, status=PersonStatus.ACTIVE, trained=False, trained_at=now
+    # The untrained, a page at a time with the one pager; the refresher list stays short (30 days).
+    listing = list_page(
+        request,
+        lambda limit, offset, _sort: repo.list_people(
+            db, limit=limit, offset=offset, status=PersonStatus.ACTIVE, trained=False, trained_at=now
+        ),
+        page=page,
     )
+    untrained, total_untrained = listing.items, listing.total
     soon = now + timedelta(days=30)
     # Trained now but not any more in 30 days: due for the annual refresher.
-    due, total_due = repo.list_people(
-        db, limit=200, offset=0, status=PersonStatus.ACTIVE, trained=False, trained_at=soon
-    )
-    untrained_ids = {u.id for u in untrained}
-    due = [p for p in due if p.id not in untrained_ids]
+    due = list(repo.due_for_refresher(db, now, soon))
     return render(
         request,
         "training.html",
         {
             "untrained": service.describe_people(db, list(untrained)),
             "total_untrained": total_untrained,
+            "listing": listing,
             "due": service.describe_people(db, due),
             "counts": repo.office_counts(db, now),
         },

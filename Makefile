@@ -3,10 +3,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Browser libraries (package.json, pinned in package-lock.json): served by the app, never fetched at run time.
+NODE_STAMP := node_modules/.installed
 
 .PHONY: install demo test lint test-fast bench fuzz clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,8 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (apt-get install nodejs npm) for the console's charts and browser tests" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# make demo PORT=8080 HOST=0.0.0.0 (defaults: 127.0.0.1:8000)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 demo: install
-	$(BIN)/bwc demo
+	$(BIN)/bwc demo --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench tools
@@ -38,4 +48,4 @@ fuzz: install
 	$(BIN)/python tools/fuzz.py --examples $(FUZZ_EXAMPLES)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache

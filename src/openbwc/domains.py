@@ -25,6 +25,7 @@ from openbwc import (
     program,
     requests,
     retention,
+    transparency,
 )
 from openbwc.events.delivery import delivery_tasks
 from openbwc.kit.registry import Registry
@@ -42,6 +43,7 @@ DOMAINS: tuple[ModuleType, ...] = (
     media,
     retention,
     requests,
+    transparency,
 )
 
 

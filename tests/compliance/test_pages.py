@@ -24,7 +24,7 @@ def test_dashboard_findings_activities_and_policy_pages(client, db):
     assert listing.status_code == 200 and "PAGE-1" in listing.text
     one = client.get("/activities/PAGE-1")
     assert one.status_code == 200 and "NOT_RECORDED" in one.text
-    assert "LATE_ACTIVATION" in one.text and "<td>90</td>" in one.text  # seconds late, shown with the finding
+    assert "LATE_ACTIVATION" in one.text and "<td>0:01:30</td>" in one.text  # 90 s late, shown with the finding
     policy = client.get("/policy")
     assert policy.status_code == 200 and "TRG-6" in policy.text and "EXC-4" in policy.text
 

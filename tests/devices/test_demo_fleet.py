@@ -10,6 +10,7 @@ from openbwc.devices import keys
 from openbwc.devices import repository as repo
 from openbwc.devices import service as devices
 from openbwc.devices.models import Camera, CameraAssignment, MalfunctionReport
+from openbwc.identity.models import ApiToken
 from openbwc.kit.time import utcnow
 from openbwc.org import repository as org_repo
 from openbwc.program import service as program
@@ -57,5 +58,10 @@ def test_demo_fleet(db):
 
     again = fleet.seed(db)
     assert not again.created and again.cameras == 1600 and not again.phase_planned
-    assert all(token is None for *_x, token in again.docks)
+    # A second run prints the docks' tokens again: new ones, the first run's revoked.
+    first_tokens = {token for *_x, token in summary.docks}
+    again_tokens = {token for *_x, token in again.docks}
+    assert all(again_tokens) and len(again_tokens) == 5 and not again_tokens & first_tokens
+    assert db.scalar(select(func.count(ApiToken.id)).where(ApiToken.revoked_at.is_(None),
+                                                           ApiToken.name.like("dock %"))) == 5
     assert db.scalar(select(func.count(Camera.id))) == 1600

@@ -30,7 +30,8 @@ def add(client, headers, **over):
 
 def test_add_person_with_supervisor_and_unit(client, pm):
     assert add(client, pm, badge="S50001", name="Lee Sup", title="Supervisory Deportation Officer").status_code == 201
-    r = add(client, pm, supervisor="s50001", unit="Fugitive Operations Team 9", office="Baltimore")
+    r = add(client, pm, supervisor="s50001", unit="Fugitive Operations Team 9", office="Baltimore",
+            new_unit=True)
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["supervisor"] == "S50001" and body["office"] == "BAL" and body["unit"] == "Fugitive Operations Team 9"
@@ -114,3 +115,29 @@ def test_offices_and_divisions(client, db):
     ]
     assert client.get("/api/v1/offices/XXX", headers=headers).json()["code"] == "OFFICE_NOT_FOUND"
     assert {d["code"] for d in client.get("/api/v1/divisions", headers=headers).json()} == {"ERO", "HSI"}
+
+
+def test_a_unit_typo_creates_no_unit(client, pm, db):
+    from openbwc.org.models import Unit
+
+    assert add(client, pm, badge="U50001", unit="Fugitive Ops", new_unit=True).status_code == 201
+    units = db.scalar(select(func.count(Unit.id)))
+    r = add(client, pm, badge="U50002", unit="Fugitve Ops")
+    assert r.status_code == 422 and r.json()["code"] == "UNKNOWN_UNIT" and "Fugitive Ops" in r.json()["message"]
+    assert db.scalar(select(func.count(Unit.id))) == units
+    r = add(client, pm, badge="U50003", unit="fugitive ops")  # only the case differs: the same unit
+    assert r.status_code == 201 and r.json()["unit"] == "Fugitive Ops"
+
+
+def test_console_add_person_keeps_the_input_and_says_why_beside_the_field(client, db):
+    from tests.factories import make_account
+    from tests.web_helpers import log_on, post_form
+
+    log_on(client, make_account(db, "program_manager"))
+    r = post_form(client, "/people", "/people", {"badge": "U60001", "name": "Rae Quinn", "division": "ERO",
+                                                 "office": "BAL", "unit": "No Such Unit", "supervisor": ""})
+    assert r.status_code == 422
+    assert 'id="unit-error"' in r.text and 'value="Rae Quinn"' in r.text and 'value="No Such Unit"' in r.text
+    r = post_form(client, "/people", "/people", {"badge": "U60001", "name": "Rae Quinn", "division": "ERO",
+                                                 "office": "BAL", "unit": "No Such Unit", "new_unit": "true"})
+    assert r.status_code == 303

@@ -29,3 +29,23 @@ def test_a_refresher_extends_training(db):
     assert service.is_trained(db, person, datetime(2025, 12, 1, tzinfo=UTC))
     view = service.describe_people(db, [person], datetime(2025, 12, 1, tzinfo=UTC))[0]
     assert view.training_expires_at == datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def test_training_page_pages_the_untrained_and_lists_who_is_due(client, db):
+    from datetime import timedelta
+
+    from openbwc.kit.time import utcnow
+    from openbwc.org.models import TrainingRecord
+    from tests.factories import make_account
+    from tests.web_helpers import log_on
+
+    people = [_person(db, f"TP{i:04d}") for i in range(55)]
+    due = people[0]
+    db.add(TrainingRecord(person_id=due.id, course="BWC", completed_at=utcnow() - timedelta(days=350),
+                          expires_at=utcnow() + timedelta(days=10), recorded_by="test"))
+    db.flush()
+    log_on(client, make_account(db, "program_manager"))
+    first = client.get("/training").text
+    assert 'rel="next"' in first and "Page 1 of" in first
+    assert f'href="/people/{due.badge}"' in first.split("Not trained or expired")[0]
+    assert client.get("/training", params={"page": 2}).status_code == 200

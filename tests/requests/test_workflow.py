@@ -131,6 +131,13 @@ def test_a_request_walks_from_portal_to_a_verified_package(client, db, tmp_path)
     metrics_now = metrics.request_facts(db)
     assert metrics_now["released"] >= 1 and metrics_now["by_type"]["person_recorded"] >= 1
 
+    # The public transparency site counts it, through what the requests domain provides.
+    public = client.get("/api/v1/transparency").json()
+    assert public["requests_provided"] is True
+    baltimore = [row for row in public["offices"] if row["office_code"] == "BAL"]
+    assert baltimore and baltimore[-1]["requests"]["received"] == "fewer than 10"
+    assert baltimore[-1]["requests"]["fulfilled"] == "fewer than 10"
+
 
 def _stored(db, item) -> bytes:  # type: ignore[no-untyped-def]
     from openbwc.evidence.models import EvidenceObject

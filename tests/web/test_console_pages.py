@@ -43,10 +43,11 @@ def test_record_training_through_the_console(client, db):
     assert "current until 2027-10-01" in page
 
 
-def test_bad_form_input_shows_an_error_page(client, db):
+def test_bad_form_input_comes_back_with_the_reason_beside_the_field(client, db):
     log_on(client, make_account(db, "program_manager"))
     r = post_form(client, "/people", "/people", {"badge": "E80002", "name": "X", "division": "ERO", "office": "Oz"})
-    assert r.status_code == 422 and "UNKNOWN_OFFICE" in r.text
+    assert r.status_code == 422 and 'id="office-error"' in r.text and "unknown office" in r.text.lower()
+    assert 'value="E80002"' in r.text
 
 
 def test_tokens_from_the_account_page(client, db):

@@ -33,6 +33,7 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openbwc.kit.errors import AuthenticationFailed, DomainError, ErrorBody, without_paths
+from openbwc.web.forms import plain_problem
 from openbwc.web.http import api_routes, declared_permission, request_id
 
 log = logging.getLogger("openbwc.api")
@@ -86,7 +87,9 @@ def install(app: FastAPI) -> None:
         ]
         summary = "; ".join(f"{p['field'] or 'body'}: {p['problem']}" for p in problems[:5])
         if _wants_page(request):
-            return request.app.state.render_error(request, 422, "VALIDATION_ERROR", summary)
+            # In plain words on a page ("officers: enter a whole number"), not validator text.
+            plain = "; ".join(plain_problem(err) for err in exc.errors()[:5])
+            return request.app.state.render_error(request, 422, "VALIDATION_ERROR", "Please correct " + plain)
         return error_response(422, "VALIDATION_ERROR", f"the request is not valid: {summary}", problems)
 
     @app.exception_handler(StarletteHTTPException)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -25,10 +26,47 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# Commands that touch no data directory.
+NO_DATA_DIR = {"totp"}
+
+
+def is_project_dir(folder: Path) -> bool:
+    """The openbwc checkout (where `make demo` runs), whose ./var is the default data directory."""
+    try:
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return 'name = "openbwc"' in text
+
+
+def check_data_dir(command: str | None, cwd: Path | None = None) -> None:
+    """Refuse to make an empty ./var in whatever folder `bwc` happens to run from.
+
+    The default data directory is ./var: right in the openbwc checkout, wrong anywhere
+    else, where it would silently start a second, empty agency. Elsewhere, BWC_DATA_DIR
+    must say where the data is (an existing ./var is taken as meant).
+    """
+    if command is None or command in NO_DATA_DIR or os.environ.get("BWC_DATA_DIR"):
+        return
+    cwd = cwd or Path.cwd()
+    if is_project_dir(cwd) or (cwd / "var").is_dir():
+        return
+    typer.echo(
+        f"bwc: no data directory here ({cwd / 'var'} does not exist), and BWC_DATA_DIR is not set.\n"
+        "Run bwc from the openbwc folder (where `make demo` keeps its data in ./var), or point it at\n"
+        "the data: BWC_DATA_DIR=/path/to/openbwc/var bwc ...  (to start a new, empty one, create the\n"
+        "folder first or set BWC_DATA_DIR to it).",
+        err=True,
+    )
+    raise typer.Exit(2)
+
+
 def root(
+    ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Settings come from BWC_* environment variables; see README.md."""
+    check_data_dir(ctx.invoked_subcommand)
 
 
 @handle_errors
@@ -71,7 +109,11 @@ def totp(secret: str) -> None:
     """Print the current one-time code for a TOTP secret (for demo accounts)."""
     import pyotp
 
-    typer.echo(pyotp.TOTP(secret.replace(" ", "")).now())
+    try:
+        typer.echo(pyotp.TOTP(secret.replace(" ", "")).now())
+    except (ValueError, TypeError) as exc:
+        typer.echo(f"bwc totp: {secret!r} is not a TOTP secret (base32, at least 16 characters): {exc}", err=True)
+        raise typer.Exit(2)
 
 
 @db_app.command("upgrade")

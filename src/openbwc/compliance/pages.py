@@ -22,6 +22,7 @@ from openbwc.policy.schema import ACTIVITY_TYPES, FINDING_CODES
 from openbwc.web.console import render
 from openbwc.web.http import DB, actor_of, requires
 from openbwc.web.lists import list_page
+from openbwc.web.names import actor_names
 
 router = APIRouter(include_in_schema=False)
 GOOD = {"COMPLIANT", "EXEMPT"}
@@ -70,6 +71,7 @@ def dashboard(
     trend_chart = bars(
         [(r.group, (r.rate or 0) * 100, f"{(r.rate or 0) * 100:.1f}%", True) for r in by_month[:-1][-12:]], top=100
     )
+    last_runs = repo.last_runs(db, 5)
     return render(
         request,
         "compliance.html",
@@ -80,7 +82,8 @@ def dashboard(
             "trend_chart": trend_chart,
             "coverage": coverage,
             "review_month": month,
-            "runs": repo.last_runs(db, 5),
+            "runs": last_runs,
+            "names": actor_names(db, [r.started_by for r in last_runs]),
             "policy": policy_service.active(db),
             "filters": {"since": since or "", "until": until or ""},
             "can_run": caller.can(CompliancePermissions.RUNS_WRITE),

@@ -18,6 +18,7 @@ from openbwc.kit.pagination import PageNumber
 from openbwc.web.console import render
 from openbwc.web.http import DB, Caller, actor_of, public, requires
 from openbwc.web.lists import list_page
+from openbwc.web.names import actor_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,6 +83,8 @@ def custody_page(
             "head": service.current_head(db),
             "audit": audit,
             "listing": listing,
+            # Entries about an account name it by its id: show whose it is.
+            "names": actor_names(db, [e["object"]["id"] for e in listing.items if e["object"]["type"] == "account"]),
         },
     )
 

@@ -293,11 +293,13 @@ def seed_accounts(session: Session) -> list[DemoAccount]:
                 # Seeding the demo (oversight accounts included) is the platform's own setup.
                 authority=duties.PLATFORM,
             )
+        if not account.totp_enabled:
+            # `bwc init` made the demo's admin before the seed (no MFA yet): give it the printed secret.
             account.totp_secret = demo.totp_secret
             account.totp_enabled = True
-            if person is not None:
-                person.account_id = account.id
-            session.flush()
+        if person is not None and person.account_id is None:
+            person.account_id = account.id
+        session.flush()
         out.append(DemoAccount(demo.email, name, demo.role, demo.password, demo.totp_secret, demo.badge))
     return out
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,6 +75,29 @@ def _pick(rng: random.Random, table: list[tuple[str, int]]) -> str:
     return rng.choices([k for k, _ in table], weights=[w for _, w in table])[0]
 
 
+# One activity in this many is worked by the demo accounts' people (below).
+FEATURED_EVERY = 6
+DEMO_BADGES = ("E10001", "S30001")
+
+
+def _featured(people: list[Person], supervisors: dict[Any, Person]) -> list[list[Person]]:
+    """Crews for the people the demo accounts belong to: the demo officer with colleagues of
+    their office, and the demo supervisor's own officers, so both see footage on log-on."""
+    by_badge = {p.badge: p for p in people}
+    groups = []
+    officer = by_badge.get(DEMO_BADGES[0])
+    if officer is not None:
+        mates = [p for p in people if p.office_code == officer.office_code and p.id != officer.id
+                 and p.id not in supervisors and p.supervisor_id is not None][:6]
+        groups.append([officer, *mates])
+    boss = by_badge.get(DEMO_BADGES[1])
+    if boss is not None:
+        team = [p for p in people if p.supervisor_id == boss.id and p.id not in supervisors]
+        if team:
+            groups.append(team)
+    return groups
+
+
 def seed(session: Session) -> DemoCompliance | None:
     """Activities, footage, one evaluation and a review draw; None when already seeded."""
     if session.scalar(select(Recording.id).where(Recording.source == "demo").limit(1)) is not None:
@@ -88,6 +112,7 @@ def seed(session: Session) -> DemoCompliance | None:
     if not officers:
         return None
     by_id = {p.id: p for p in people}
+    featured = _featured(people, supervisors)
     now = utcnow().replace(second=0, microsecond=0)
     inputs: list[ActivityInput] = []
     plan: list[tuple[ActivityInput, list[Person]]] = []
@@ -98,6 +123,11 @@ def seed(session: Session) -> DemoCompliance | None:
         start = start.replace(hour=rng.randint(6, 19), second=0)
         duration = timedelta(minutes=rng.choice([15, 20, 30, 45, 60, 90, 120]))
         crew = rng.sample(officers[office], k=min(len(officers[office]), rng.choice([1, 2, 2, 3, 3, 4])))
+        if featured and i % FEATURED_EVERY == 0:
+            # The demo's own supervisor and officer log on to see their footage: give them some.
+            group = featured[(i // FEATURED_EVERY) % len(featured)]
+            office = group[0].office_code
+            crew = [group[0], *rng.sample(group[1:], k=min(len(group) - 1, rng.choice([0, 1, 2])))]
         boss = by_id.get(crew[0].supervisor_id) if crew[0].supervisor_id else None
         roll = rng.random()
         exception = f"EXC-{rng.randint(1, 4)}" if roll < 0.06 else None

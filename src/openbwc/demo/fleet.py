@@ -35,6 +35,8 @@ from openbwc.devices.models import (
     MalfunctionReport,
     TelemetryReport,
 )
+from openbwc.identity import duties, tokens
+from openbwc.identity import repository as identity_repo
 from openbwc.kit.ids import new_id
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.org import repository as org_repo
@@ -73,7 +75,7 @@ class FleetSummary:
     cameras: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     silent: int = 0
-    docks: list[tuple[str, str, str | None]] = field(default_factory=list)  # office, name, token (new only)
+    docks: list[tuple[str, str, str | None]] = field(default_factory=list)  # office, name, token (new each run)
     phase_planned: bool = False
 
 
@@ -201,12 +203,25 @@ def _seed_docks(session: Session, summary: FleetSummary) -> dict[str, object]:
     for office in org_repo.offices(session):
         name = f"{office.name} dock 1"
         dock = devices_repo.dock_by_name(session, office.code, name)
-        token = None
         if dock is None:
             dock, token = devices.add_dock(session, DEMO_ACTOR, office=office.code, name=name)
+        else:
+            token = _fresh_dock_token(session, dock, f"dock {office.code} {name}")
         summary.docks.append((office.code, name, token))
         out[office.code] = dock.id
     return out
+
+
+def _fresh_dock_token(session: Session, dock: object, name: str) -> str:
+    """A second `bwc demo` cannot show the first run's token again (only its hash is kept):
+    it revokes the dock's earlier tokens and prints a new one, so the demo always says how
+    a dock logs on."""
+    account = identity_repo.account_by_id(session, dock.account_id)  # type: ignore[attr-defined]
+    for row in tokens.list_tokens(session, account):
+        if row.revoked_at is None:
+            tokens.revoke_token(session, DEMO_ACTOR, row.id, owner=account)
+    plain, _ = tokens.create_token(session, DEMO_ACTOR, account, name=name, authority=duties.PLATFORM)
+    return plain
 
 
 def _seed_cameras(session: Session, now: datetime, dock_ids: dict[str, object]) -> None:

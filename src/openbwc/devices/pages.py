@@ -17,6 +17,7 @@ from openbwc.org import repository as org_repo
 from openbwc.web.console import render
 from openbwc.web.http import DB, actor_of, requires
 from openbwc.web.lists import list_page
+from openbwc.web.names import actor_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,6 +107,7 @@ def camera_page(
             "c": camera,
             "now": now,
             "next_statuses": sorted(devices.TRANSITIONS[camera.status]),
+            "names": actor_names(db, [e.actor_id for e, _badge in history.events]),
         },
     )
 

@@ -13,10 +13,11 @@ from openbwc.evidence.classification import service as classification
 from openbwc.evidence.models import FLAG_CODES, QuarantineStatus
 from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal
-from openbwc.kit.errors import NotFound
+from openbwc.kit.errors import DomainError, NotFound
 from openbwc.kit.pagination import PageNumber
 from openbwc.storage import open_store
 from openbwc.web.console import panels, render
+from openbwc.web.forms import form_errors
 from openbwc.web.http import DB, actor_of, requires
 from openbwc.web.lists import list_page
 
@@ -37,10 +38,16 @@ def evidence_page(
     flag: str | None = Query(None, max_length=40),
     page: PageNumber = 1,
 ) -> Response:
-    resolved = service.resolve_filters(db, officer=officer or None, camera=camera or None)
+    errors: dict[str, str] = {}
+    try:
+        resolved = service.resolve_filters(db, officer=officer or None, camera=camera or None)
+    except DomainError as exc:
+        # An unknown badge or serial: said beside its field, the list empty, the filters kept.
+        errors = form_errors(exc, {"PERSON_NOT_FOUND": "officer", "UNKNOWN_CAMERA": "camera"})
+        resolved = None
     listing = list_page(
         request,
-        lambda limit, offset, _sort: service.list_recordings(
+        lambda limit, offset, _sort: ([], 0) if resolved is None else service.list_recordings(
             db,
             actor_of(request, caller),
             service.viewer_for(db, caller),
@@ -48,12 +55,12 @@ def evidence_page(
             offset=offset,
             office_code=office.upper() if office else None,
             flag=flag.upper() if flag else None,
-            **resolved,
+            **(resolved or {}),
         ),
         page=page,
         filters={"officer": officer, "camera": camera, "office": office, "flag": flag},
     )
-    return render(request, "evidence.html", {"listing": listing, "flag_codes": FLAG_CODES})
+    return render(request, "evidence.html", {"listing": listing, "flag_codes": FLAG_CODES, "errors": errors})
 
 
 @router.get("/evidence/{recording_id}")

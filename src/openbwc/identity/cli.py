@@ -7,9 +7,11 @@ from pathlib import Path
 import typer
 
 from openbwc.custody.actor import cli_actor
+from openbwc.db.session import registry_of
 from openbwc.identity import duties, service, tokens
 from openbwc.identity import repository as repo
 from openbwc.kit.errors import ValidationFailed
+from openbwc.kit.provided import LINK_ACCOUNT
 from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 
 # The operator at the server's shell is not oversight (identity/duties.py): the same rules of
@@ -34,9 +36,14 @@ def create(
     name: str = typer.Option(None, "--name", help="Display name (default: the email)."),
     password_file: Path = typer.Option(None, "--password-file", help="File holding the password."),
     machine: bool = typer.Option(False, "--machine", help="A machine client (dock, script): token only."),
+    badge: str = typer.Option(None, "--badge", help="The person (badge) this account belongs to."),
     json_out: bool = JSON_OPTION,
 ) -> None:
-    """Create an account. People enrol MFA at first log-on; machines get a token."""
+    """Create an account. People enrol MFA at first log-on; machines get a token.
+
+    With --badge the account belongs to that person and sees what they may see:
+    their own footage, and a supervisor's people's too.
+    """
     password = _read_password(password_file)
     with session_scope() as db:
         account = service.create_account(
@@ -49,16 +56,25 @@ def create(
             kind="machine" if machine else "person",
             authority=duties.SHELL,
         )
+        if badge:
+            link = registry_of(db).provided.get(LINK_ACCOUNT)
+            if link is None:
+                raise ValidationFailed("--badge needs the org domain, which is not installed", code="NO_PEOPLE")
+            link(db, cli_actor(), badge, account)
         plain = None
         if machine:
             plain, _ = tokens.create_token(db, cli_actor(), account, name="initial", authority=duties.SHELL)
         out = {"id": str(account.id), "email": account.email, "kind": account.kind, "roles": sorted(set(role))}
+        if badge:
+            out["badge"] = badge.strip().upper()
         if plain:
             out["token"] = plain
     if json_out:
         print_json(out)
     else:
         typer.echo(f"created {out['kind']} account {out['email']} ({', '.join(out['roles'])})")
+        if badge:
+            typer.echo(f"it belongs to the person with badge {out['badge']}")
         if plain:
             typer.echo(f"API token (shown only now): {plain}")
 

@@ -24,7 +24,7 @@ from openbwc.identity.schemas import (
     TokenCreated,
     TokenOut,
 )
-from openbwc.identity.service import Principal
+from openbwc.identity.service import Principal, person_of
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc
 from openbwc.web.http import DB, actor_of, requires
@@ -40,13 +40,15 @@ def account_out(db: Session, account: Account, roles: list[str] | None = None) -
 
 
 @router.get("/me", response_model=MeOut)
-def me(caller: Principal = requires(IdentityPermissions.SELF_READ)) -> MeOut:
+def me(db: Session = DB, caller: Principal = requires(IdentityPermissions.SELF_READ)) -> MeOut:
+    """Who is calling: the account, its permissions, and the person (name, badge) it belongs to."""
     return MeOut(
         id=caller.account_id,
         email=caller.email,
         display_name=caller.display_name,
         kind=caller.kind,
         permissions=sorted(caller.permissions),
+        person=person_of(db, caller.account_id),
     )
 
 

@@ -14,7 +14,7 @@ from openbwc.identity import sessions, tokens, totp
 from openbwc.identity.access import SESSION_COOKIE
 from openbwc.identity.models import Account, WebSession
 from openbwc.identity.permissions import IdentityPermissions
-from openbwc.identity.service import Principal, get_account
+from openbwc.identity.service import Principal, get_account, person_of
 from openbwc.kit.errors import DomainError
 from openbwc.web.console import render
 from openbwc.web.http import DB, actor_of, client_addr, public, request_id, requires
@@ -181,6 +181,7 @@ def account_page(
         {
             "account": account,
             "roles": repo.role_names(db, account.id),
+            "person": person_of(db, account.id),
             "tokens": tokens.list_tokens(db, account),
             "new_token": None,
         },
@@ -202,6 +203,7 @@ def account_create_token(
         {
             "account": account,
             "roles": repo.role_names(db, account.id),
+            "person": person_of(db, account.id),
             "tokens": tokens.list_tokens(db, account),
             "new_token": plain,
         },

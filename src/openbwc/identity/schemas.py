@@ -90,9 +90,19 @@ class TokenCreated(TokenOut):
     token: str = Field(description="The secret. Shown only now: store it safely.")
 
 
+class MePerson(BaseModel):
+    """The person the account belongs to (``bwc org people link``)."""
+
+    badge: str
+    name: str
+    title: str
+    office_code: str
+
+
 class MeOut(BaseModel):
     id: uuid.UUID
     email: str
     display_name: str
     kind: str
     permissions: list[str]
+    person: MePerson | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from openbwc.identity.models import ACCOUNT_KINDS, Account, AccountRole, Account
 from openbwc.identity.passwords import check_strength, hash_password
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
 from openbwc.kit.permissions import is_well_formed
+from openbwc.kit.provided import ACCOUNT_PERSON
 from openbwc.kit.registry import Registry
 from openbwc.kit.time import utcnow
 
@@ -257,3 +259,9 @@ def create_role(
         details={"permissions": sorted(set(permissions))},
     )
     return role
+
+
+def person_of(session: Session, account_id: uuid.UUID) -> dict[str, Any] | None:
+    """The person an account belongs to (badge, name, title, office), from org (kit.provided)."""
+    fn = registry_of(session).provided.get(ACCOUNT_PERSON)
+    return None if fn is None else fn(session, account_id)

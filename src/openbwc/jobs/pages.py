@@ -13,6 +13,7 @@ from openbwc.kit.pagination import PageNumber
 from openbwc.web.console import render
 from openbwc.web.http import DB, Caller, actor_of, requires
 from openbwc.web.lists import list_page
+from openbwc.web.names import actor_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,14 +38,29 @@ def jobs_page(
         page=page,
         filters={"status": status},
     )
-    return render(request, "jobs.html", {"listing": listing})
+    ids = [j.id for j in listing.items]
+    return render(
+        request,
+        "jobs.html",
+        {
+            "listing": listing,
+            "recordings": jobs.recordings_of_jobs(db, ids),
+            "names": actor_names(db, [j.created_by for j in listing.items]),
+        },
+    )
 
 
 @router.get("/jobs/{job_id}")
 def job_page(
     job_id: str, request: Request, db: Session = DB, caller: Caller = requires(JobsPermissions.READ)
 ) -> Response:
-    return render(request, "job.html", {"job": jobs.get(db, jobs.parse_id(job_id), _jobs_scope(db, request, caller))})
+    job = jobs.get(db, jobs.parse_id(job_id), _jobs_scope(db, request, caller))
+    context = {
+        "job": job,
+        "recordings": jobs.recordings_of(db, job.id),
+        "names": actor_names(db, [job.created_by]),
+    }
+    return render(request, "job.html", context)
 
 
 @router.post("/jobs/{job_id}/retry")

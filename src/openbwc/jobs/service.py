@@ -148,6 +148,17 @@ def recordings_of(session: Session, job_id: uuid.UUID) -> list[uuid.UUID]:
     return list(session.scalars(select(JobRecording.recording_id).where(JobRecording.job_id == job_id)))
 
 
+def recordings_of_jobs(session: Session, job_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The recordings each job is about, for a page of jobs (one query)."""
+    out: dict[uuid.UUID, list[uuid.UUID]] = {j: [] for j in job_ids}
+    if job_ids:
+        stmt = select(JobRecording.job_id, JobRecording.recording_id).where(JobRecording.job_id.in_(job_ids))
+        rows = session.execute(stmt)
+        for job_id, recording_id in rows:
+            out[job_id].append(recording_id)
+    return out
+
+
 def _hidden(scope: RecordingScope) -> ColumnElement[bool]:
     """True for a job about a recording the scope does not show."""
     return exists().where(JobRecording.job_id == Job.id, ~scope.visible(JobRecording.recording_id))

@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from openbwc.kit.permissions import Permissions
+from openbwc.kit.provided import Provided
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class Registry:
         self.app_dependencies: list[Callable[..., Any]] = []
         # Console pages of one domain that others add to: slot -> [render(request, db, caller, obj)].
         self.panels: dict[str, list[Callable[..., Any]]] = {}
+        # Facts one domain provides to another without an import (kit.provided keys).
+        self.provided = Provided()
         self._current: str | None = None
         self._grants: list[tuple[str, str]] = []
 
@@ -143,6 +146,10 @@ class Registry:
         (e.g. the caller may not see what the section holds).
         """
         self.panels.setdefault(slot, []).append(render)
+
+    def provide(self, key: str, fn: Callable[..., Any]) -> None:
+        """Provide the facts named ``key`` (``openbwc.kit.provided``), e.g. request metrics for the public site."""
+        self.provided.provide(key, fn)
 
     def add_templates(self, folder: Path) -> None:
         if folder not in self.template_dirs:

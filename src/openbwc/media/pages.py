@@ -19,6 +19,7 @@ from openbwc.media.redaction.audio import AUDIO_MODES
 from openbwc.media.redaction.render import STYLES
 from openbwc.web.console import fragment, render
 from openbwc.web.http import DB, actor_of, requires
+from openbwc.web.names import actor_names
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -131,4 +132,7 @@ def recording_panel(request: Request, db: Session, caller: Principal, recording:
     derived = repo.derived_of_recording(db, recording.id) if caller.can(MediaPermissions.REDACTIONS_READ) else None
     if not media and derived is None:
         return None
-    return fragment(request, "media_recording_panel.html", {"r": recording, "media": media, "derived": derived})
+    names = actor_names(db, [d.created_by for d in derived or ()])
+    return fragment(
+        request, "media_recording_panel.html", {"r": recording, "media": media, "derived": derived, "names": names}
+    )

@@ -6,8 +6,8 @@ import typer
 
 from openbwc.custody.actor import cli_actor
 from openbwc.kit.time import parse_instant, utcnow
+from openbwc.org import accounts, service
 from openbwc.org import repository as repo
-from openbwc.org import service
 from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, session_scope
 
 app = typer.Typer(help="The agency: offices, people, training.", no_args_is_help=True)
@@ -71,7 +71,8 @@ def people_add(
     name: str = typer.Option(..., "--name"),
     division: str = typer.Option(..., "--division", help="ERO or HSI"),
     office: str = typer.Option(..., "--office", help="Office code or name"),
-    unit: str = typer.Option(None, "--unit"),
+    unit: str = typer.Option(None, "--unit", help="An existing unit of the office and division"),
+    new_unit: bool = typer.Option(False, "--new-unit", help="Start the unit named by --unit if there is none"),
     supervisor: str = typer.Option(None, "--supervisor", help="Supervisor's badge"),
     title: str = typer.Option("Officer", "--title"),
     json_out: bool = JSON_OPTION,
@@ -88,12 +89,36 @@ def people_add(
             unit=unit,
             supervisor_badge=supervisor,
             title=title,
+            new_unit=new_unit,
         )
         data = _person_dict(service.describe_people(db, [person])[0])
     if json_out:
         print_json(data)
     else:
         typer.echo(f"added {data['badge']} {data['name']} ({data['division']}, {data['office']})")
+
+
+@people_app.command("link")
+@handle_errors
+def people_link(
+    badge: str = typer.Argument(..., help="The person's badge"),
+    email: str = typer.Argument(..., help="The log-on email of their account"),
+) -> None:
+    """Link an account to a person: it then sees their footage (and their people's, for a supervisor)."""
+    with session_scope() as db:
+        link = accounts.link_by_email(db, cli_actor(), badge, email)
+        out = f"{link.account.email if link.account else email} now logs on as {link.person.name} ({link.person.badge})"
+    typer.echo(out)
+
+
+@people_app.command("unlink")
+@handle_errors
+def people_unlink(badge: str = typer.Argument(..., help="The person's badge")) -> None:
+    """Take a person's account away from them (the account itself stays)."""
+    with session_scope() as db:
+        link = accounts.unlink(db, cli_actor(), badge)
+        out = f"{link.person.name} ({link.person.badge}) has no account now"
+    typer.echo(out)
 
 
 @people_app.command("list")

@@ -5,16 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
+from openbwc.identity.permissions import IdentityPermissions
 from openbwc.kit.errors import NotFound, ValidationFailed
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import ensure_utc, utcnow
+from openbwc.org import accounts, service
 from openbwc.org import repository as repo
-from openbwc.org import service
 from openbwc.org.models import Person
 from openbwc.org.permissions import OrgPermissions
 from openbwc.org.schemas import (
+    AccountLinkIn,
     DivisionOut,
+    LinkedAccountOut,
     OfficeOut,
+    PersonAccountOut,
     PersonCreate,
     PersonOut,
     PersonStatusChange,
@@ -112,6 +116,7 @@ def add_person(
         unit=body.unit,
         supervisor_badge=body.supervisor,
         title=body.title,
+        new_unit=body.new_unit,
     )
     return people_out(db, [person])[0]
 
@@ -119,6 +124,42 @@ def add_person(
 @router.get("/people/{badge}", response_model=PersonOut)
 def get_person(badge: str, db: Session = DB, _: Caller = requires(OrgPermissions.PEOPLE_READ)) -> PersonOut:
     return people_out(db, [service.get_person(db, badge)])[0]
+
+
+def _link_out(link: accounts.Link) -> PersonAccountOut:
+    account = None if link.account is None else LinkedAccountOut(
+        email=link.account.email, display_name=link.account.display_name
+    )
+    return PersonAccountOut(badge=link.person.badge, name=link.person.name, account=account)
+
+
+@router.get("/people/{badge}/account", response_model=PersonAccountOut)
+def get_person_account(
+    badge: str, db: Session = DB, _: Caller = requires(IdentityPermissions.ACCOUNTS_READ)
+) -> PersonAccountOut:
+    """The account that logs on as this person, if any."""
+    person = service.get_person(db, badge)
+    return _link_out(accounts.Link(person, accounts.account_of(db, person)))
+
+
+@router.put("/people/{badge}/account", response_model=PersonAccountOut)
+def link_person_account(
+    badge: str,
+    body: AccountLinkIn,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires(IdentityPermissions.ACCOUNTS_WRITE),
+) -> PersonAccountOut:
+    """Give the person this account: it then sees what they may see (their footage, their people's)."""
+    return _link_out(accounts.link_by_email(db, actor_of(request, caller), badge, body.email))
+
+
+@router.delete("/people/{badge}/account", response_model=PersonAccountOut)
+def unlink_person_account(
+    badge: str, request: Request, db: Session = DB, caller: Caller = requires(IdentityPermissions.ACCOUNTS_WRITE)
+) -> PersonAccountOut:
+    """Take the account away from the person (the account itself stays)."""
+    return _link_out(accounts.unlink(db, actor_of(request, caller), badge))
 
 
 @router.post("/people/{badge}/status", response_model=PersonOut)

@@ -129,6 +129,17 @@ def trained_ids(session: Session, person_ids: Sequence[uuid.UUID], at: datetime)
     return set(training_expiry(session, person_ids, at))
 
 
+def due_for_refresher(session: Session, now: datetime, by: datetime, limit: int = 500) -> Sequence[Person]:
+    """Active people trained now whose training lapses before ``by``."""
+    stmt = (
+        select(Person)
+        .where(Person.status == PersonStatus.ACTIVE, trained_filter(now), ~trained_filter(by))
+        .order_by(Person.badge)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
 def office_counts(session: Session, at: datetime) -> list[tuple[str, str, int, int]]:
     """(office, division, people, trained) for active people."""
     rows = session.execute(

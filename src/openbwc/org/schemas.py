@@ -59,6 +59,7 @@ class PersonCreate(BaseModel):
     division: str
     office: str
     unit: str | None = Field(default=None, max_length=120)
+    new_unit: bool = Field(default=False, description="start the unit if there is none of that name")
     supervisor: str | None = None
     title: str = Field(default="Officer", max_length=80)
 
@@ -84,3 +85,22 @@ class TrainingOut(BaseModel):
     completed_at: datetime
     expires_at: datetime
     recorded_by: str
+
+
+class AccountLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254, description="the log-on email of an existing person account")
+
+
+class LinkedAccountOut(BaseModel):
+    email: str
+    display_name: str
+
+
+class PersonAccountOut(BaseModel):
+    """Whose account is whose: the person, and the account that logs on as them (null: none)."""
+
+    badge: str
+    name: str
+    account: LinkedAccountOut | None

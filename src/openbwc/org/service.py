@@ -80,8 +80,25 @@ def normalise_badge(badge: str) -> str:
     return value
 
 
-def ensure_unit(session: Session, office: Office, division: Division, name: str) -> Unit:
+def ensure_unit(session: Session, office: Office, division: Division, name: str, *, create: bool = True) -> Unit:
+    """The unit of that name in the office and division; a new one only when ``create``.
+
+    A typo must not silently start a unit of one: without ``create`` an unknown name
+    is refused, listing the units there are (a difference of case alone is no typo).
+    """
     found = repo.unit(session, office.code, division.code, name)
+    if found is None and not create:
+        known = [u for u in repo.units(session, office.code) if u.division_code == division.code]
+        same = [u for u in known if u.name.casefold() == name.casefold()]
+        if same:
+            return same[0]
+        names = ", ".join(u.name for u in known) or "none yet"
+        raise ValidationFailed(
+            f"{office.name} {division.code} has no unit {name!r} (its units: {names}); "
+            "to start a new unit, say so (new unit)",
+            code="UNKNOWN_UNIT",
+            detail={"field": "unit", "value": name, "units": [u.name for u in known]},
+        )
     if found is None:
         found = Unit(office_code=office.code, division_code=division.code, name=name)
         session.add(found)
@@ -100,6 +117,7 @@ def add_person(
     unit: str | None = None,
     supervisor_badge: str | None = None,
     title: str = "Officer",
+    new_unit: bool = False,
 ) -> Person:
     badge = normalise_badge(badge)
     if not name.strip() or len(name) > 200:
@@ -117,7 +135,7 @@ def add_person(
                 code="UNKNOWN_SUPERVISOR",
                 detail={"supervisor": supervisor_badge},
             )
-    unit_row = ensure_unit(session, off, div, unit.strip()) if unit and unit.strip() else None
+    unit_row = ensure_unit(session, off, div, unit.strip(), create=new_unit) if unit and unit.strip() else None
     person = Person(
         badge=badge,
         name=name.strip(),

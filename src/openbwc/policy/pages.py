@@ -13,6 +13,7 @@ from openbwc.policy.endpoints import summary as policy_summary
 from openbwc.policy.permissions import PolicyPermissions
 from openbwc.web.console import render
 from openbwc.web.http import DB, requires
+from openbwc.web.names import actor_names
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -24,8 +25,10 @@ def policy_page(
     request: Request, db: Session = DB, _: Principal = requires(PolicyPermissions.POLICIES_READ)
 ) -> Response:
     policy = policy_service.active(db)
+    history = policy_repo.history(db)
+    names = actor_names(db, [policy.activated_by, *(h.activated_by for h in history)])
     return render(
         request,
         "policy.html",
-        {"policy": policy, "s": policy_summary(policy), "history": policy_repo.history(db)},
+        {"policy": policy, "s": policy_summary(policy), "history": history, "names": names},
     )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 def register(registry):  # type: ignore[no-untyped-def]
     """Requests: API (portal and workflow), ``bwc requests``, console and portal pages."""
-    from openbwc.requests import cli, endpoints, models, pages
+    from openbwc.kit.provided import REQUEST_FACTS
+    from openbwc.requests import cli, endpoints, metrics, models, pages
     from openbwc.requests.permissions import ROLE_GRANTS, RequestsPermissions
 
     registry.add_models(models)
@@ -19,3 +20,4 @@ def register(registry):  # type: ignore[no-untyped-def]
     registry.add_pages(pages.router, templates=Path(__file__).parent / "templates")
     registry.add_nav("Requests", "/requests", RequestsPermissions.REQUESTS_READ, order=75)
     registry.add_panel("recording", pages.recording_panel)
+    registry.provide(REQUEST_FACTS, metrics.transparency_facts)

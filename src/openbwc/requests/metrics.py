@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openbwc.kit.provided import RequestFacts
 from openbwc.requests import repository as repo
 from openbwc.requests import service
 from openbwc.requests.models import PENDING, AccessRequest
@@ -71,3 +72,42 @@ def request_facts(
         },
         "as_of": on.isoformat(),
     }
+
+
+def month_of(at: datetime) -> str:
+    return at.strftime("%Y-%m")
+
+
+def transparency_facts(session: Session, *, since: datetime, until: datetime) -> list[RequestFacts]:
+    """Per office and month, what the public transparency site shows (``kit.provided.REQUEST_FACTS``).
+
+    A request counts as received in the month it arrived and as fulfilled (with
+    its days to release, and as expedited when it was) in the month of its
+    first approved release, so a release in this window of a request received
+    earlier still counts.
+    """
+    rows: dict[tuple[str | None, str], dict[str, Any]] = {}
+
+    def row(office: str | None, month: str) -> dict[str, Any]:
+        return rows.setdefault((office, month), {"received": 0, "fulfilled": 0, "expedited": 0, "days": []})
+
+    for req in repo.all_requests(session, start=since, end=until):
+        row(req.office_code, month_of(req.received_at))["received"] += 1
+    for req in repo.released_between(session, since, until):
+        days = days_to_release(req)
+        r = row(req.office_code, month_of(req.released_at))  # type: ignore[arg-type]
+        r["fulfilled"] += 1
+        r["expedited"] += int(bool(req.expedited))
+        if days is not None:
+            r["days"].append(float(days))
+    return [
+        RequestFacts(
+            office_code=office,
+            month=month,
+            received=r["received"],
+            fulfilled=r["fulfilled"],
+            expedited=r["expedited"],
+            release_days=tuple(r["days"]),
+        )
+        for (office, month), r in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0] or ""))
+    ]

@@ -170,6 +170,12 @@ def all_requests(session: Session, *, start: datetime | None, end: datetime | No
     return session.scalars(stmt).all()
 
 
+def released_between(session: Session, start: datetime, end: datetime) -> Sequence[AccessRequest]:
+    """Requests whose first release was approved in [start, end)."""
+    stmt = select(AccessRequest).where(AccessRequest.released_at >= start, AccessRequest.released_at < end)
+    return session.scalars(stmt).all()
+
+
 def requests_of_recording(session: Session, recording_id: uuid.UUID) -> Sequence[AccessRequest]:
     stmt = (
         select(AccessRequest)

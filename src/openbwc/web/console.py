@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -14,7 +15,9 @@ from markupsafe import Markup
 from openbwc import __version__
 from openbwc.kit.registry import NavEntry, Registry
 from openbwc.kit.time import isoformat
-from openbwc.web import csrf
+from openbwc.web import csrf, vendor
+from openbwc.web.http import public
+from openbwc.web.names import duration
 
 HERE = Path(__file__).parent
 
@@ -30,6 +33,8 @@ def build_templates(domain_folders: list[Path]) -> Jinja2Templates:
         lambda v: "" if v is None else isoformat(v.replace(microsecond=0)).replace("T", " ").replace("Z", " UTC")
     )
     templates.env.filters["day"] = lambda v: "" if v is None else v.date().isoformat()
+    # Lengths of footage as h:mm:ss, never "2376 s".
+    templates.env.filters["duration"] = duration
     templates.env.globals["version"] = __version__
     return templates
 
@@ -76,15 +81,31 @@ def panels(request: Request, slot: str, db: Any, caller: Any, obj: Any) -> list[
     return out
 
 
+def _same_site_referer(request: Request) -> str | None:
+    """The page the person came from, on this site: a "Go back" link that needs no JavaScript."""
+    parts = urlsplit(request.headers.get("referer", ""))
+    if not parts.path or parts.netloc != request.url.netloc:
+        return None
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
 def mount(app: FastAPI, registry: Registry) -> None:
 
     app.state.templates = build_templates(registry.template_dirs)
     app.state.navigation = [HOME, *registry.navigation()]
 
     def render_error(request: Request, status: int, code: str, message: str) -> HTMLResponse:
-        return render(request, "error.html", {"status": status, "code": code, "message": message}, status)
+        context = {"status": status, "code": code, "message": message, "back": _same_site_referer(request)}
+        return render(request, "error.html", context, status)
 
     app.state.render_error = render_error
+
+    # Browsers ask for /favicon.ico whatever the page says: answer with the same icon.
+    @app.get("/favicon.ico", include_in_schema=False, dependencies=[public()])
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
+    vendor.mount(app)  # before /static, which would otherwise answer for /static/vendor/...
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in registry.page_routers:
         app.include_router(router)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import mmap
 import os
 import struct
 from collections.abc import Callable
@@ -139,17 +140,21 @@ class ChunkEncryptor:
     """Plaintext in (any sizes), the object's bytes out: header first, then sealed chunks.
 
     The last chunk is held back until ``final()``: only then is it known to be the last.
-    ``update`` returns a view of a buffer reused by the next call: write it out first.
+    ``update`` hands out whole ``align``-byte blocks of a page-aligned buffer (the rest is
+    carried to the next call), so a file back end can still write them with O_DIRECT;
+    the view is reused by the next call: write it out first.
     """
 
-    def __init__(self, key: DataKey, chunk: int = CHUNK_PLAIN) -> None:
+    def __init__(self, key: DataKey, chunk: int = CHUNK_PLAIN, align: int = 4096) -> None:
         self.header = make_header(key.kid, chunk)
         self.chunk = chunk
+        self.align = align
         self._aead = AESGCM(key.key)
         self._pending = bytearray()
         self._index = 0
         self._header_out = False
-        self._out = bytearray()
+        self._out: mmap.mmap | None = None
+        self._carry = b""
         self.written = 0  # bytes handed out so far
 
     def _seal(self, src: Any, out: memoryview, final: bool) -> int:
@@ -164,14 +169,16 @@ class ChunkEncryptor:
         total = len(self._pending) + len(view)
         ready = (total - 1) // c if total else 0  # chunks known not to be the last
         head = 0 if self._header_out else HEADER_LEN
-        need = head + ready * (c + TAG)
-        if len(self._out) < need:
-            self._out = bytearray(need)
+        lead = len(self._carry)
+        need = lead + head + ready * (c + TAG)
+        if self._out is None or len(self._out) < need:
+            self._out = mmap.mmap(-1, max(need, 1))  # page-aligned
         out = memoryview(self._out)
-        pos = 0
+        out[:lead] = self._carry
+        pos = lead
         if head:
-            out[:HEADER_LEN] = self.header
-            pos = HEADER_LEN
+            out[pos : pos + HEADER_LEN] = self.header
+            pos += HEADER_LEN
             self._header_out = True
         if ready and self._pending:
             take = c - len(self._pending)
@@ -184,12 +191,17 @@ class ChunkEncryptor:
             pos += self._seal(view[:c], out[pos:], False)
             view = view[c:]
         self._pending += view
-        self.written += pos
-        return out[:pos]
+        whole = pos - pos % self.align
+        self._carry = bytes(out[whole:pos])
+        self.written += whole
+        return out[:whole]
 
     def final(self) -> bytes:
-        out = bytearray(b"" if self._header_out else self.header)
-        self._header_out = True
+        out = bytearray(self._carry)
+        self._carry = b""
+        if not self._header_out:
+            out += self.header
+            self._header_out = True
         sealed = bytearray(len(self._pending) + TAG)
         self._seal(bytes(self._pending), memoryview(sealed), True)
         self._pending = bytearray()

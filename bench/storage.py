@@ -7,7 +7,10 @@ source file, then, in fresh object stores of one back end:
   into a plain store and into an encrypted one (AES-256-GCM, 64 KiB chunks);
 * playback: ``--ranges`` HTTP-style range reads at seeded random offsets, 64 KiB
   to 4 MiB each, read 256 KiB at a time as the media endpoint streams them
-  (a player's first small reads, its seeks and its steady reads), from each store.
+  (a player's first small reads, its seeks and its steady reads), from each store,
+  with the object's pages first dropped from the page cache (archived footage is
+  played from the disk). The same reads from a warm page cache are printed too,
+  not as a target: there AES-GCM is weighed against a bare memory copy.
 
 The two stores alternate, ``--rounds`` times; each figure is the best round
 (the machine is shared: the best round is the one least disturbed).
@@ -68,7 +71,23 @@ def ingest(store, source: Path) -> tuple[float, str]:
         return time.perf_counter() - t, stored.key
 
 
-def playback(store, key: str, spans: list[tuple[int, int]]) -> tuple[float, int]:
+def evict(store, key: str) -> None:
+    """Drop the object's pages from the page cache (no root needed): playback of archived
+    footage reads from the disk, not from memory that ingest happened to leave warm."""
+    path = getattr(store, "path_of", None)
+    if path is None:
+        return
+    fd = os.open(path(key), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def playback(store, key: str, spans: list[tuple[int, int]], *, cold: bool = True) -> tuple[float, int]:
+    if cold:
+        evict(store, key)
     total = 0
     t = time.perf_counter()
     for start, end in spans:
@@ -116,10 +135,15 @@ def main() -> int:
                 store = fresh(label, n, label == "sealed")
                 t_in, key = ingest(store, source)
                 t_pb, read = playback(store, key, spans)
-                gin, gpb = size / t_in / 1e9, read / t_pb / 1e9
-                print(f"  round {n + 1} {label:6s}: ingest {gin:.2f} GB/s, playback {gpb:.2f} GB/s", file=sys.stderr)
-                best[label]["ingest"] = max(best[label].get("ingest", 0.0), gin)
-                best[label]["playback"] = max(best[label].get("playback", 0.0), gpb)
+                t_warm, _ = playback(store, key, spans, cold=False)
+                gin, gpb, gwarm = size / t_in / 1e9, read / t_pb / 1e9, read / t_warm / 1e9
+                print(
+                    f"  round {n + 1} {label:6s}: ingest {gin:.2f} GB/s, playback {gpb:.2f} GB/s "
+                    f"(page cache warm: {gwarm:.2f} GB/s)",
+                    file=sys.stderr,
+                )
+                for what, value in (("ingest", gin), ("playback", gpb), ("warm", gwarm)):
+                    best[label][what] = max(best[label].get(what, 0.0), value)
                 if not args.s3:
                     shutil.rmtree(work / f"{label}-{n}", ignore_errors=True)
                 else:
@@ -132,6 +156,11 @@ def main() -> int:
                 f"{what:8s} encrypted {best['sealed'][what]:.2f} GB/s = {ratio:.2f} x plain "
                 f"{best['plain'][what]:.2f} GB/s (target {TARGET}x) {'ok' if ratio >= TARGET else 'MISSED'}"
             )
+        warm = best["sealed"]["warm"] / best["plain"]["warm"]
+        print(
+            f"(not a target) playback from the page cache: encrypted {best['sealed']['warm']:.2f} GB/s = "
+            f"{warm:.2f} x plain {best['plain']['warm']:.2f} GB/s: AES-GCM against a memory copy"
+        )
         print(f"({args.mb} MB, {args.ranges} ranges of 64 KiB-4 MiB, best of {args.rounds} rounds each)")
         return 0 if ok else 1
     finally:

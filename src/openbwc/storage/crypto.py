@@ -23,6 +23,7 @@ import json
 import mmap
 import os
 import struct
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -227,6 +228,27 @@ def _read_exact(fh: BinaryIO, n: int) -> bytes:
     return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
+# Buffers for stored bytes, reused across readers: a fresh megabyte per range request costs
+# its page faults every time (as much as the decryption itself).
+_POOL: list[bytearray] = []
+_POOL_LOCK = threading.Lock()
+_POOL_MAX = 16
+
+
+def _take_buffer(size: int) -> bytearray:
+    with _POOL_LOCK:
+        for k, buf in enumerate(_POOL):
+            if len(buf) >= size:
+                return _POOL.pop(k)
+    return bytearray(max(size, (CHUNK_PLAIN + TAG) * 16))
+
+
+def _give_buffer(buf: bytearray) -> None:
+    with _POOL_LOCK:
+        if len(_POOL) < _POOL_MAX:
+            _POOL.append(buf)
+
+
 class DecryptingReader(io.RawIOBase):
     """A seekable plaintext view of an encrypted object, limited to ``[start, end)``.
 
@@ -234,6 +256,8 @@ class DecryptingReader(io.RawIOBase):
     the end); reading on from where the last chunk ended reuses that stream, a seek
     elsewhere opens a new one at the chunk that holds the new position.
     """
+
+    BATCH = 16  # chunks per read of stored bytes (about 1 MiB)
 
     def __init__(
         self,
@@ -262,6 +286,10 @@ class DecryptingReader(io.RawIOBase):
         self._cached_i = -1
         self._cached = b""
         self._name = name
+        self._sealbuf = bytearray()
+        self._batch: Any = memoryview(b"")
+        self._batch_first = -1
+        self._batch_count = 0
 
     # io plumbing
     def readable(self) -> bool:
@@ -284,6 +312,10 @@ class DecryptingReader(io.RawIOBase):
         if self._raw is not None:
             self._raw.close()
             self._raw = None
+        if self._sealbuf:
+            self._batch = memoryview(b"")
+            _give_buffer(self._sealbuf)
+            self._sealbuf = bytearray()
         super().close()
 
     # decrypting
@@ -296,11 +328,38 @@ class DecryptingReader(io.RawIOBase):
             self._raw = self._open_raw(HEADER_LEN + i * (self._c + TAG), cend)
         return self._raw
 
+    def _read_sealed(self, raw: BinaryIO, clen: int) -> Any:
+        readinto = getattr(raw, "readinto", None)
+        if readinto is None:
+            return memoryview(_read_exact(raw, clen))
+        if len(self._sealbuf) < clen:
+            self._sealbuf = _take_buffer(clen)
+        view = memoryview(self._sealbuf)[:clen]
+        got = 0
+        while got < clen:
+            n = readinto(view[got:])
+            if not n:
+                break
+            got += n
+        return view[:got]
+
+    def _sealed(self, i: int) -> Any:
+        """Chunk ``i`` as stored; read with the chunks after it that the range needs (up to BATCH)."""
+        step = self._c + TAG
+        if not (self._batch_first <= i < self._batch_first + self._batch_count):
+            last = max(i, (self._limit - 1) // self._c if self._limit else 0)
+            count = min(self.BATCH, last - i + 1)
+            begin = HEADER_LEN + i * step
+            want = min(self._stored, begin + count * step) - begin
+            self._batch = self._read_sealed(self._raw_at(i), want)
+            self._raw_next = i + count
+            self._batch_first, self._batch_count = i, count
+        off = (i - self._batch_first) * step
+        clen = min(step, self._stored - HEADER_LEN - i * step)
+        return self._batch[off : off + clen], clen
+
     def _open_chunk(self, i: int, into: memoryview | None = None) -> bytes | None:
-        raw = self._raw_at(i)
-        clen = min(self._c + TAG, self._stored - HEADER_LEN - i * (self._c + TAG))
-        sealed = _read_exact(raw, clen)
-        self._raw_next = i + 1
+        sealed, clen = self._sealed(i)
         if len(sealed) != clen:
             raise ObjectDamaged(f"object {self._name} is shorter than its size", detail={"key": self._name})
         nonce = _nonce(i, i == self._chunks - 1)
@@ -341,7 +400,7 @@ class DecryptingReader(io.RawIOBase):
             size = self._limit - self._pos
         out = bytearray(max(0, min(size, self._limit - self._pos)))
         n = self.readinto(out)
-        return bytes(out[:n])
+        return bytes(out) if n == len(out) else bytes(memoryview(out)[:n])
 
     def readall(self) -> bytes:
         return self.read(-1)

@@ -146,15 +146,18 @@ class ChunkEncryptor:
     the view is reused by the next call: write it out first.
     """
 
-    def __init__(self, key: DataKey, chunk: int = CHUNK_PLAIN, align: int = 4096) -> None:
+    def __init__(self, key: DataKey, chunk: int = CHUNK_PLAIN, align: int = 4096, ring: int = 1) -> None:
         self.header = make_header(key.kid, chunk)
+        # ``ring`` output buffers used in turn: a caller that writes a view on another thread
+        # while the next one is sealed needs as many as it keeps in flight.
+        self._ring: list[mmap.mmap | None] = [None] * ring
+        self._turn = 0
         self.chunk = chunk
         self.align = align
         self._aead = AESGCM(key.key)
         self._pending = bytearray()
         self._index = 0
         self._header_out = False
-        self._out: mmap.mmap | None = None
         self._carry = b""
         self.written = 0  # bytes handed out so far
 
@@ -172,9 +175,12 @@ class ChunkEncryptor:
         head = 0 if self._header_out else HEADER_LEN
         lead = len(self._carry)
         need = lead + head + ready * (c + TAG)
-        if self._out is None or len(self._out) < need:
-            self._out = mmap.mmap(-1, max(need, 1))  # page-aligned
-        out = memoryview(self._out)
+        slot = self._turn
+        self._turn = (self._turn + 1) % len(self._ring)
+        buf = self._ring[slot]
+        if buf is None or len(buf) < need:
+            buf = self._ring[slot] = mmap.mmap(-1, max(need, 1))  # page-aligned
+        out = memoryview(buf)
         out[:lead] = self._carry
         pos = lead
         if head:

@@ -18,6 +18,7 @@ Objects written before encryption (no header) are read as they are.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import mmap
@@ -275,9 +276,13 @@ class DecryptingReader(io.RawIOBase):
         end: int | None = None,
         *,
         name: str = "",
+        mapped: mmap.mmap | None = None,
     ) -> None:
         super().__init__()
         self._open_raw = open_raw
+        # A file back end maps the object: chunks are decrypted straight from the page cache.
+        self._map = mapped
+        self._mapped = memoryview(mapped) if mapped is not None else None
         self._header = header
         self._aead = AESGCM(key.key)
         self._c = header.chunk
@@ -322,6 +327,13 @@ class DecryptingReader(io.RawIOBase):
             self._batch = memoryview(b"")
             _give_buffer(self._sealbuf)
             self._sealbuf = bytearray()
+        if self._map is not None:
+            assert self._mapped is not None
+            self._mapped.release()
+            self._mapped = None
+            with contextlib.suppress(BufferError):  # a view still held somewhere: the mapping goes with it
+                self._map.close()
+            self._map = None
         super().close()
 
     # decrypting
@@ -352,6 +364,10 @@ class DecryptingReader(io.RawIOBase):
     def _sealed(self, i: int) -> Any:
         """Chunk ``i`` as stored; read with the chunks after it that the range needs (up to BATCH)."""
         step = self._c + TAG
+        if self._mapped is not None:
+            begin = HEADER_LEN + i * step
+            clen = min(step, self._stored - begin)
+            return self._mapped[begin : begin + clen], clen
         if not (self._batch_first <= i < self._batch_first + self._batch_count):
             last = max(i, (self._limit - 1) // self._c if self._limit else 0)
             count = min(self.BATCH, last - i + 1)

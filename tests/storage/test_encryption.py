@@ -236,3 +236,31 @@ def test_retention_is_a_no_op_without_object_lock(tmp_path):
     result = s3.destroy(key)
     assert result.existed and not result.encrypted and result.ciphertext_deleted
     assert key == key_for(hashlib.sha256(b"x").hexdigest())
+
+
+def test_staging_files_are_sealed_at_any_offset_and_rewrap_with_the_master_key(tmp_path):
+    from openbwc.storage import staging
+
+    keyring = FileKeyring(tmp_path / "master-keys.json")
+    path = tmp_path / "upload.part"
+    cipher = staging.StagingCipher.create(path, keyring)
+    data = os.urandom(100_003)
+    with open(path, "wb") as fh:
+        at = 0
+        for cut in (1, 17, 4096, 4097, 50_000, len(data)):  # appends at unaligned offsets
+            fh.write(cipher.xor(at, data[at:cut]))
+            at = cut
+    assert data[20_000:20_048] not in path.read_bytes()
+    with staging.open_plaintext(path, keyring) as fh:
+        fh.seek(4095)
+        assert fh.read(10) == data[4095:4105]
+        fh.seek(0)
+        assert fh.read() == data
+    old = keyring.current_id
+    keyring.add_current()
+    assert staging.rewrap_dir(tmp_path, keyring) == 1
+    keyring.retire([old])
+    with staging.open_plaintext(path, FileKeyring(tmp_path / "master-keys.json")) as fh:
+        assert fh.read() == data
+    staging.remove(path)
+    assert not path.exists() and not staging.sidecar(path).exists()

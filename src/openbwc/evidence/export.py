@@ -23,6 +23,7 @@ from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, IntegrityFailure, ValidationFailed
 from openbwc.storage import ObjectStore
 from openbwc.storage.base import CHUNK, Progress
+from openbwc.storage.crypto import ObjectDamaged
 
 
 def export(
@@ -96,7 +97,12 @@ def _copy_checked(store: ObjectStore, key: str, target: Path, progress: Progress
         raise ValidationFailed(f"{target} exists", code="EXPORT_FILE_EXISTS")
     with store.open_range(key) as src, open(target, "xb") as out:
         while True:
-            chunk = src.read(CHUNK)
+            try:
+                chunk = src.read(CHUNK)
+            except ObjectDamaged:
+                # A sealed object that fails its check: what did check out cannot hash to the
+                # recorded SHA-256, so the caller refuses it as a mismatch.
+                return h.hexdigest()
             if not chunk:
                 break
             h.update(chunk)

@@ -325,7 +325,8 @@ class _PipelinedWriter:
         aligned = getattr(staged, "aligned_buffers", False)
         for _ in range(buffers):
             self._free.put(aligned_buffer(CHUNK) if aligned else memoryview(bytearray(CHUNK)))
-        self._work: Queue[tuple[memoryview, int] | None] = Queue(maxsize=buffers)
+        self._work: Queue[tuple[memoryview, int, memoryview | None] | None] = Queue(maxsize=buffers)
+        self._seal = getattr(staged, "seal", None)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="bwc-store-writer", daemon=True)
         self._thread.start()
@@ -342,17 +343,22 @@ class _PipelinedWriter:
     def submit(self, buf: memoryview, n: int) -> None:
         self.staged.hasher.update(buf[:n])
         self.staged.size += n
-        self._work.put((buf, n))
+        # An encrypting staged object seals here, on this thread, and its writer only writes.
+        sealed = self._seal(buf[:n]) if self._seal is not None else None
+        self._work.put((buf, n, sealed))
 
     def _run(self) -> None:
         while True:
             item = self._work.get()
             if item is None:
                 return
-            buf, n = item
+            buf, n, sealed = item
             try:
                 if self._error is None:
-                    self.staged.write_raw(buf[:n])
+                    if sealed is not None:
+                        self.staged.write_sealed(sealed)  # type: ignore[attr-defined]
+                    else:
+                        self.staged.write_raw(buf[:n])
             except BaseException as exc:  # handed to the reading thread
                 self._error = exc
             finally:

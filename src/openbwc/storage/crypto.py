@@ -18,10 +18,13 @@ Objects written before encryption (no header) are read as they are.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import mmap
 import os
 import struct
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -139,17 +142,24 @@ class ChunkEncryptor:
     """Plaintext in (any sizes), the object's bytes out: header first, then sealed chunks.
 
     The last chunk is held back until ``final()``: only then is it known to be the last.
-    ``update`` returns a view of a buffer reused by the next call: write it out first.
+    ``update`` hands out whole ``align``-byte blocks of a page-aligned buffer (the rest is
+    carried to the next call), so a file back end can still write them with O_DIRECT;
+    the view is reused by the next call: write it out first.
     """
 
-    def __init__(self, key: DataKey, chunk: int = CHUNK_PLAIN) -> None:
+    def __init__(self, key: DataKey, chunk: int = CHUNK_PLAIN, align: int = 4096, ring: int = 1) -> None:
         self.header = make_header(key.kid, chunk)
+        # ``ring`` output buffers used in turn: a caller that writes a view on another thread
+        # while the next one is sealed needs as many as it keeps in flight.
+        self._ring: list[mmap.mmap | None] = [None] * ring
+        self._turn = 0
         self.chunk = chunk
+        self.align = align
         self._aead = AESGCM(key.key)
         self._pending = bytearray()
         self._index = 0
         self._header_out = False
-        self._out = bytearray()
+        self._carry = b""
         self.written = 0  # bytes handed out so far
 
     def _seal(self, src: Any, out: memoryview, final: bool) -> int:
@@ -164,14 +174,19 @@ class ChunkEncryptor:
         total = len(self._pending) + len(view)
         ready = (total - 1) // c if total else 0  # chunks known not to be the last
         head = 0 if self._header_out else HEADER_LEN
-        need = head + ready * (c + TAG)
-        if len(self._out) < need:
-            self._out = bytearray(need)
-        out = memoryview(self._out)
-        pos = 0
+        lead = len(self._carry)
+        need = lead + head + ready * (c + TAG)
+        slot = self._turn
+        self._turn = (self._turn + 1) % len(self._ring)
+        buf = self._ring[slot]
+        if buf is None or len(buf) < need:
+            buf = self._ring[slot] = mmap.mmap(-1, max(need, 1))  # page-aligned
+        out = memoryview(buf)
+        out[:lead] = self._carry
+        pos = lead
         if head:
-            out[:HEADER_LEN] = self.header
-            pos = HEADER_LEN
+            out[pos : pos + HEADER_LEN] = self.header
+            pos += HEADER_LEN
             self._header_out = True
         if ready and self._pending:
             take = c - len(self._pending)
@@ -184,12 +199,17 @@ class ChunkEncryptor:
             pos += self._seal(view[:c], out[pos:], False)
             view = view[c:]
         self._pending += view
-        self.written += pos
-        return out[:pos]
+        whole = pos - pos % self.align
+        self._carry = bytes(out[whole:pos])
+        self.written += whole
+        return out[:whole]
 
     def final(self) -> bytes:
-        out = bytearray(b"" if self._header_out else self.header)
-        self._header_out = True
+        out = bytearray(self._carry)
+        self._carry = b""
+        if not self._header_out:
+            out += self.header
+            self._header_out = True
         sealed = bytearray(len(self._pending) + TAG)
         self._seal(bytes(self._pending), memoryview(sealed), True)
         self._pending = bytearray()
@@ -215,6 +235,27 @@ def _read_exact(fh: BinaryIO, n: int) -> bytes:
     return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
+# Buffers for stored bytes, reused across readers: a fresh megabyte per range request costs
+# its page faults every time (as much as the decryption itself).
+_POOL: list[bytearray] = []
+_POOL_LOCK = threading.Lock()
+_POOL_MAX = 16
+
+
+def _take_buffer(size: int) -> bytearray:
+    with _POOL_LOCK:
+        for k, buf in enumerate(_POOL):
+            if len(buf) >= size:
+                return _POOL.pop(k)
+    return bytearray(max(size, (CHUNK_PLAIN + TAG) * 16))
+
+
+def _give_buffer(buf: bytearray) -> None:
+    with _POOL_LOCK:
+        if len(_POOL) < _POOL_MAX:
+            _POOL.append(buf)
+
+
 class DecryptingReader(io.RawIOBase):
     """A seekable plaintext view of an encrypted object, limited to ``[start, end)``.
 
@@ -222,6 +263,8 @@ class DecryptingReader(io.RawIOBase):
     the end); reading on from where the last chunk ended reuses that stream, a seek
     elsewhere opens a new one at the chunk that holds the new position.
     """
+
+    BATCH = 16  # chunks per read of stored bytes (about 1 MiB)
 
     def __init__(
         self,
@@ -233,9 +276,13 @@ class DecryptingReader(io.RawIOBase):
         end: int | None = None,
         *,
         name: str = "",
+        mapped: mmap.mmap | None = None,
     ) -> None:
         super().__init__()
         self._open_raw = open_raw
+        # A file back end maps the object: chunks are decrypted straight from the page cache.
+        self._map = mapped
+        self._mapped = memoryview(mapped) if mapped is not None else None
         self._header = header
         self._aead = AESGCM(key.key)
         self._c = header.chunk
@@ -250,6 +297,10 @@ class DecryptingReader(io.RawIOBase):
         self._cached_i = -1
         self._cached = b""
         self._name = name
+        self._sealbuf = bytearray()
+        self._batch: Any = memoryview(b"")
+        self._batch_first = -1
+        self._batch_count = 0
 
     # io plumbing
     def readable(self) -> bool:
@@ -272,6 +323,17 @@ class DecryptingReader(io.RawIOBase):
         if self._raw is not None:
             self._raw.close()
             self._raw = None
+        if self._sealbuf:
+            self._batch = memoryview(b"")
+            _give_buffer(self._sealbuf)
+            self._sealbuf = bytearray()
+        if self._map is not None:
+            assert self._mapped is not None
+            self._mapped.release()
+            self._mapped = None
+            with contextlib.suppress(BufferError):  # a view still held somewhere: the mapping goes with it
+                self._map.close()
+            self._map = None
         super().close()
 
     # decrypting
@@ -284,11 +346,42 @@ class DecryptingReader(io.RawIOBase):
             self._raw = self._open_raw(HEADER_LEN + i * (self._c + TAG), cend)
         return self._raw
 
+    def _read_sealed(self, raw: BinaryIO, clen: int) -> Any:
+        readinto = getattr(raw, "readinto", None)
+        if readinto is None:
+            return memoryview(_read_exact(raw, clen))
+        if len(self._sealbuf) < clen:
+            self._sealbuf = _take_buffer(clen)
+        view = memoryview(self._sealbuf)[:clen]
+        got = 0
+        while got < clen:
+            n = readinto(view[got:])
+            if not n:
+                break
+            got += n
+        return view[:got]
+
+    def _sealed(self, i: int) -> Any:
+        """Chunk ``i`` as stored; read with the chunks after it that the range needs (up to BATCH)."""
+        step = self._c + TAG
+        if self._mapped is not None:
+            begin = HEADER_LEN + i * step
+            clen = min(step, self._stored - begin)
+            return self._mapped[begin : begin + clen], clen
+        if not (self._batch_first <= i < self._batch_first + self._batch_count):
+            last = max(i, (self._limit - 1) // self._c if self._limit else 0)
+            count = min(self.BATCH, last - i + 1)
+            begin = HEADER_LEN + i * step
+            want = min(self._stored, begin + count * step) - begin
+            self._batch = self._read_sealed(self._raw_at(i), want)
+            self._raw_next = i + count
+            self._batch_first, self._batch_count = i, count
+        off = (i - self._batch_first) * step
+        clen = min(step, self._stored - HEADER_LEN - i * step)
+        return self._batch[off : off + clen], clen
+
     def _open_chunk(self, i: int, into: memoryview | None = None) -> bytes | None:
-        raw = self._raw_at(i)
-        clen = min(self._c + TAG, self._stored - HEADER_LEN - i * (self._c + TAG))
-        sealed = _read_exact(raw, clen)
-        self._raw_next = i + 1
+        sealed, clen = self._sealed(i)
         if len(sealed) != clen:
             raise ObjectDamaged(f"object {self._name} is shorter than its size", detail={"key": self._name})
         nonce = _nonce(i, i == self._chunks - 1)
@@ -329,7 +422,7 @@ class DecryptingReader(io.RawIOBase):
             size = self._limit - self._pos
         out = bytearray(max(0, min(size, self._limit - self._pos)))
         n = self.readinto(out)
-        return bytes(out[:n])
+        return bytes(out) if n == len(out) else bytes(memoryview(out)[:n])
 
     def readall(self) -> bytes:
         return self.read(-1)

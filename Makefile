@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint test-fast bench fuzz clean
+.PHONY: install demo test lint test-fast bench fuzz clean reliability
 
 install: $(STAMP)
 
@@ -36,6 +36,15 @@ bench: install
 FUZZ_EXAMPLES ?= 8
 fuzz: install
 	$(BIN)/python tools/fuzz.py --examples $(FUZZ_EXAMPLES)
+
+# The production-shaped stack on loopback (bwc serve with several workers, PostgreSQL, SeaweedFS,
+# Redis, bwc worker), shift-end docking (bench/load_dock.py) and the fault tests (tests/faults);
+# started and stopped by bench/reliability.py. Bounded by default; the issue's full run:
+# make reliability RELIABILITY_CAMERAS=1600 RELIABILITY_IN_FLIGHT=200
+RELIABILITY_CAMERAS ?= 24
+RELIABILITY_IN_FLIGHT ?= 8
+reliability: install
+	$(BIN)/python bench/reliability.py --cameras $(RELIABILITY_CAMERAS) --in-flight $(RELIABILITY_IN_FLIGHT)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -28,6 +28,9 @@ def run(settings: Settings, registry: Registry, *, host: str, port: int, workers
         uvicorn.run(
             "openbwc.api.serve:app_from_environment", factory=True, workers=workers, host=host, port=port,
             log_level="info", proxy_headers=False,
+            # Building the app takes seconds on a busy small machine: a worker that has not
+            # answered the supervisor's health check in uvicorn's default 5 s was killed and restarted.
+            timeout_worker_healthcheck=60,
         )
         return
     uvicorn.run(create_app(settings, registry=registry), host=host, port=port, log_level="info", proxy_headers=False)

@@ -43,8 +43,9 @@ fuzz: install
 # make reliability RELIABILITY_CAMERAS=1600 RELIABILITY_IN_FLIGHT=200
 RELIABILITY_CAMERAS ?= 24
 RELIABILITY_IN_FLIGHT ?= 8
+RELIABILITY_ARGS ?=
 reliability: install
-	$(BIN)/python bench/reliability.py --cameras $(RELIABILITY_CAMERAS) --in-flight $(RELIABILITY_IN_FLIGHT)
+	$(BIN)/python bench/reliability.py --cameras $(RELIABILITY_CAMERAS) --in-flight $(RELIABILITY_IN_FLIGHT) $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Browser libraries (package.json, pinned in package-lock.json): served by the app, never fetched at run time.
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install demo test lint test-fast bench fuzz clean
+.PHONY: install demo test lint test-fast bench fuzz clean reliability
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -46,6 +46,16 @@ bench: install
 FUZZ_EXAMPLES ?= 8
 fuzz: install
 	$(BIN)/python tools/fuzz.py --examples $(FUZZ_EXAMPLES)
+
+# The production-shaped stack on loopback (bwc serve with several workers, PostgreSQL, SeaweedFS,
+# Redis, bwc worker), shift-end docking (bench/load_dock.py) and the fault tests (tests/faults);
+# started and stopped by bench/reliability.py. Bounded by default; the issue's full run:
+# make reliability RELIABILITY_CAMERAS=1600 RELIABILITY_IN_FLIGHT=200
+RELIABILITY_CAMERAS ?= 24
+RELIABILITY_IN_FLIGHT ?= 8
+RELIABILITY_ARGS ?=
+reliability: install
+	$(BIN)/python bench/reliability.py --cameras $(RELIABILITY_CAMERAS) --in-flight $(RELIABILITY_IN_FLIGHT) $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache

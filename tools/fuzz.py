@@ -156,8 +156,9 @@ def schemathesis(url: str, token: str, args: argparse.Namespace, phases: str, ex
 
 def operations_by_role(url: str, roles: list[str]) -> dict[str, list[str]]:
     """``METHOD /path`` of every operation each role's permissions reach (public ones included)."""
-    from openbwc.identity.permissions import BUILTIN_ROLES
+    from openbwc.domains import default_registry
 
+    granted = {name: spec.permissions for name, spec in default_registry().roles.items()}
     with urllib.request.urlopen(f"{url}/openapi.json", timeout=30) as r:  # noqa: S310 (loopback)
         spec = json.load(r)
     ops = [
@@ -166,7 +167,7 @@ def operations_by_role(url: str, roles: list[str]) -> dict[str, list[str]]:
         for method, op in item.items()
     ]
     return {
-        role: [name for name, perm in ops if perm == "public" or perm in BUILTIN_ROLES[role][1]] for role in roles
+        role: [name for name, perm in ops if perm == "public" or perm in granted[role]] for role in roles
     }
 
 

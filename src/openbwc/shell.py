@@ -193,5 +193,25 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
                 raise
             code, message = problem
             raise fail(code, message, 2 if code == "DATABASE_NOT_INITIALISED" else EXIT_RETRY)
+        except Exception as exc:
+            problem = storage_problem(exc)
+            if problem is None:
+                raise
+            raise fail(*problem, EXIT_RETRY)
 
     return wrapper
+
+
+def storage_problem(exc: BaseException) -> tuple[str, str] | None:
+    """A coded line for an object store out of reach or a full disk, or None."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "STORAGE_FULL", "the disk is full; nothing partial was kept; run it again once space is freed"
+    try:
+        from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+    except ImportError:  # pragma: no cover - boto3 is a dependency
+        return None
+    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError)):
+        return "STORAGE_UNAVAILABLE", "the object store does not answer; nothing was added; run it again"
+    return None

@@ -150,6 +150,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
+        from openbwc.shell import storage_problem
+
+        if (problem := storage_problem(exc)) is not None and problem[0] == "STORAGE_UNAVAILABLE":
+            # The object store restarting or out of reach: retryable, like the database's 503.
+            log.warning("%s %s: %s", request.method, request.url.path, exc)
+            if _wants_page(request):
+                return request.app.state.render_error(request, 503, *problem)
+            return error_response(503, problem[0], problem[1], {"retry_after_s": 5}, headers={"Retry-After": "5"})
         rid = request_id(request)
         message = f"the server failed to answer this request; report request id {rid}"
         if _wants_page(request):

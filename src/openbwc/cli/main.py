@@ -98,11 +98,12 @@ def init(
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes (share the port)."),
 ) -> None:
     """Serve the web console and API."""
     from openbwc.api.serve import run
 
-    run(get_settings(), shell.cli_registry(), host=host, port=port)
+    run(get_settings(), shell.cli_registry(), host=host, port=port, workers=workers)
 
 
 def totp(secret: str) -> None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.types import Index
@@ -229,7 +229,7 @@ class AudioBody(BaseModel):
 class RedactionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    faces: bool = True
+    faces: StrictBool = True  # 0 or "yes" is a 422, as the schema says (make fuzz found it accepted)
     style: str = "blur"
     exemption: str = "7(C)"
     reason: str = Field("", max_length=2000)

@@ -141,7 +141,7 @@ def redact(
         width, height = vs.codec_context.width, vs.codec_context.height
         if width % 2 or height % 2:
             raise MediaError(f"frame size {width}x{height} is odd; 4:2:0 video needs even sizes")
-        params = TrackParams.for_fps(float(fps), plan.stride)
+        params = TrackParams.for_fps(float(fps), plan.stride, (width, height))
         detect = plan.faces and plan.tracks is None
         if detect and detector is None:
             from openbwc.media.redaction.detector import FaceDetector
@@ -193,11 +193,13 @@ def redact(
                 frame.pts = index
                 frame.time_base = 1 / fps
                 _no_picture_type(frame)
-                if detect and index % params.stride == 0:
-                    tracker.update(index, finder.look(index, render.rgb_of(_read_planes(frame))))
-                pending.append(frame)
                 # A frame is drawn once no later detection can change its boxes.
-                horizon = index - params.max_gap if detect else index
+                horizon = index - params.lag if detect else index
+                if detect and index % params.stride == 0:
+                    started = tracker.update(index, finder.look(index, render.rgb_of(_read_planes(frame))))
+                    if started:
+                        finder.look_back(started, pending, horizon + params.reach)
+                pending.append(frame)
                 while pending and pending[0].pts <= horizon:
                     emit(pending.popleft())
                 if progress is not None and expected:
@@ -253,6 +255,23 @@ class _Finder:
         found.extend(self.detector.scan_part(rgb, self.cycle[self.step % len(self.cycle)]))
         self.step += 1
         return merge(found)
+
+    def look_back(self, started: list[Track], held, after: int) -> None:  # type: ignore[no-untyped-def]
+        """Follow each new face back through the frames still held (key-frame steps,
+        frames after ``after`` only), so its track starts where the face came in."""
+        stride = self.tracker.params.stride
+        by_index = {f.pts: f for f in held}
+        for track in started:
+            frame = track.first - stride
+            while frame > after and frame in by_index:
+                near = track.predict(frame) if len(track.frames) > 1 else track.boxes[0]
+                rgb = render.rgb_of(_read_planes(by_index[frame]))
+                found = [d for d in self.detector.follow(rgb, near) if d.box.overlap_of_smaller(near) > 0.3]
+                if not found:
+                    break
+                best = max(found, key=lambda d: d.box.iou(near))
+                track.insert(frame, best.box, best.score)
+                frame -= stride
 
 
 def _read_planes(frame) -> list[np.ndarray]:  # type: ignore[no-untyped-def]

@@ -196,9 +196,10 @@ def redact(
                 # A frame is drawn once no later detection can change its boxes.
                 horizon = index - params.lag if detect else index
                 if detect and index % params.stride == 0:
-                    started = tracker.update(index, finder.look(index, render.rgb_of(_read_planes(frame))))
+                    rgb = render.rgb_of(_read_planes(frame))
+                    started = tracker.update(index, finder.look(index, rgb))
                     if started:
-                        finder.look_back(started, pending, horizon + params.reach)
+                        finder.look_back(started, rgb, pending, horizon + params.reach)
                 pending.append(frame)
                 while pending and pending[0].pts <= horizon:
                     emit(pending.popleft())
@@ -256,12 +257,17 @@ class _Finder:
         self.step += 1
         return merge(found)
 
-    def look_back(self, started: list[Track], held, after: int) -> None:  # type: ignore[no-untyped-def]
-        """Follow each new face back through the frames still held (key-frame steps,
-        frames after ``after`` only), so its track starts where the face came in."""
+    def look_back(self, started: list[Track], rgb: np.ndarray, held, after: int) -> None:  # type: ignore[no-untyped-def]
+        """Look again, closer, at each new face in its first frame ``rgb`` (a search over
+        the whole frame or a tile sees a small face coarsely, and its box is loose), then
+        follow it back through the frames still held (key-frame steps, frames after
+        ``after`` only), so its track starts where the face came in."""
         stride = self.tracker.params.stride
         by_index = {f.pts: f for f in held}
         for track in started:
+            closer = self.detector.follow(rgb, track.boxes[0])
+            if closer:
+                track.boxes[0], track.scores[0] = closer[0].box, closer[0].score
             frame = track.first - stride
             while frame > after and frame in by_index:
                 near = track.predict(frame) if len(track.frames) > 1 else track.boxes[0]

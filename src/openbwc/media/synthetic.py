@@ -170,8 +170,8 @@ def scene_clip(
 ) -> tuple[list[list[Box | None]], list[list[Box | None]]]:
     """Write an H.264 MP4 with several faces, each given as ``pose(t) -> Pose | None``
     (None: not in the picture). Returns, per face and frame, the true face box where
-    the face must be hidden (None where it is out of the picture, hidden behind
-    another face or turned away), and where the face would be whether or not it
+    the face must be hidden (None where less than a tenth of it is in the picture,
+    where it is hidden behind another face, or turned away), and where the face would be whether or not it
     shows, not cut at the picture's edge (None only out of the picture): a head, not
     background."""
     import av
@@ -216,9 +216,10 @@ def scene_clip(
                     frame[y0:y1, x0:x1] = scaled[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
                 whole = Box(ox + fx0 * s, oy + fy0 * s, ox + fx1 * s, oy + fy1 * s)
                 box = whole.clip(width, height)
-                visible = box.w >= 2 and box.h >= 2
+                # A face counts from when a tenth of it is in the picture (less shows no face).
+                visible = box.w >= 1 and box.h >= 1
                 heads[k].append(whole if visible else None)
-                truth[k].append(box if visible and show >= 0.5 else None)
+                truth[k].append(box if box.area >= 0.1 * whole.area and show >= 0.5 else None)
             # A face drawn later hides what it covers of an earlier one.
             for k in range(len(faces)):
                 for j in range(k + 1, len(faces)):

@@ -58,7 +58,8 @@ class TrackParams:
         return box.x0 <= 1 or box.y0 <= 1 or box.x1 >= w - 1 or box.y1 >= h - 1
 
     def gone(self, box: Box) -> bool:
-        """True when (almost) none of ``box`` is inside the picture."""
+        """True when less than a twentieth of the face in ``box`` (unpadded) is in the picture:
+        a sliver that shows no face, where a box would only blur the picture's edge."""
         if self.frame is None or box.area <= 0:
             return False
         return box.clip(*self.frame).area < 0.05 * box.area
@@ -190,8 +191,8 @@ def box_at(track: Track, frame: int, params: TrackParams) -> Box | None:
         if params.at_edge(track.boxes[0]):
             # Coming in over the picture's edge: in the picture (in part) until the
             # whole face, walked back along its motion, is out of it.
-            walked = _padded(_whole_face(track, frame, params, at_end=False), params, params.reach)
-            return None if away > params.max_gap or params.gone(walked) else walked
+            walked = _whole_face(track, frame, params, at_end=False)
+            return None if away > params.max_gap or params.gone(walked) else _padded(walked, params, params.reach)
         if away > params.reach:
             return None
         # A few frames before its first sighting (the pipeline has already looked back
@@ -206,11 +207,11 @@ def box_at(track: Track, frame: int, params: TrackParams) -> Box | None:
             return None
         if params.at_edge(track.boxes[-1]):
             # Leaving over the edge: the whole face keeps going until it is out.
-            coasting = _padded(_whole_face(track, frame, params, at_end=True), params, away)
+            coasting = _whole_face(track, frame, params, at_end=True)
         else:
             # Stopped being seen elsewhere (turned, blurred): slows down where it was.
-            coasting = _padded(track.predict(frame, params.damping), params, away)
-        return None if params.gone(coasting) else coasting
+            coasting = track.predict(frame, params.damping)
+        return None if params.gone(coasting) else _padded(coasting, params, away)
     i = bisect_right(track.frames, frame) - 1
     if track.frames[i] == frame:
         return _padded(track.boxes[i], params, 0)

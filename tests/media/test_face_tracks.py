@@ -23,9 +23,9 @@ SLACK = 8.0
 
 
 @functools.cache
-def _run(name: str):  # type: ignore[no-untyped-def]
-    path = _DIR / f"{name}.mp4"
-    truth, heads = scene_clip(path, scenarios(W, H, SECONDS)[name], width=W, height=H, fps=FPS, seconds=SECONDS)
+def _run(name: str, fps: int = FPS):  # type: ignore[no-untyped-def]
+    path = _DIR / f"{name}-{fps}.mp4"
+    truth, heads = scene_clip(path, scenarios(W, H, SECONDS)[name], width=W, height=H, fps=fps, seconds=SECONDS)
     drawn: dict[int, list[Box]] = {}
     outcome = redact(path, _DIR / f"{name}-out.mp4", Plan(), on_frame=lambda i, b: drawn.__setitem__(i, list(b)))
     return path, truth, heads, drawn, outcome
@@ -37,9 +37,21 @@ def _doubled(face: Box) -> Box:
     return Box(g.x0 - SLACK, g.y0 - SLACK, g.x1 + SLACK, g.y1 + SLACK)
 
 
-@pytest.mark.parametrize("name", ["growing", "moving", "entering", "crossing", "turning"])
-def test_boxes_follow_the_faces(name):
-    _path, truth, heads, drawn, outcome = _run(name)
+@pytest.mark.parametrize(
+    ("name", "fps"),
+    # At 15 fps the detector looks every 3rd frame, at 30 every 6th (five times a second).
+    [
+        ("growing", 15),
+        ("moving", 15),
+        ("entering", 15),
+        ("crossing", 15),
+        ("turning", 15),
+        ("moving", 30),
+        ("entering", 30),
+    ],
+)
+def test_boxes_follow_the_faces(name, fps):
+    _path, truth, heads, drawn, outcome = _run(name, fps)
     assert outcome.frames == len(truth[0])
     # One track per face.
     assert len(outcome.tracks) == len(truth), [(t.first, t.last) for t in outcome.tracks]

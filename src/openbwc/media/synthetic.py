@@ -251,7 +251,12 @@ def scenarios(width: int, height: int, seconds: float) -> dict[str, list]:
         return W * (0.3 + 0.4 * t / T), H * 0.5 + H * 0.1 * math.sin(t), size, 1.0
 
     def moving(t: float) -> Pose:
-        return W * (0.5 + 0.3 * math.sin(2 * math.pi * t / T)), H * (0.5 + 0.2 * math.sin(4 * math.pi * t / T)), 70 * unit, 1.0
+        return (
+            W * (0.5 + 0.3 * math.sin(2 * math.pi * t / T)),
+            H * (0.5 + 0.2 * math.sin(4 * math.pi * t / T)),
+            70 * unit,
+            1.0,
+        )
 
     def entering(t: float) -> Pose | None:
         # Walks in from the left edge, across, and out on the right.

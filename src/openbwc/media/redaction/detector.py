@@ -285,8 +285,14 @@ class FaceDetector:
                 # window can still need the full-range one.
                 found = self._full.run(rgb[y0:y1, x0:x1])
         # The face followed, not whatever else the window holds: new faces are the
-        # search's to find (a weak echo beside a large face would otherwise start a track).
-        near_here = near.pad(0.25)
-        shifted = [Detection(d.box.shift(x0, y0), d.score) for d in found]
-        mine = [d for d in shifted if d.box.overlap_of_smaller(near_here) > 0.5]
-        return [max(mine, key=lambda d: d.box.iou(near))] if mine else []
+        # search's to find (a weak echo beside a large face would otherwise start a
+        # track). The face may have moved up to about its own size since it was seen.
+        side = max(near.w, near.h)
+        mine = []
+        for d in found:
+            box = d.box.shift(x0, y0)
+            far = max(abs(box.cx - near.cx), abs(box.cy - near.cy)) / side
+            ratio = max(box.w, box.h) / side
+            if far <= 1.0 and 0.5 <= ratio <= 2.0:
+                mine.append((box.iou(near), -far, Detection(box, d.score)))
+        return [max(mine, key=lambda m: (m[0], m[1]))[2]] if mine else []

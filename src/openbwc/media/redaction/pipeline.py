@@ -54,7 +54,8 @@ class Plan:
     audio: tuple[AudioRange, ...] = ()
     # Tracks found earlier (stored with the recording): drawn as they are, no detection.
     tracks: list[Track] | None = None
-    stride: int = 3
+    # Detect on every stride-th frame; 0: five times a second, whatever the frame rate.
+    stride: int = 0
     preset: str = "veryfast"
     crf: int = 20
 
@@ -141,7 +142,8 @@ def redact(
         width, height = vs.codec_context.width, vs.codec_context.height
         if width % 2 or height % 2:
             raise MediaError(f"frame size {width}x{height} is odd; 4:2:0 video needs even sizes")
-        params = TrackParams.for_fps(float(fps), plan.stride, (width, height))
+        stride = plan.stride or max(1, round(float(fps) / DETECTIONS_PER_SECOND))
+        params = TrackParams.for_fps(float(fps), stride, (width, height))
         detect = plan.faces and plan.tracks is None
         if detect and detector is None:
             from openbwc.media.redaction.detector import FaceDetector
@@ -233,6 +235,10 @@ def redact(
         progress(1.0)
     return outcome
 
+
+# Key frames a second: faces move smoothly enough over a fifth of a second that a
+# straight line between two sightings follows them (tracker.py pads for the rest).
+DETECTIONS_PER_SECOND = 5.0
 
 # A new face's first sighting at or above this score stands even when a closer look
 # misses it; below it, it needs the closer look to agree.

@@ -40,7 +40,7 @@ class TrackParams:
     max_gap: int = 30  # frames a track may go unseen and still be the same face
     pad: float = 0.2  # padding on every side, as a fraction of the face box
     pad_per_frame: float = 0.01  # extra padding per frame away from a detection
-    max_pad: float = 0.35
+    max_pad: float = 0.3
     damping: float = 0.9  # per frame: how much of its motion a coasting box keeps
     frame: tuple[int, int] | None = None  # width, height: a box that has left the picture ends
 
@@ -174,6 +174,7 @@ def _whole_face(track: Track, frame: int, params: TrackParams, *, at_end: bool) 
     ba, bb = track.boxes[a], track.boxes[b]
     velocity = ((bb.cx - ba.cx) / n, (bb.cy - ba.cy) / n, 0.0, 0.0)
     return _walk(track.boxes[k], velocity, frame - track.frames[k], 1.0)
+
 
 def _size_ratio(a: Box, b: Box) -> float:
     big, small = max(a.w, a.h, b.w, b.h), max(1e-6, min(max(a.w, a.h), max(b.w, b.h)))

@@ -58,11 +58,11 @@ class TrackParams:
         return box.x0 <= 1 or box.y0 <= 1 or box.x1 >= w - 1 or box.y1 >= h - 1
 
     def gone(self, box: Box) -> bool:
-        """True when less than a twentieth of the face in ``box`` (unpadded) is in the picture:
+        """True when less than a fiftieth of the face in ``box`` (unpadded) is in the picture:
         a sliver that shows no face, where a box would only blur the picture's edge."""
         if self.frame is None or box.area <= 0:
             return False
-        return box.clip(*self.frame).area < 0.05 * box.area
+        return box.clip(*self.frame).area < 0.02 * box.area
 
     @property
     def settle(self) -> int:

@@ -38,8 +38,19 @@ test: lint
 test-fast: install
 	$(BIN)/pytest -q -x
 
+# Every bench, at sizes that fit in about ten minutes on two cores. Each exits non-zero
+# when a figure misses its target; all run, and `make bench` fails if any missed.
+LEDGER_ARGS ?= --entries 200000 --appends 5000
+REDACTION_ARGS ?= --seconds 6 --speed-seconds 20 --rounds 2
+INGEST_ARGS ?= --gb 0.5 --files 4
+COMPLIANCE_ARGS ?= --scale 0.1
 bench: install
-	$(BIN)/python bench/ledger.py
+	@rc=0; \
+	$(BIN)/python bench/ledger.py $(LEDGER_ARGS) || rc=1; \
+	$(BIN)/python bench/redaction.py $(REDACTION_ARGS) || rc=1; \
+	$(BIN)/python bench/ingest.py $(INGEST_ARGS) || rc=1; \
+	$(BIN)/python bench/compliance.py $(COMPLIANCE_ARGS) || rc=1; \
+	exit $$rc
 
 # schemathesis against a running server with each role's API token (docs/api.md).
 # FUZZ_EXAMPLES examples per operation and role (about four minutes on two cores at 8).

@@ -100,7 +100,9 @@ def test_tracks_cover_the_frames_between_and_around_detections():
     for f in range(10, 17):
         truth = Box(100 + 5 * (f - 10), 100, 140 + 5 * (f - 10), 140)
         assert box_at(t, f, params).contains(truth)
-    assert box_at(t, 5, params) is not None  # reaches back before the first sighting
+    assert box_at(t, 8, params) is not None  # reaches a little before the first sighting
+    assert box_at(t, 5, params) is None  # but not far: the pipeline looks back for the face itself
+    assert box_at(t, 25, params) is not None  # coasts after the last sighting
     assert box_at(t, 30, params) is None
 
 

@@ -197,6 +197,14 @@ def tile_windows(width: int, height: int, grid: int, overlap: float = 0.15) -> l
     return [(x, y, x + tw, y + th) for y in ys for x in xs]
 
 
+def _cut(box: Box, w: int, h: int, *, left: bool, top: bool, right: bool, bottom: bool) -> bool:
+    """True when ``box`` (in a tile's pixels) touches an edge of the tile that lies inside the frame."""
+    m = 2.0
+    return (
+        (left and box.x0 <= m) or (top and box.y0 <= m) or (right and box.x1 >= w - m) or (bottom and box.y1 >= h - m)
+    )
+
+
 def merge(detections: list[Detection], threshold: float = 0.4) -> list[Detection]:
     """One detection per face: the best-scoring of those that overlap (by the smaller box)."""
     kept: list[Detection] = []
@@ -240,7 +248,16 @@ class FaceDetector:
             if part is None:
                 return self._full.run(rgb)
             x0, y0, x1, y1 = part
-            return [Detection(d.box.shift(x0, y0), d.score) for d in self._full.run(rgb[y0:y1, x0:x1])]
+            found = self._full.run(rgb[y0:y1, x0:x1])
+        # A face cut by a tile's inner edge is a part of a face (a box beside the real
+        # one): the tiles overlap so that a small face lies whole in a neighbour, and a
+        # large one is found on the whole frame.
+        h, w = rgb.shape[:2]
+        return [
+            Detection(d.box.shift(x0, y0), d.score)
+            for d in found
+            if not _cut(d.box, x1 - x0, y1 - y0, left=x0 > 0, top=y0 > 0, right=x1 < w, bottom=y1 < h)
+        ]
 
     def scan(self, rgb: np.ndarray) -> list[Detection]:
         """Every face in the frame: whole frame plus tiles."""
@@ -251,8 +268,9 @@ class FaceDetector:
         return merge(found)
 
     def follow(self, rgb: np.ndarray, near: Box) -> list[Detection]:
-        """Faces in a window around ``near`` (a predicted face box), sized so the face fills
-        about a third of the short-range model's view, which is where it sees best."""
+        """The face near ``near`` (a predicted face box), looked for in a window around it
+        sized so the face fills about a third of the short-range model's view, which is
+        where it sees best; [] when it is not there."""
         h, w = rgb.shape[:2]
         side = max(near.w, near.h) * 3.0
         cx, cy = near.cx, near.cy
@@ -266,4 +284,15 @@ class FaceDetector:
                 # The short-range model is trained on near faces; a small face in a large
                 # window can still need the full-range one.
                 found = self._full.run(rgb[y0:y1, x0:x1])
-        return [Detection(d.box.shift(x0, y0), d.score) for d in found]
+        # The face followed, not whatever else the window holds: new faces are the
+        # search's to find (a weak echo beside a large face would otherwise start a
+        # track). The face may have moved up to about its own size since it was seen.
+        side = max(near.w, near.h)
+        mine = []
+        for d in found:
+            box = d.box.shift(x0, y0)
+            far = max(abs(box.cx - near.cx), abs(box.cy - near.cy)) / side
+            ratio = max(box.w, box.h) / side
+            if far <= 1.0 and 0.5 <= ratio <= 2.0:
+                mine.append((box.iou(near), -far, Detection(box, d.score)))
+        return [max(mine, key=lambda m: (m[0], m[1]))[2]] if mine else []

@@ -54,7 +54,8 @@ class Plan:
     audio: tuple[AudioRange, ...] = ()
     # Tracks found earlier (stored with the recording): drawn as they are, no detection.
     tracks: list[Track] | None = None
-    stride: int = 3
+    # Detect on every stride-th frame; 0: five times a second, whatever the frame rate.
+    stride: int = 0
     preset: str = "veryfast"
     crf: int = 20
 
@@ -141,7 +142,8 @@ def redact(
         width, height = vs.codec_context.width, vs.codec_context.height
         if width % 2 or height % 2:
             raise MediaError(f"frame size {width}x{height} is odd; 4:2:0 video needs even sizes")
-        params = TrackParams.for_fps(float(fps), plan.stride)
+        stride = plan.stride or max(1, round(float(fps) / DETECTIONS_PER_SECOND))
+        params = TrackParams.for_fps(float(fps), stride, (width, height))
         detect = plan.faces and plan.tracks is None
         if detect and detector is None:
             from openbwc.media.redaction.detector import FaceDetector
@@ -193,11 +195,14 @@ def redact(
                 frame.pts = index
                 frame.time_base = 1 / fps
                 _no_picture_type(frame)
-                if detect and index % params.stride == 0:
-                    tracker.update(index, finder.look(index, render.rgb_of(_read_planes(frame))))
-                pending.append(frame)
                 # A frame is drawn once no later detection can change its boxes.
-                horizon = index - params.max_gap if detect else index
+                horizon = index - params.lag if detect else index
+                if detect and index % params.stride == 0:
+                    rgb = render.rgb_of(_read_planes(frame))
+                    started = tracker.update(index, finder.look(index, rgb))
+                    if started:
+                        finder.look_back(started, rgb, pending, horizon + params.reach)
+                pending.append(frame)
                 while pending and pending[0].pts <= horizon:
                     emit(pending.popleft())
                 if progress is not None and expected:
@@ -231,6 +236,15 @@ def redact(
     return outcome
 
 
+# Key frames a second: faces move smoothly enough over a fifth of a second that a
+# straight line between two sightings follows them (tracker.py pads for the rest).
+DETECTIONS_PER_SECOND = 5.0
+
+# A new face's first sighting at or above this score stands even when a closer look
+# misses it; below it, it needs the closer look to agree.
+SURE = 0.8
+
+
 class _Finder:
     """Which detector runs on a key frame: every known face is followed on a crop
     around where it should be, and one step of the search for new faces runs:
@@ -253,6 +267,32 @@ class _Finder:
         found.extend(self.detector.scan_part(rgb, self.cycle[self.step % len(self.cycle)]))
         self.step += 1
         return merge(found)
+
+    def look_back(self, started: list[Track], rgb: np.ndarray, held, after: int) -> None:  # type: ignore[no-untyped-def]
+        """Look again, closer, at each new face in its first frame ``rgb`` (a search over
+        the whole frame or a tile sees a small face coarsely, and its box is loose), then
+        follow it back through the frames still held (key-frame steps, frames after
+        ``after`` only), so its track starts where the face came in."""
+        stride = self.tracker.params.stride
+        by_index = {f.pts: f for f in held}
+        for track in started:
+            closer = self.detector.follow(rgb, track.boxes[0])
+            if closer:
+                track.boxes[0], track.scores[0] = closer[0].box, closer[0].score
+            elif track.scores[0] < SURE:
+                # A weak sighting the closer look does not confirm: no face, no box.
+                self.tracker.discard(track)
+                continue
+            frame = track.first - stride
+            while frame > after and frame in by_index:
+                near = track.predict(frame) if len(track.frames) > 1 else track.boxes[0]
+                rgb = render.rgb_of(_read_planes(by_index[frame]))
+                found = [d for d in self.detector.follow(rgb, near) if d.box.overlap_of_smaller(near) > 0.3]
+                if not found:
+                    break
+                best = max(found, key=lambda d: d.box.iou(near))
+                track.insert(frame, best.box, best.score)
+                frame -= stride
 
 
 def _read_planes(frame) -> list[np.ndarray]:  # type: ignore[no-untyped-def]

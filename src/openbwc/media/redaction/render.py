@@ -30,13 +30,13 @@ def plane_views(frame) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
     return views
 
 
-def _blur(region: np.ndarray) -> None:
+def _blur(region: np.ndarray, cell: float) -> None:
+    """Mosaic ``region`` into cells about ``cell`` pixels wide, smoothed back up."""
     h, w = region.shape
-    short = min(h, w)
-    if short <= _CELLS:
+    if cell >= min(h, w) and cell >= max(h, w) / 2:
         region[...] = int(region.mean())
         return
-    scale = _CELLS / short
+    scale = 1.0 / max(1.0, cell)
     small = cv2.resize(region, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     region[...] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
@@ -66,9 +66,12 @@ def draw(planes: list[np.ndarray], boxes: Iterable[Box], style: str = "blur") ->
             u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = 128
             v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = 128
         else:
-            _blur(y[y0:y1, x0:x1])
-            _blur(u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2])
-            _blur(v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2])
+            # Cells sized on the whole box, not the part inside the picture: a face
+            # cut by the edge is blurred as coarsely as the whole face would be.
+            cell = min(box.w, box.h) / _CELLS
+            _blur(y[y0:y1, x0:x1], cell)
+            _blur(u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], cell / 2)
+            _blur(v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2], cell / 2)
         drawn += 1
     return drawn
 

@@ -51,7 +51,7 @@ from tests.media.clips import astronaut
 from tests.web_helpers import csrf_from, log_on
 
 # Path parameters that name evidence, and evidence listings without one.
-EVIDENCE_PARAMS = {"recording_id", "item_id", "redaction_id", "upload_id"}
+EVIDENCE_PARAMS = {"recording_id", "item_id", "redaction_id", "upload_id", "derived_id"}
 EVIDENCE_LISTINGS = {
     "/api/v1/recordings",
     "/evidence",
@@ -271,7 +271,11 @@ CALLS: dict[str, Call] = {
     ),
     "GET /api/v1/recordings/{recording_id}/redactions": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/redactions"),
     "GET /api/v1/redactions/{redaction_id}": _get(lambda ev: f"/api/v1/redactions/{ev.redaction_id}"),
-    "GET /api/v1/derived/{item_id}": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}"),
+    "GET /api/v1/derived/{derived_id}": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}"),
+    "GET /api/v1/derived/{derived_id}/play": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}/play"),
+    "GET /api/v1/derived/{derived_id}/download": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}/download"),
+    "GET /api/v1/derived/{derived_id}/export": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}/export"),
+    "GET /derived/{derived_id}": _get(lambda ev: f"/derived/{ev.derived_id}"),
     "GET /api/v1/recordings/{recording_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
     "GET /api/v1/transcripts/search": _get(lambda ev: "/api/v1/transcripts/search", params={"q": "John Smith"}),
     "GET /media/{recording_id}": _get(lambda ev: f"/media/{_rec(ev)}"),

@@ -41,6 +41,7 @@ RECORDING_KINDS = {
     "recording_id": "recording",
     "evidence_id": "recording",  # a custody report's item: a recording (or a row or file of one)
     "redaction_id": "redaction",
+    "derived_id": "derived",
     "transcript_id": "transcript",
     "job_id": "job",
     "assignment_id": "review",
@@ -55,11 +56,8 @@ FILL = {"position": "0", "tag": "foia", "number": CASE, "role": "officer", "deci
 
 def classify(path: str, name: str) -> str | None:
     """The kind of id a path parameter holds; unknown names stop the walk (see the module doc)."""
-    if name == "item_id":
-        if path.startswith("/api/v1/derived/"):
-            return "derived"
-        if "/quarantine/" in path:
-            return None
+    if name == "item_id" and "/quarantine/" in path:
+        return None
     if name in RECORDING_KINDS:
         return RECORDING_KINDS[name]
     if name in UNRELATED:

@@ -145,3 +145,60 @@ def derivatives(
         print_json({"job_id": str(job_id), "status": status}) if json_out else typer.echo(f"job {job_id} {status}")
         return
     _finish(_run(job_id, "proxy and thumbnails", json_out), json_out)
+
+
+derived_app = typer.Typer(help="Derived items (redacted copies): show, export.", no_args_is_help=True)
+
+
+@derived_app.command("show")
+@handle_errors
+def derived_show(
+    derived_id: str = typer.Argument(..., help="The derived item's id (printed by `bwc redact`)."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """A redacted copy: its file, its original, who made it and its redaction log."""
+    from openbwc.media import derived as derived_service
+
+    with session_scope() as db:
+        d = derived_service.read(db, cli_actor(), operator(cli_actor()), derived_id, via="cli")
+    if json_out:
+        print_json(d)
+        return
+    o = d["original"]
+    rows = [
+        ("derived item", d["id"]),
+        ("sha256", d["sha256"]),
+        ("size", f"{d['size']} bytes"),
+        ("made", d["created_at"]),
+        ("made by", d["made_by"] or "-"),
+        ("original", o["recording_id"]),
+        ("officer", f"{o['officer_name'] or '-'} ({o['officer'] or '-'})"),
+        ("original sha256", ", ".join(s["sha256"] for s in o["segments"]) or "-"),
+        ("reason", d["redaction"]["reason"] or "-"),
+        ("exemption", d["redaction"]["foia_exemption"] or "-"),
+        ("tracks kept", ", ".join(map(str, d["redaction"]["keep_tracks"])) or "-"),
+        ("boxes", len(d["log"].get("boxes", []))),
+        ("audio ranges", len(d["log"].get("audio", []))),
+    ]
+    print_table(None, ["", ""], rows)
+
+
+@derived_app.command("export")
+@handle_errors
+def derived_export(
+    derived_id: str = typer.Argument(..., help="The derived item's id."),
+    directory: Path = typer.Argument(..., help="A new or empty directory."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Write the copy (re-hashed on the way out), derived.json and custody.json (reports with proofs)."""
+    from openbwc.media import derived as derived_service
+    from openbwc.settings import get_settings
+    from openbwc.storage import open_store
+
+    store = open_store(get_settings())
+    with session_scope() as db:
+        out = derived_service.export_dir(db, cli_actor(), operator(cli_actor()), store, derived_id, directory)
+    if json_out:
+        print_json(out)
+    else:
+        typer.echo(f"exported {', '.join(f['name'] for f in out['files'])} to {directory}")

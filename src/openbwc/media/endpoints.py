@@ -11,11 +11,13 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from openbwc.evidence import service as evidence_service
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.evidence.scope import Viewer
 from openbwc.jobs.schemas import JobOut
 from openbwc.kit.errors import DomainError, ValidationFailed
 from openbwc.kit.pagination import Limit
 from openbwc.kit.types import Index
+from openbwc.media import derived as derived_service
 from openbwc.media import reads, service
 from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
@@ -393,20 +395,60 @@ def render(
     return JobOut.model_validate(service.render(db, actor_of(request, caller), red))
 
 
-@router.get("/derived/{item_id}")
-def derived(
-    item_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
-) -> dict[str, Any]:
-    item = reads.read_derived(db, actor_of(request, caller), _viewer(db, request, caller), item_id)
-    return {
-        "id": str(item.id),
-        "recording_id": str(item.recording_id),
-        "sha256": item.sha256,
-        "kind": item.kind,
-        "redaction_id": str(item.redaction_id),
-        "created_at": item.created_at,
-        "log": item.log,
-    }
+# Derived items are evidence: whoever may see the original may see, play, download and export them.
+_SEE = EvidencePermissions.RECORDINGS_READ
+
+
+@router.get("/derived/{derived_id}")
+def derived(derived_id: str, request: Request, db: Session = DB, caller: Caller = requires(_SEE)) -> dict[str, Any]:
+    """The copy, its original, its redaction log and who made it (names, not account ids)."""
+    return derived_service.read(db, actor_of(request, caller), _viewer(db, request, caller), derived_id)
+
+
+@router.get("/derived/{derived_id}/play", response_class=Response, responses=_served("video/mp4", "redacted copy"))
+def derived_play(derived_id: str, request: Request, db: Session = DB, caller: Caller = requires(_SEE)) -> Response:
+    """Stream the copy inline, with range requests; one ledger entry per playback."""
+    got = derived_service.open_for(
+        db, actor_of(request, caller), _viewer(db, request, caller), derived_id, "play", first=_first_request(request)
+    )
+    return _ranged(request, got.key, got.size, got.mime)
+
+
+@router.get("/derived/{derived_id}/download", response_class=Response, responses=_served("video/mp4", "redacted copy"))
+def derived_download(derived_id: str, request: Request, db: Session = DB, caller: Caller = requires(_SEE)) -> Response:
+    """The copy as a file to keep (a resumed download's later ranges are not ledgered again)."""
+    got = derived_service.open_for(
+        db,
+        actor_of(request, caller),
+        _viewer(db, request, caller),
+        derived_id,
+        "download",
+        first=_first_request(request),
+    )
+    r = _ranged(request, got.key, got.size, got.mime)
+    r.headers["Content-Disposition"] = f'attachment; filename="{got.filename}"'
+    return r
+
+
+@router.get(
+    "/derived/{derived_id}/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A zip: the copy, derived.json and custody.json",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+def derived_export(derived_id: str, request: Request, db: Session = DB, caller: Caller = requires(_SEE)) -> Response:
+    """The copy (re-hashed on the way out), its record and redaction log, and the custody reports
+    (with inclusion proofs) of the copy and of its original, in one zip."""
+    name, data = derived_service.export_zip(
+        db, actor_of(request, caller), _viewer(db, request, caller), open_store(request.app.state.settings), derived_id
+    )
+    return Response(
+        data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 # --- transcripts --------------------------------------------------------------------------------

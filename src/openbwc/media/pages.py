@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from openbwc.evidence import service as evidence_service
 from openbwc.evidence.models import Recording
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import DomainError
-from openbwc.media import reads, schemas, service
+from openbwc.media import derived, reads, schemas, service
 from openbwc.media import repository as repo
 from openbwc.media.models import EXEMPTIONS
 from openbwc.media.permissions import MediaPermissions
@@ -125,10 +126,29 @@ def media_redact(
     return RedirectResponse(f"/media/{red.recording_id}", status_code=303)
 
 
+@router.get("/derived/{derived_id}")
+def derived_page(
+    derived_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(EvidencePermissions.RECORDINGS_READ),
+) -> Response:
+    """A derived item: player, download and export, its original, redaction log and who made it."""
+    actor = actor_of(request, caller)
+    d = derived.read(db, actor, evidence_service.viewer_for(db, caller, actor), derived_id, via="console")
+    # On screen: names, never account ids (the API keeps the log exactly as recorded).
+    shown = dict(d["log"])
+    if isinstance(shown.get("requested_by"), dict):
+        shown["requested_by"] = {"name": shown["requested_by"].get("name")}
+    return render(request, "media_derived.html", {"d": d, "log": shown})
+
+
 def recording_panel(request: Request, db: Session, caller: Principal, recording: Recording) -> Markup | None:
     """On a recording's evidence page: the way to play and redact it, and its derived copies."""
     media = caller.can(MediaPermissions.PROXIES_READ)
-    derived = repo.derived_of_recording(db, recording.id) if caller.can(MediaPermissions.REDACTIONS_READ) else None
-    if not media and derived is None:
-        return None
-    return fragment(request, "media_recording_panel.html", {"r": recording, "media": media, "derived": derived})
+    # Derived copies are evidence: whoever sees the recording sees them (this page is already in scope).
+    copies = list(repo.derived_of_recording(db, recording.id))
+    names = {r.id: r.created_by_name for r in repo.redactions_of(db, recording.id)}
+    return fragment(
+        request, "media_recording_panel.html", {"r": recording, "media": media, "derived": copies, "names": names}
+    )

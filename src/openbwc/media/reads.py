@@ -25,7 +25,7 @@ from openbwc.kit.errors import NotFound
 from openbwc.media import repository as repo
 from openbwc.media.models import DerivedItem, Redaction, Rendition, Transcript
 from openbwc.media.redaction.detector import DETECTOR_NAME
-from openbwc.media.service import get_derived, get_redaction, scoped_recording, search, suggestions, transcript
+from openbwc.media.service import get_redaction, scoped_recording, search, suggestions, transcript
 
 
 def _read(
@@ -106,16 +106,6 @@ def read_redaction(session: Session, actor: Actor, viewer: Viewer, redaction_id:
     red = get_redaction(session, redaction_id, viewer, via="media:redaction:read")
     _read(session, actor, "media:redaction:read", red.recording_id, {"redaction": str(red.id)})
     return red
-
-
-def read_derived(session: Session, actor: Actor, viewer: Viewer, item_id: uuid.UUID | str) -> DerivedItem:
-    """A derived item and its redaction log; the entry names the derived copy's hash."""
-    item = get_derived(session, item_id, viewer, via="media:derived:read")
-    _read(
-        session, actor, "media:derived:read", item.recording_id,
-        {"derived": str(item.id), "redaction": str(item.redaction_id)}, evidence_sha256=item.sha256,
-    )
-    return item
 
 
 def read_transcript(

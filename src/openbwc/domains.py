@@ -23,7 +23,9 @@ from openbwc import (
     org,
     policy,
     program,
+    reports,
     retention,
+    sharing,
 )
 from openbwc.events.delivery import delivery_tasks
 from openbwc.kit.registry import Registry
@@ -37,9 +39,11 @@ DOMAINS: tuple[ModuleType, ...] = (
     devices,
     program,
     evidence,
+    reports,
     compliance,
     media,
     retention,
+    sharing,
 )
 
 

@@ -28,8 +28,8 @@ class Copy:
     supervisor: Account
 
 
-def derived_copy(db: Session, *, size: int = 300_000) -> Copy:
-    sup, off = make_account(db, "supervisor"), make_account(db, "officer")
+def derived_copy(db: Session, *, size: int = 300_000, roles: tuple[str, ...] = ("officer",)) -> Copy:
+    sup, off = make_account(db, "supervisor"), make_account(db, *roles)
     boss = officer(db)
     boss.account_id = sup.account.id
     me = officer(db, supervisor=boss)

@@ -38,6 +38,7 @@ from openbwc.media import repository as repo
 from openbwc.media.models import DerivedItem
 from openbwc.media.service import get_derived
 from openbwc.org.models import Person
+from openbwc.reports import service as report_gate
 from openbwc.storage import ObjectStore
 from openbwc.storage.base import CHUNK
 
@@ -94,6 +95,13 @@ def ledger(
     )
 
 
+def _gate(session: Session, actor: Actor, item: DerivedItem, via: str, first: bool) -> None:
+    """ACC-3: a redacted copy of an officer's own footage is their footage too."""
+    rec = session.get(Recording, item.recording_id)
+    assert rec is not None
+    report_gate.check_viewing(session, actor, rec, via=via, ledger=first)
+
+
 def open_for(
     session: Session,
     actor: Actor,
@@ -109,6 +117,7 @@ def open_for(
     if purpose not in PURPOSES:
         raise ValueError(purpose)
     item = get_derived(session, derived_id, viewer, via=f"media:derived:{purpose}")
+    _gate(session, actor, item, f"media:derived:{purpose}", first)
     obj = _object(session, item)
     if first:
         ledger(session, actor, item, f"media:derived:{purpose}", {"size": obj.size, **(details or {})})
@@ -169,6 +178,7 @@ def read(
 ) -> dict[str, Any]:
     """:func:`describe`, ledgered as a read of the copy (``media:derived:read``)."""
     item = get_derived(session, derived_id, viewer, via="media:derived:read")
+    _gate(session, actor, item, "media:derived:read", True)
     ledger(session, actor, item, "media:derived:read", {"redaction": str(item.redaction_id), "via": via})
     return describe(session, item)
 

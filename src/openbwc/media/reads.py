@@ -26,6 +26,7 @@ from openbwc.media import repository as repo
 from openbwc.media.models import DerivedItem, Redaction, Rendition, Transcript
 from openbwc.media.redaction.detector import DETECTOR_NAME
 from openbwc.media.service import get_redaction, scoped_recording, search, suggestions, transcript
+from openbwc.reports import service as report_gate
 
 
 def _read(
@@ -60,6 +61,7 @@ def view_rendition(
     """A proxy or thumbnail to serve. Viewing is a read of evidence: ledgered once per playback
     (``first``: the request without a range, or from byte 0), not per range a player asks for."""
     rec = scoped_recording(session, recording_id, viewer, via=f"media:{kind}:view")
+    report_gate.check_viewing(session, actor, rec, via=f"media:{kind}:view", ledger=first)
     r = repo.rendition(session, rec.id, kind, position)
     if r is None:
         if kind == "proxy":
@@ -78,6 +80,7 @@ def read_renditions(
 ) -> tuple[Recording, list[Rendition]]:
     """The recording's proxy and thumbnails (what exists, with hashes)."""
     rec = scoped_recording(session, recording_id, viewer, via="media:renditions:read")
+    report_gate.check_viewing(session, actor, rec, via="media:renditions:read")
     rends = list(repo.renditions_of(session, rec.id))
     listed = [[r.kind, r.position, r.sha256] for r in rends]
     _read(session, actor, "media:renditions:read", rec.id, {"renditions": listed})
@@ -113,6 +116,7 @@ def read_transcript(
 ) -> tuple[Recording, Transcript, list[dict[str, Any]]]:
     """The transcript with its word times and PII suggestions."""
     rec = scoped_recording(session, recording_id, viewer, via="media:transcript:read")
+    report_gate.check_viewing(session, actor, rec, via="media:transcript:read")
     t = transcript(session, rec.id)
     if t is None:
         raise NotFound("this recording has no transcript yet", code="TRANSCRIPT_NOT_READY")
@@ -153,6 +157,7 @@ def view_media(
     """Everything the console shows of a recording's media (player, thumbnails, tracks,
     redactions, derived copies, transcript): one ledger entry for the page."""
     rec = scoped_recording(session, recording_id, viewer, via=f"media:recording:{purpose}")
+    report_gate.check_viewing(session, actor, rec, via=f"media:recording:{purpose}")
     t = transcript(session, rec.id)
     view = MediaView(
         recording=rec,

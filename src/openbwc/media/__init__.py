@@ -14,6 +14,7 @@ def register(registry):  # type: ignore[no-untyped-def]
     for name in ("redact", "transcribe", "search", "derivatives"):
         registry.add_cli(name, getattr(cli, name))
     registry.add_cli("derived", cli.derived_app)
+    registry.add_cli("review", cli.review_app)
     registry.add_tasks(tasks)
     subscribers.register(registry)
     registry.add_pages(pages.router, templates=Path(__file__).parent / "templates")

@@ -17,13 +17,13 @@ from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.pagination import Limit
 from openbwc.kit.types import Index
 from openbwc.media import derived as derived_service
-from openbwc.media import reads, service
+from openbwc.media import reads, review, service
 from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
 from openbwc.media.permissions import MediaPermissions
 from openbwc.media.ranges import ranged as _ranged
 from openbwc.media.ranges import served as _served
-from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody
+from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody, TrackBody
 from openbwc.storage import open_store
 from openbwc.web.http import DB, Caller, actor_of, requires
 
@@ -319,6 +319,38 @@ def accept_suggestions(
     red = _redaction(db, request, caller, redaction_id)
     service.accept_suggestions(db, actor_of(request, caller), red, body.kinds, body.mode)
     return redaction_out(db, red)
+
+
+@router.get("/redactions/{redaction_id}/review")
+def review_redaction(
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
+) -> dict[str, Any]:
+    """Review before release: the face tracks on the recording's timeline with each one's decision, the boxes."""
+    return review.review(db, actor_of(request, caller), _viewer(db, request, caller), redaction_id)
+
+
+@router.put("/redactions/{redaction_id}/tracks/{track}")
+def decide_track(
+    redaction_id: str,
+    track: Index,
+    body: TrackBody,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> dict[str, Any]:
+    """Accept a face track (redacted) or reject it (left visible, with a reason; the requester's own face)."""
+    red = _redaction(db, request, caller, redaction_id)
+    review.decide(db, actor_of(request, caller), red, track, body.decision, body.reason, requester=body.requester)
+    return review.review(db, actor_of(request, caller), _viewer(db, request, caller), red.id)
+
+
+@router.post("/redactions/{redaction_id}/revise", status_code=201)
+def revise_redaction(
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE)
+) -> dict[str, Any]:
+    """A new draft copying this redaction; rendering it makes a new derived item (the old one stays)."""
+    new = review.revise(db, actor_of(request, caller), _viewer(db, request, caller), redaction_id)
+    return redaction_out(db, new)
 
 
 @router.post("/redactions/{redaction_id}/render", response_model=JobOut, status_code=202)

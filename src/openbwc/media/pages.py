@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
@@ -12,7 +14,8 @@ from openbwc.evidence.models import Recording
 from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import DomainError
-from openbwc.media import derived, reads, schemas, service
+from openbwc.kit.types import Index
+from openbwc.media import derived, reads, review, schemas, service
 from openbwc.media import repository as repo
 from openbwc.media.models import EXEMPTIONS
 from openbwc.media.permissions import MediaPermissions
@@ -141,6 +144,91 @@ def derived_page(
     if isinstance(shown.get("requested_by"), dict):
         shown["requested_by"] = {"name": shown["requested_by"].get("name")}
     return render(request, "media_derived.html", {"d": d, "log": shown})
+
+
+@router.get("/redactions/{redaction_id}/review")
+def review_page(
+    redaction_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_READ),
+) -> Response:
+    """Review before release: the tracks on a timeline, accept or reject each, adjust boxes, render."""
+    actor = actor_of(request, caller)
+    r = review.review(db, actor, evidence_service.viewer_for(db, caller, actor), redaction_id)
+    proxy = repo.rendition(db, uuid.UUID(r["recording_id"]), "proxy")
+    return render(
+        request,
+        "media_review.html",
+        {"r": r, "proxy": proxy, "write": caller.can(MediaPermissions.REDACTIONS_WRITE), "requester": review.REQUESTER},
+    )
+
+
+def _draft(request: Request, db: Session, caller: Principal, redaction_id: str):  # type: ignore[no-untyped-def]
+    actor = actor_of(request, caller)
+    viewer = evidence_service.viewer_for(db, caller, actor)
+    return actor, service.get_redaction(db, redaction_id, viewer, via="media:redaction:write")
+
+
+@router.post("/redactions/{redaction_id}/tracks/{track}")
+def review_track(
+    redaction_id: str,
+    track: Index,
+    request: Request,
+    decision: str = Form(..., max_length=10),
+    reason: str = Form("", max_length=300),
+    requester: str = Form("", max_length=5),
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> Response:
+    actor, red = _draft(request, db, caller, redaction_id)
+    review.decide(db, actor, red, track, decision, reason, requester=bool(requester))
+    return RedirectResponse(f"/redactions/{red.id}/review", status_code=303)
+
+
+@router.post("/redactions/{redaction_id}/boxes/{box_id}")
+def review_box(
+    redaction_id: str,
+    box_id: uuid.UUID,
+    request: Request,
+    start_s: float = Form(...),
+    end_s: float = Form(...),
+    x: float = Form(...),
+    y: float = Form(...),
+    w: float = Form(...),
+    h: float = Form(...),
+    note: str = Form("", max_length=300),
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> Response:
+    """Move or resize a box (fractions of the frame, over a time range)."""
+    actor, red = _draft(request, db, caller, redaction_id)
+    service.move_box(db, actor, red, box_id, schemas.BoxIn(start_s, end_s, x, y, w, h, note))
+    return RedirectResponse(f"/redactions/{red.id}/review", status_code=303)
+
+
+@router.post("/redactions/{redaction_id}/revise")
+def review_revise(
+    redaction_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> Response:
+    actor = actor_of(request, caller)
+    new = review.revise(db, actor, evidence_service.viewer_for(db, caller, actor), redaction_id)
+    return RedirectResponse(f"/redactions/{new.id}/review", status_code=303)
+
+
+@router.post("/redactions/{redaction_id}/render")
+def review_render(
+    redaction_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> Response:
+    actor, red = _draft(request, db, caller, redaction_id)
+    service.render(db, actor, red)
+    return RedirectResponse(f"/redactions/{red.id}/review", status_code=303)
 
 
 def recording_panel(request: Request, db: Session, caller: Principal, recording: Recording) -> Markup | None:

@@ -51,7 +51,7 @@ from tests.media.clips import astronaut
 from tests.web_helpers import csrf_from, log_on
 
 # Path parameters that name evidence, and evidence listings without one.
-EVIDENCE_PARAMS = {"recording_id", "item_id", "redaction_id", "upload_id"}
+EVIDENCE_PARAMS = {"recording_id", "item_id", "redaction_id", "upload_id", "derived_id"}
 EVIDENCE_LISTINGS = {
     "/api/v1/recordings",
     "/evidence",
@@ -271,7 +271,13 @@ CALLS: dict[str, Call] = {
     ),
     "GET /api/v1/recordings/{recording_id}/redactions": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/redactions"),
     "GET /api/v1/redactions/{redaction_id}": _get(lambda ev: f"/api/v1/redactions/{ev.redaction_id}"),
-    "GET /api/v1/derived/{item_id}": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}"),
+    "GET /api/v1/redactions/{redaction_id}/review": _get(lambda ev: f"/api/v1/redactions/{ev.redaction_id}/review"),
+    "POST /api/v1/redactions/{redaction_id}/revise": _get(lambda ev: f"/api/v1/redactions/{ev.redaction_id}/revise"),
+    "GET /api/v1/derived/{derived_id}": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}"),
+    "GET /api/v1/derived/{derived_id}/play": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}/play"),
+    "GET /api/v1/derived/{derived_id}/download": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}/download"),
+    "GET /api/v1/derived/{derived_id}/export": _get(lambda ev: f"/api/v1/derived/{ev.derived_id}/export"),
+    "GET /derived/{derived_id}": _get(lambda ev: f"/derived/{ev.derived_id}"),
     "GET /api/v1/recordings/{recording_id}/transcript": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/transcript"),
     # retention: a recording's retain-until and why
     "GET /api/v1/recordings/{recording_id}/retention": _get(lambda ev: f"/api/v1/recordings/{_rec(ev)}/retention"),
@@ -314,6 +320,11 @@ CALLS: dict[str, Call] = {
         lambda ev: f"/api/v1/redactions/{ev.made['draft']}/boxes/{ev.made['box']}",
         lambda ev: {"start_s": 0, "end_s": 2, "x": 0.2, "y": 0.2, "w": 0.2, "h": 0.2},
     ),
+    "POST /redactions/{redaction_id}/boxes/{box_id}": _form(
+        lambda ev: f"/redactions/{ev.made['draft']}/review",
+        lambda ev: f"/redactions/{ev.made['draft']}/boxes/{ev.made['box']}",
+        {"start_s": "0", "end_s": "1", "x": "0.3", "y": "0.3", "w": "0.2", "h": "0.2"},
+    ),
     "DELETE /api/v1/redactions/{redaction_id}/boxes/{box_id}": _get(
         lambda ev: f"/api/v1/redactions/{ev.made['draft']}/boxes/{ev.made['box']}"
     ),
@@ -328,6 +339,10 @@ CALLS: dict[str, Call] = {
     ),
     "PUT /api/v1/redactions/{redaction_id}/keep-tracks": _json(
         lambda ev: f"/api/v1/redactions/{ev.made['draft']}/keep-tracks", lambda ev: {"keep_tracks": [1]}
+    ),
+    "PUT /api/v1/redactions/{redaction_id}/tracks/{track}": _json(
+        lambda ev: f"/api/v1/redactions/{ev.made['draft']}/tracks/1",
+        lambda ev: {"decision": "reject", "requester": True},
     ),
     "POST /api/v1/redactions/{redaction_id}/render": _get(lambda ev: f"/api/v1/redactions/{ev.made['draft']}/render"),
     # changes by console forms
@@ -348,6 +363,17 @@ CALLS: dict[str, Call] = {
     "POST /media/{recording_id}/redact": _form(
         lambda ev: f"/media/{_rec(ev)}/redact", lambda ev: f"/media/{_rec(ev)}/redact",
         {"faces": "on", "exemption": "7(C)", "style": "blur", "reason": "walk by the console"},
+    ),
+    "GET /redactions/{redaction_id}/review": _get(lambda ev: f"/redactions/{ev.redaction_id}/review"),
+    "POST /redactions/{redaction_id}/tracks/{track}": _form(
+        lambda ev: f"/redactions/{ev.made['revised']}/review", lambda ev: f"/redactions/{ev.made['revised']}/tracks/1",
+        {"decision": "accept"},
+    ),
+    "POST /redactions/{redaction_id}/render": _form(
+        lambda ev: f"/redactions/{ev.made['revised']}/review", lambda ev: f"/redactions/{ev.made['revised']}/render", {}
+    ),
+    "POST /redactions/{redaction_id}/revise": _form(
+        lambda ev: f"/redactions/{ev.redaction_id}/review", lambda ev: f"/redactions/{ev.redaction_id}/revise", {}
     ),
     "POST /quarantine/{item_id}/{decision}": _form(
         lambda ev: "/quarantine", lambda ev: f"/quarantine/{ev.quarantine_ids[1]}/reject", {"note": "not footage"}
@@ -390,6 +416,8 @@ def _remember(key: str, r: Any, ev: Evidence) -> None:
         ev.made["draft"] = r.json()["id"]
     elif key == "POST /api/v1/redactions/{redaction_id}/boxes":
         ev.made["box"] = r.json()["boxes"][-1]["id"]
+    elif key == "POST /api/v1/redactions/{redaction_id}/revise":
+        ev.made["revised"] = r.json()["id"]
     elif key == "POST /api/v1/redactions/{redaction_id}/audio":
         ev.made["audio"] = r.json()["audio"][-1]["id"]
 

@@ -23,8 +23,10 @@ from openbwc import (
     org,
     policy,
     program,
+    reports,
     requests,
     retention,
+    sharing,
     transparency,
 )
 from openbwc.events.delivery import delivery_tasks
@@ -39,10 +41,12 @@ DOMAINS: tuple[ModuleType, ...] = (
     devices,
     program,
     evidence,
+    reports,
     compliance,
     media,
     retention,
     requests,
+    sharing,
     transparency,
 )
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 
 def register(registry):  # type: ignore[no-untyped-def]
-    """Proxies, redactions and transcripts: API, ``bwc redact|transcribe|search|derivatives``, jobs."""
+    """Proxies, redactions and transcripts: API, ``bwc redact|transcribe|search|derivatives|derived``, jobs."""
     from openbwc.media import cli, endpoints, models, pages, subscribers, tasks
     from openbwc.media.permissions import ROLE_GRANTS, MediaPermissions
 
@@ -13,6 +13,8 @@ def register(registry):  # type: ignore[no-untyped-def]
     registry.add_api(endpoints.router)
     for name in ("redact", "transcribe", "search", "derivatives"):
         registry.add_cli(name, getattr(cli, name))
+    registry.add_cli("derived", cli.derived_app)
+    registry.add_cli("review", cli.review_app)
     registry.add_tasks(tasks)
     subscribers.register(registry)
     registry.add_pages(pages.router, templates=Path(__file__).parent / "templates")

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from openbwc.evidence import service as evidence_service
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.evidence.scope import Viewer
 from openbwc.jobs.schemas import JobOut
-from openbwc.kit.errors import DomainError, ValidationFailed
+from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.pagination import Limit
 from openbwc.kit.types import Index
-from openbwc.media import reads, service
+from openbwc.media import derived as derived_service
+from openbwc.media import reads, review, service
 from openbwc.media import repository as repo
 from openbwc.media.models import Redaction
 from openbwc.media.permissions import MediaPermissions
-from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody
+from openbwc.media.ranges import ranged as _ranged
+from openbwc.media.ranges import served as _served
+from openbwc.media.schemas import AudioBody, BoxBody, KeepBody, RedactionCreate, SuggestionsBody, TrackBody
 from openbwc.storage import open_store
 from openbwc.web.http import DB, Caller, actor_of, requires
 
@@ -68,73 +71,6 @@ def _redaction(db: Session, request: Request, caller: Caller, redaction_id: str)
 
 
 # --- proxies and thumbnails ---------------------------------------------------------------------
-
-# At most 16 digits a side (kit.types.MAX_INT): a longer number is no offset in any file.
-_RANGE = re.compile(r"^bytes=([0-9]{0,16})-([0-9]{0,16})$")
-
-
-class RangeNotSatisfiable(DomainError):
-    status = 416
-    code = "RANGE_NOT_SATISFIABLE"
-
-
-def _unsatisfiable(header: str, size: int) -> RangeNotSatisfiable:
-    return RangeNotSatisfiable(
-        f"Range {header[:60]!r} is not within the {size} bytes of this file; ask for bytes=START-END",
-        headers={"Content-Range": f"bytes */{size}"},
-        detail={"size": size},
-    )
-
-
-def _served(mime: str, what: str) -> dict[int | str, dict[str, Any]]:
-    """What a ranged download answers, for the OpenAPI document."""
-    content = {mime: {"schema": {"type": "string", "format": "binary"}}}
-    return {
-        200: {"description": f"The {what}", "content": content},
-        206: {"description": f"Part of the {what} (a Range request); Content-Range says which", "content": content},
-        416: {"description": "RANGE_NOT_SATISFIABLE: the Range is outside the file (Content-Range gives its size)"},
-    }
-
-
-def _ranged(request: Request, key: str, size: int, mime: str) -> Response:
-    """Serve a stored object with HTTP range support (206 + Content-Range), so a video
-    element can seek without downloading everything."""
-    store = open_store(request.app.state.settings)
-    header = request.headers.get("range")
-    start, end = 0, size - 1
-    status = 200
-    if header:
-        m = _RANGE.match(header.strip())
-        if not m or (not m.group(1) and not m.group(2)):
-            raise _unsatisfiable(header, size)
-        if m.group(1):
-            start = int(m.group(1))
-            end = min(size - 1, int(m.group(2))) if m.group(2) else size - 1
-        else:
-            start = max(0, size - int(m.group(2)))
-        if start > end or start >= size:
-            raise _unsatisfiable(header, size)
-        status = 206
-    stream = store.open_range(key, start, end + 1)
-
-    def body():  # type: ignore[no-untyped-def]
-        try:
-            while True:
-                chunk = stream.read(256 * 1024)
-                if not chunk:
-                    break
-                yield chunk
-        finally:
-            stream.close()
-
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Content-Length": str(end - start + 1),
-        "Cache-Control": "private, max-age=3600",
-    }
-    if status == 206:
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return StreamingResponse(body(), status_code=status, media_type=mime, headers=headers)
 
 
 def _viewer(db: Session, request: Request, caller: Caller) -> Viewer:
@@ -385,6 +321,38 @@ def accept_suggestions(
     return redaction_out(db, red)
 
 
+@router.get("/redactions/{redaction_id}/review")
+def review_redaction(
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
+) -> dict[str, Any]:
+    """Review before release: the face tracks on the recording's timeline with each one's decision, the boxes."""
+    return review.review(db, actor_of(request, caller), _viewer(db, request, caller), redaction_id)
+
+
+@router.put("/redactions/{redaction_id}/tracks/{track}")
+def decide_track(
+    redaction_id: str,
+    track: Index,
+    body: TrackBody,
+    request: Request,
+    db: Session = DB,
+    caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> dict[str, Any]:
+    """Accept a face track (redacted) or reject it (left visible, with a reason; the requester's own face)."""
+    red = _redaction(db, request, caller, redaction_id)
+    review.decide(db, actor_of(request, caller), red, track, body.decision, body.reason, requester=body.requester)
+    return review.review(db, actor_of(request, caller), _viewer(db, request, caller), red.id)
+
+
+@router.post("/redactions/{redaction_id}/revise", status_code=201)
+def revise_redaction(
+    redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE)
+) -> dict[str, Any]:
+    """A new draft copying this redaction; rendering it makes a new derived item (the old one stays)."""
+    new = review.revise(db, actor_of(request, caller), _viewer(db, request, caller), redaction_id)
+    return redaction_out(db, new)
+
+
 @router.post("/redactions/{redaction_id}/render", response_model=JobOut, status_code=202)
 def render(
     redaction_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_WRITE)
@@ -393,20 +361,60 @@ def render(
     return JobOut.model_validate(service.render(db, actor_of(request, caller), red))
 
 
-@router.get("/derived/{item_id}")
-def derived(
-    item_id: str, request: Request, db: Session = DB, caller: Caller = requires(MediaPermissions.REDACTIONS_READ)
-) -> dict[str, Any]:
-    item = reads.read_derived(db, actor_of(request, caller), _viewer(db, request, caller), item_id)
-    return {
-        "id": str(item.id),
-        "recording_id": str(item.recording_id),
-        "sha256": item.sha256,
-        "kind": item.kind,
-        "redaction_id": str(item.redaction_id),
-        "created_at": item.created_at,
-        "log": item.log,
-    }
+# Derived items are evidence: whoever may see the original may see, play, download and export them.
+_SEE = EvidencePermissions.RECORDINGS_READ
+
+
+@router.get("/derived/{derived_id}")
+def derived(derived_id: str, request: Request, db: Session = DB, caller: Caller = requires(_SEE)) -> dict[str, Any]:
+    """The copy, its original, its redaction log and who made it (names, not account ids)."""
+    return derived_service.read(db, actor_of(request, caller), _viewer(db, request, caller), derived_id)
+
+
+@router.get("/derived/{derived_id}/play", response_class=Response, responses=_served("video/mp4", "redacted copy"))
+def derived_play(derived_id: str, request: Request, db: Session = DB, caller: Caller = requires(_SEE)) -> Response:
+    """Stream the copy inline, with range requests; one ledger entry per playback."""
+    got = derived_service.open_for(
+        db, actor_of(request, caller), _viewer(db, request, caller), derived_id, "play", first=_first_request(request)
+    )
+    return _ranged(request, got.key, got.size, got.mime)
+
+
+@router.get("/derived/{derived_id}/download", response_class=Response, responses=_served("video/mp4", "redacted copy"))
+def derived_download(derived_id: str, request: Request, db: Session = DB, caller: Caller = requires(_SEE)) -> Response:
+    """The copy as a file to keep (a resumed download's later ranges are not ledgered again)."""
+    got = derived_service.open_for(
+        db,
+        actor_of(request, caller),
+        _viewer(db, request, caller),
+        derived_id,
+        "download",
+        first=_first_request(request),
+    )
+    r = _ranged(request, got.key, got.size, got.mime)
+    r.headers["Content-Disposition"] = f'attachment; filename="{got.filename}"'
+    return r
+
+
+@router.get(
+    "/derived/{derived_id}/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A zip: the copy, derived.json and custody.json",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+def derived_export(derived_id: str, request: Request, db: Session = DB, caller: Caller = requires(_SEE)) -> Response:
+    """The copy (re-hashed on the way out), its record and redaction log, and the custody reports
+    (with inclusion proofs) of the copy and of its original, in one zip."""
+    name, data = derived_service.export_zip(
+        db, actor_of(request, caller), _viewer(db, request, caller), open_store(request.app.state.settings), derived_id
+    )
+    return Response(
+        data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 # --- transcripts --------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from openbwc.db.base import Base, IdMixin
 from openbwc.kit.time import utcnow
 
 RENDITION_KINDS = ("proxy", "thumbnail")
+
+
 class RedactionStatus(StrEnum):
     DRAFT = "draft"
     QUEUED = "queued"
@@ -27,6 +29,14 @@ class RedactionStatus(StrEnum):
 
 
 REDACTION_STATUSES = tuple(RedactionStatus)
+
+
+class TrackDecision(StrEnum):
+    # Accepted: the track is a face to redact. Rejected: left visible (the requester's own face, not a face).
+    ACCEPT = "accept"
+    REJECT = "reject"
+
+
 # FOIA exemptions that cover blurring third parties in law-enforcement video (POLICY.md REL-3).
 EXEMPTIONS = ("6", "7(C)")
 
@@ -80,6 +90,11 @@ class Redaction(IdMixin, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     # Face tracks left visible (e.g. the requester's own image, POLICY.md REL-4).
     keep_tracks: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Review before release: each face track's decision, why, and who made it
+    # ({"3": {"decision": "reject", "reason": "requester's own face", "by": "Rae Records"}}).
+    track_decisions: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
+    # The rendered redaction this draft revises (a re-render makes a new derived item).
+    revises_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("media_redactions.id"))
     created_by: Mapped[str] = mapped_column(String(120))
     created_by_name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
@@ -9,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from openbwc.evidence import service as evidence_service
 from openbwc.evidence.models import Recording
+from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.identity.service import Principal
 from openbwc.kit.errors import DomainError
-from openbwc.media import reads, schemas, service
+from openbwc.kit.types import Index
+from openbwc.media import derived, reads, review, schemas, service
 from openbwc.media import repository as repo
 from openbwc.media.models import EXEMPTIONS
 from openbwc.media.permissions import MediaPermissions
@@ -126,13 +130,114 @@ def media_redact(
     return RedirectResponse(f"/media/{red.recording_id}", status_code=303)
 
 
+@router.get("/derived/{derived_id}")
+def derived_page(
+    derived_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(EvidencePermissions.RECORDINGS_READ),
+) -> Response:
+    """A derived item: player, download and export, its original, redaction log and who made it."""
+    actor = actor_of(request, caller)
+    d = derived.read(db, actor, evidence_service.viewer_for(db, caller, actor), derived_id, via="console")
+    # On screen: names, never account ids (the API keeps the log exactly as recorded).
+    shown = dict(d["log"])
+    if isinstance(shown.get("requested_by"), dict):
+        shown["requested_by"] = {"name": shown["requested_by"].get("name")}
+    return render(request, "media_derived.html", {"d": d, "log": shown})
+
+
+@router.get("/redactions/{redaction_id}/review")
+def review_page(
+    redaction_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_READ),
+) -> Response:
+    """Review before release: the tracks on a timeline, accept or reject each, adjust boxes, render."""
+    actor = actor_of(request, caller)
+    r = review.review(db, actor, evidence_service.viewer_for(db, caller, actor), redaction_id)
+    proxy = repo.rendition(db, uuid.UUID(r["recording_id"]), "proxy")
+    return render(
+        request,
+        "media_review.html",
+        {"r": r, "proxy": proxy, "write": caller.can(MediaPermissions.REDACTIONS_WRITE), "requester": review.REQUESTER},
+    )
+
+
+def _draft(request: Request, db: Session, caller: Principal, redaction_id: str):  # type: ignore[no-untyped-def]
+    actor = actor_of(request, caller)
+    viewer = evidence_service.viewer_for(db, caller, actor)
+    return actor, service.get_redaction(db, redaction_id, viewer, via="media:redaction:write")
+
+
+@router.post("/redactions/{redaction_id}/tracks/{track}")
+def review_track(
+    redaction_id: str,
+    track: Index,
+    request: Request,
+    decision: str = Form(..., max_length=10),
+    reason: str = Form("", max_length=300),
+    requester: str = Form("", max_length=5),
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> Response:
+    actor, red = _draft(request, db, caller, redaction_id)
+    review.decide(db, actor, red, track, decision, reason, requester=bool(requester))
+    return RedirectResponse(f"/redactions/{red.id}/review", status_code=303)
+
+
+@router.post("/redactions/{redaction_id}/boxes/{box_id}")
+def review_box(
+    redaction_id: str,
+    box_id: uuid.UUID,
+    request: Request,
+    start_s: float = Form(...),
+    end_s: float = Form(...),
+    x: float = Form(...),
+    y: float = Form(...),
+    w: float = Form(...),
+    h: float = Form(...),
+    note: str = Form("", max_length=300),
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> Response:
+    """Move or resize a box (fractions of the frame, over a time range)."""
+    actor, red = _draft(request, db, caller, redaction_id)
+    service.move_box(db, actor, red, box_id, schemas.BoxIn(start_s, end_s, x, y, w, h, note))
+    return RedirectResponse(f"/redactions/{red.id}/review", status_code=303)
+
+
+@router.post("/redactions/{redaction_id}/revise")
+def review_revise(
+    redaction_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> Response:
+    actor = actor_of(request, caller)
+    new = review.revise(db, actor, evidence_service.viewer_for(db, caller, actor), redaction_id)
+    return RedirectResponse(f"/redactions/{new.id}/review", status_code=303)
+
+
+@router.post("/redactions/{redaction_id}/render")
+def review_render(
+    redaction_id: str,
+    request: Request,
+    db: Session = DB,
+    caller: Principal = requires(MediaPermissions.REDACTIONS_WRITE),
+) -> Response:
+    actor, red = _draft(request, db, caller, redaction_id)
+    service.render(db, actor, red)
+    return RedirectResponse(f"/redactions/{red.id}/review", status_code=303)
+
+
 def recording_panel(request: Request, db: Session, caller: Principal, recording: Recording) -> Markup | None:
     """On a recording's evidence page: the way to play and redact it, and its derived copies."""
     media = caller.can(MediaPermissions.PROXIES_READ)
-    derived = repo.derived_of_recording(db, recording.id) if caller.can(MediaPermissions.REDACTIONS_READ) else None
-    if not media and derived is None:
-        return None
-    names = actor_names(db, [d.created_by for d in derived or ()])
+    # Derived copies are evidence: whoever sees the recording sees them (this page is already in scope).
+    copies = list(repo.derived_of_recording(db, recording.id))
+    names = actor_names(db, [d.created_by for d in copies])
     return fragment(
-        request, "media_recording_panel.html", {"r": recording, "media": media, "derived": derived, "names": names}
+        request, "media_recording_panel.html", {"r": recording, "media": media, "derived": copies, "names": names}
     )

@@ -25,7 +25,8 @@ from openbwc.kit.errors import NotFound
 from openbwc.media import repository as repo
 from openbwc.media.models import DerivedItem, Redaction, Rendition, Transcript
 from openbwc.media.redaction.detector import DETECTOR_NAME
-from openbwc.media.service import get_derived, get_redaction, scoped_recording, search, suggestions, transcript
+from openbwc.media.service import get_redaction, scoped_recording, search, suggestions, transcript
+from openbwc.reports import service as report_gate
 
 
 def _read(
@@ -63,6 +64,7 @@ def view_rendition(
     if rec.disposed_at is not None:
         # Retention destroyed its footage (two people, a certificate in the ledger): nothing to play.
         raise NotFound("this recording was disposed: its footage was destroyed", code="RECORDING_DISPOSED")
+    report_gate.check_viewing(session, actor, rec, via=f"media:{kind}:view", ledger=first)
     r = repo.rendition(session, rec.id, kind, position)
     if r is None:
         if kind == "proxy":
@@ -81,6 +83,7 @@ def read_renditions(
 ) -> tuple[Recording, list[Rendition]]:
     """The recording's proxy and thumbnails (what exists, with hashes)."""
     rec = scoped_recording(session, recording_id, viewer, via="media:renditions:read")
+    report_gate.check_viewing(session, actor, rec, via="media:renditions:read")
     rends = list(repo.renditions_of(session, rec.id))
     listed = [[r.kind, r.position, r.sha256] for r in rends]
     _read(session, actor, "media:renditions:read", rec.id, {"renditions": listed})
@@ -111,21 +114,12 @@ def read_redaction(session: Session, actor: Actor, viewer: Viewer, redaction_id:
     return red
 
 
-def read_derived(session: Session, actor: Actor, viewer: Viewer, item_id: uuid.UUID | str) -> DerivedItem:
-    """A derived item and its redaction log; the entry names the derived copy's hash."""
-    item = get_derived(session, item_id, viewer, via="media:derived:read")
-    _read(
-        session, actor, "media:derived:read", item.recording_id,
-        {"derived": str(item.id), "redaction": str(item.redaction_id)}, evidence_sha256=item.sha256,
-    )
-    return item
-
-
 def read_transcript(
     session: Session, actor: Actor, viewer: Viewer, recording_id: uuid.UUID | str
 ) -> tuple[Recording, Transcript, list[dict[str, Any]]]:
     """The transcript with its word times and PII suggestions."""
     rec = scoped_recording(session, recording_id, viewer, via="media:transcript:read")
+    report_gate.check_viewing(session, actor, rec, via="media:transcript:read")
     t = transcript(session, rec.id)
     if t is None:
         raise NotFound("this recording has no transcript yet", code="TRANSCRIPT_NOT_READY")
@@ -166,6 +160,7 @@ def view_media(
     """Everything the console shows of a recording's media (player, thumbnails, tracks,
     redactions, derived copies, transcript): one ledger entry for the page."""
     rec = scoped_recording(session, recording_id, viewer, via=f"media:recording:{purpose}")
+    report_gate.check_viewing(session, actor, rec, via=f"media:recording:{purpose}")
     t = transcript(session, rec.id)
     view = MediaView(
         recording=rec,

@@ -217,6 +217,14 @@ class BoxBody(BaseModel):
         return BoxIn(self.start_s, self.end_s, self.x, self.y, self.w, self.h, self.note)
 
 
+class TrackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: str = Field(..., max_length=10, description="accept (redact the face) or reject (leave it visible)")
+    reason: str = Field("", max_length=300)
+    requester: bool = Field(False, description="the requester's own face: kept visible (REL-4)")
+
+
 class AudioBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

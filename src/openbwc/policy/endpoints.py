@@ -46,6 +46,10 @@ def summary(policy: Policy) -> dict[str, Any]:
         "status_order": list(r.status_order),
         "first_amendment": {"rule": r.first_amendment_rule, "tags": sorted(r.first_amendment_tags)},
         "review": {"rule": r.review_rule, "monthly_share": r.review_share, "minimum_per_officer": r.review_minimum},
+        "viewing_before_report": {
+            "rule": r.viewing_before_report_rule,
+            "incident_types": sorted(r.viewing_before_report_types),
+        },
     }
 
 

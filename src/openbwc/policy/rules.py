@@ -48,6 +48,9 @@ class RecordingRules:
     review_rule: str
     review_share: float
     review_minimum: int
+    # ACC-3: incident types (tags) whose footage its officer opens only after the initial report.
+    viewing_before_report_rule: str
+    viewing_before_report_types: frozenset[str]
     # Retention category -> how protective it is (longer kept ranks higher); auto-categorization
     # only ever moves a recording up this ladder, never down.
     category_rank: Mapping[str, int]
@@ -116,6 +119,8 @@ def compile_rules(doc: PolicyDocument, sha256: str) -> RecordingRules:
         review_rule=doc.review.rule,
         review_share=doc.review.monthly_share,
         review_minimum=doc.review.minimum_per_officer,
+        viewing_before_report_rule=doc.viewing_before_report.rule,
+        viewing_before_report_types=frozenset(doc.viewing_before_report.incident_types),
         category_rank=MappingProxyType(rank),
         category_names=MappingProxyType({c.id: c.name for c in categories}),
     )

@@ -124,6 +124,28 @@ class Review(_Strict):
     minimum_per_officer: int = Field(ge=0, le=1000)
 
 
+TAG = r"^[a-z0-9][a-z0-9_:-]{0,59}$"
+
+
+class ViewingBeforeReport(_Strict):
+    """ACC-3: for these incident types (tags on a recording), the recording officer may not open
+    the footage until they have filed their initial report on it."""
+
+    rule: str = Field(default="ACC-3", pattern=RULE_ID)
+    incident_types: list[str] = Field(
+        default_factory=lambda: ["use_of_force", "serious_injury", "death_in_custody"], max_length=50
+    )
+
+    @field_validator("incident_types")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str]:
+        out = [v.strip().lower() for v in value]
+        bad = [v for v in out if not re.match(TAG, v)]
+        if bad:
+            raise ValueError(f"incident types are tags (a-z, 0-9, _ : -, up to 60): not {', '.join(bad)}")
+        return out
+
+
 class FindingRule(_Strict):
     # A rule id, or "trigger" (the activity type's rule) or "exception" (the claimed EXC code).
     rule: str = Field(pattern=RULE_ID + "|^trigger$|^exception$")
@@ -138,6 +160,8 @@ class PolicyDocument(_Strict):
     exceptions: dict[str, str]
     first_amendment: FirstAmendment
     review: Review
+    # ACC-3; optional so that policy files written before it stay valid (its defaults then apply).
+    viewing_before_report: ViewingBeforeReport = Field(default_factory=ViewingBeforeReport)
     findings: dict[str, FindingRule]
     status_order: list[str]
 

@@ -194,7 +194,18 @@ def _check_policy_tags(session: Session, tags: Sequence[str], *, may_use_policy_
     """
     if may_use_policy_tags:
         return
-    reserved = sorted(set(tags) & policy_service.active(session).rules.first_amendment_tags)
+    rules = policy_service.active(session).rules
+    reserved = sorted(set(tags) & rules.first_amendment_tags)
+    # ACC-3: an incident type gates the officer's own viewing until the report; not theirs to remove.
+    gated = sorted(set(tags) & rules.viewing_before_report_types)
+    if gated and not reserved:
+        raise PermissionDenied(
+            f"the tag(s) {', '.join(gated)} are incident types of the recording policy "
+            f"({rules.viewing_before_report_rule}: no viewing before the report): "
+            "only a custodian or supervisor may set or remove them",
+            code="TAG_RESERVED",
+            detail={"tags": gated},
+        )
     if reserved:
         raise PermissionDenied(
             f"the tag(s) {', '.join(reserved)} put footage under the recording policy's seal (PRO-1): "

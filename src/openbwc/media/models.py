@@ -90,16 +90,25 @@ class Redaction(IdMixin, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     # Face tracks left visible (e.g. the requester's own image, POLICY.md REL-4).
     keep_tracks: Mapped[list[int]] = mapped_column(JSON, default=list)
-    # Review before release: each face track's decision, why, and who made it
-    # ({"3": {"decision": "reject", "reason": "requester's own face", "by": "Rae Records"}}).
-    track_decisions: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
-    # The rendered redaction this draft revises (a re-render makes a new derived item).
-    revises_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("media_redactions.id"))
     created_by: Mapped[str] = mapped_column(String(120))
     created_by_name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+
+
+class RedactionReview(Base):
+    """Review before release of one redaction: each face track's decision, why and by whom, and the
+    rendered redaction this one revises (a re-render makes a new derived item)."""
+
+    __tablename__ = "media_redaction_reviews"
+
+    redaction_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("media_redactions.id", ondelete="CASCADE"), primary_key=True
+    )
+    # {"3": {"decision": "reject", "reason": "requester's own face", "by": "Rae Records", "at": ...}}
+    track_decisions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    revises_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("media_redactions.id"))
 
 
 class RedactionBox(IdMixin, Base):

@@ -23,10 +23,26 @@ from openbwc.kit.errors import ValidationFailed
 from openbwc.kit.time import utcnow
 from openbwc.media import repository as repo
 from openbwc.media import service
-from openbwc.media.models import Redaction, RedactionAudio, RedactionBox, RedactionStatus, TrackDecision
+from openbwc.media.models import (
+    Redaction,
+    RedactionAudio,
+    RedactionBox,
+    RedactionReview,
+    RedactionStatus,
+    TrackDecision,
+)
 from openbwc.media.redaction.detector import DETECTOR_NAME
 
 REQUESTER = "requester's own face"
+
+
+def _review_row(session: Session, red: Redaction, *, create: bool = False) -> RedactionReview | None:
+    row = session.get(RedactionReview, red.id)
+    if row is None and create:
+        row = RedactionReview(redaction_id=red.id, track_decisions={})
+        session.add(row)
+        session.flush()
+    return row
 
 
 def review(session: Session, actor: Actor, viewer: Viewer, redaction_id: uuid.UUID | str) -> dict[str, Any]:
@@ -36,7 +52,8 @@ def review(session: Session, actor: Actor, viewer: Viewer, redaction_id: uuid.UU
     rec = session.get(Recording, red.recording_id)
     assert rec is not None
     analysis = repo.face_analysis(session, red.recording_id, DETECTOR_NAME)
-    decisions = red.track_decisions or {}
+    row = _review_row(session, red)
+    decisions = (row.track_decisions if row is not None else None) or {}
     kept = set(red.keep_tracks or [])
     duration = rec.duration_s or (analysis.frames / analysis.fps if analysis is not None and analysis.fps else None)
     tracks = []
@@ -71,7 +88,7 @@ def review(session: Session, actor: Actor, viewer: Viewer, redaction_id: uuid.UU
         "recording_id": str(red.recording_id),
         "status": red.status,
         "editable": red.status == RedactionStatus.DRAFT,
-        "revises_id": str(red.revises_id) if red.revises_id else None,
+        "revises_id": str(row.revises_id) if row is not None and row.revises_id else None,
         "duration_s": duration,
         "frame": {"width": analysis.width, "height": analysis.height} if analysis is not None else None,
         "analysed": analysis is not None,
@@ -134,9 +151,11 @@ def decide(
         keep.discard(int(track))
     # Checks the track exists and the draft is editable, and ledgers the change.
     service.set_keep_tracks(session, actor, red, sorted(keep))
-    decisions = dict(red.track_decisions or {})
+    row = _review_row(session, red, create=True)
+    assert row is not None
+    decisions = dict(row.track_decisions or {})
     decisions[str(int(track))] = {"decision": decision, "reason": why, "by": actor.name, "at": utcnow().isoformat()}
-    red.track_decisions = decisions
+    row.track_decisions = decisions
     session.flush()
     return red
 
@@ -154,8 +173,6 @@ def revise(session: Session, actor: Actor, viewer: Viewer, redaction_id: uuid.UU
         exemption=old.exemption,
         reason=old.reason,
         keep_tracks=list(old.keep_tracks or []),
-        track_decisions=dict(old.track_decisions or {}),
-        revises_id=old.id,
         created_by=actor.id,
         created_by_name=actor.name,
         created_at=now,
@@ -163,6 +180,14 @@ def revise(session: Session, actor: Actor, viewer: Viewer, redaction_id: uuid.UU
     )
     session.add(new)
     session.flush()
+    earlier = _review_row(session, old)
+    session.add(
+        RedactionReview(
+            redaction_id=new.id,
+            track_decisions=dict(earlier.track_decisions or {}) if earlier is not None else {},
+            revises_id=old.id,
+        )
+    )
     for b in repo.boxes_of(session, old.id):
         session.add(
             RedactionBox(redaction_id=new.id, start_s=b.start_s, end_s=b.end_s, x=b.x, y=b.y, w=b.w, h=b.h, note=b.note)

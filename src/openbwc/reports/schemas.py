@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from openbwc.kit.types import AwareInstant
 
 
 class ReportIn(BaseModel):
@@ -14,7 +14,7 @@ class ReportIn(BaseModel):
     narrative: str = Field(min_length=1, max_length=100_000)
     recording_ids: list[str] = Field(min_length=1, max_length=200)
     incident_number: str | None = Field(default=None, max_length=60)
-    occurred_at: datetime | None = None
+    occurred_at: AwareInstant | None = None
 
 
 class AmendIn(BaseModel):

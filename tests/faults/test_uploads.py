@@ -145,7 +145,16 @@ def test_kill_9_of_the_server_mid_upload_and_the_client_resumes(site):
     row = _row(data, uid)
     assert row.status == "complete" and row.sha256 == hashlib.sha256(payload).hexdigest()
     staged = data / "uploads" / f"{uuid.UUID(uid).hex}.part"
-    assert not staged.exists() or hashlib.sha256(staged.read_bytes()).hexdigest() == row.sha256
+    assert not staged.exists() or hashlib.sha256(_staged_plaintext(data, staged)).hexdigest() == row.sha256
+
+
+def _staged_plaintext(data: Path, staged: Path) -> bytes:
+    """A staging file's bytes as sent: it is sealed at rest (AES-CTR under the data dir's master key)."""
+    from openbwc.settings import Settings
+    from openbwc.storage import key_provider, staging
+
+    with staging.open_plaintext(staged, key_provider(Settings(data_dir=data))) as fh:
+        return fh.read()
 
 
 @pytest.fixture
@@ -186,7 +195,7 @@ def test_a_full_disk_is_507_storage_full_nothing_corrupt_and_recovers_once_freed
         committed = _offset(base, headers, uid)
         assert committed == offset
         staged = staging / f"{uuid.UUID(uid).hex}.part"
-        assert staged.read_bytes()[:committed] == payload[:committed]
+        assert _staged_plaintext(data, staged)[:committed] == payload[:committed]
         # Space freed: the same upload resumes and finishes with the right SHA-256.
         filler.unlink()
         _resume(base, headers, uid, payload)

@@ -115,6 +115,10 @@ def start_server() -> SeaweedServer:
         f"-s3.config={config}",
         "-webdav=false",
         "-admin.ui=false",
+        # Each bucket is a collection that takes volumes of its own; the automatic limit (free disk
+        # divided by the volume size) runs out after a few dozen buckets in a full test run, and
+        # SeaweedFS then answers PutObject with InternalError. Volumes are sparse files: allow many.
+        "-volume.max=10000",
         *(f"-{k}={v}" for k, v in ports.items()),
     ]
     (data / "data").mkdir()

@@ -44,12 +44,14 @@ LEDGER_ARGS ?= --entries 200000 --appends 5000
 REDACTION_ARGS ?= --seconds 6 --speed-seconds 20 --rounds 2
 INGEST_ARGS ?= --gb 0.5 --files 4
 COMPLIANCE_ARGS ?= --scale 0.1
+STORAGE_ARGS ?=
 bench: install
 	@rc=0; \
 	$(BIN)/python bench/ledger.py $(LEDGER_ARGS) || rc=1; \
 	$(BIN)/python bench/redaction.py $(REDACTION_ARGS) || rc=1; \
 	$(BIN)/python bench/ingest.py $(INGEST_ARGS) || rc=1; \
 	$(BIN)/python bench/compliance.py $(COMPLIANCE_ARGS) || rc=1; \
+	$(BIN)/python bench/storage.py $(STORAGE_ARGS) || rc=1; \
 	exit $$rc
 
 # schemathesis against a running server with each role's API token (docs/api.md).

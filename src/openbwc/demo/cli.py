@@ -14,11 +14,12 @@ from openbwc.shell import handle_errors
 # What each demo account can do first, printed after the accounts.
 TRY_NEXT = (
     ("anyone, no log-on", "{url}/transparency: the public figures per office and month, CSV, the policy, ledger heads"),
+    ("a requester", "{url}/portal: ask for footage without an account, then follow it with the code and secret"),
     ("program_manager", "{url}/people, {url}/fleet, {url}/fleet/rollout and {url}/compliance"),
     ("supervisor", "{url}/evidence: your people's recordings; {url}/compliance/findings"),
     ("officer", "{url}/evidence: your own recordings; {url}/account names you and your badge"),
-    ("evidence_custodian", "{url}/evidence, {url}/quarantine and {url}/holds"),
-    ("records_officer", "{url}/evidence: open a recording, then its media page to play and redact"),
+    ("evidence_custodian", "{url}/evidence, {url}/quarantine, {url}/holds and {url}/retention"),
+    ("records_officer", "{url}/requests: the queue and deadlines; a recording's media page to play and redact"),
     ("oversight", "{url}/custody: the ledger; sealed (PRO-1) recordings are yours alone"),
     ("admin", "{url}/people/BADGE: link a person's account (or bwc org people link BADGE EMAIL)"),
 )

@@ -133,6 +133,7 @@ def redact(ctx: JobContext, redaction_id: str) -> dict:
         )
         item = service.record_derived(s, _job_actor(ctx), red, obj, log_doc, ctx.job_id)
         result = {
+            "redaction_id": str(red.id),
             "derived_id": str(item.id),
             "sha256": obj.sha256,
             "frames": outcome.frames,

@@ -90,3 +90,10 @@ def test_messages_go_both_ways_and_only_records_roles_read_them(client, db):
     assert [m["body"] for m in mine["messages"]] == ["My badge-camera stop was at 2pm.", "We are searching."]
     oversight = client.get(f"/api/v1/requests/{code}", headers=role_headers(db, "oversight")).json()
     assert oversight["messages"] is None and oversight["requester"] is None
+
+
+def test_a_package_link_with_a_non_ascii_signature_answers_like_a_forged_one(client):
+    # make fuzz found a 500 here: hmac.compare_digest refuses non-ASCII str.
+    query = {"expires": 452174904, "code": "G(", "sig": "\U000c0132('f"}
+    r = client.get("/api/v1/public/packages/w%C3%B0%2B", params=query)
+    assert (r.status_code, r.json()["code"]) == (404, "PACKAGE_LINK_NOT_FOUND")

@@ -7,11 +7,12 @@ is remembered so a code cannot be replayed.
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 
 import pyotp
 import segno
+
+from openbwc.kit.compare import same_secret
 
 ISSUER = "openbwc"
 STEP_S = 30
@@ -33,12 +34,12 @@ def qr_svg(uri: str) -> str:
 def matching_step(secret: str, code: str, at: datetime, window: int) -> int | None:
     """The time step whose code equals ``code``, or None."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     now_step = int(at.timestamp()) // STEP_S
     for step in range(now_step - window, now_step + window + 1):
-        if hmac.compare_digest(totp.generate_otp(step), code):
+        if same_secret(code, totp.generate_otp(step)):
             return step
     return None
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from openbwc.custody import Actor
 from openbwc.db.session import settings_of
+from openbwc.kit.compare import same_secret
 from openbwc.kit.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from openbwc.kit.secrets import load_secret_key
 from openbwc.kit.time import parse_instant, utcnow
@@ -225,7 +226,7 @@ def open_link(session: Session, release_id: str, code: str, expires: int, sig: s
     """The request a package link opens; a link that was not signed here answers as a missing one."""
     missing = NotFound("no such package link: ask the portal for a new one", code="PACKAGE_LINK_NOT_FOUND")
     want = _link_signature(session, str(release_id), service.normal_code(code), int(expires))
-    if not hmac.compare_digest(want, str(sig)):
+    if not same_secret(str(sig), want):
         raise missing
     if utcnow().timestamp() > expires:
         raise LinkExpired("this package link has expired: follow your request on the portal for a new one")

@@ -15,6 +15,7 @@ import secrets
 
 from fastapi import Request
 
+from openbwc.kit.compare import same_secret
 from openbwc.kit.errors import PermissionDenied
 
 COOKIE = "bwc_csrf"
@@ -61,7 +62,7 @@ async def csrf_guard(request: Request) -> None:
         form = await request.form()
         value = form.get(FIELD)
         sent = value if isinstance(value, str) else None
-    if not cookie or not sent or not hmac.compare_digest(sent, token_for(request.app.state.secret_key, cookie)):
+    if not cookie or not sent or not same_secret(sent, token_for(request.app.state.secret_key, cookie)):
         raise PermissionDenied(
             "the form's security token is missing or stale: reload the page and try again",
             code="CSRF_FAILED",

@@ -52,3 +52,13 @@ class RecordingCaseLinked(Event):
     recording_id: uuid.UUID
     case_number: str
     linked: bool = True
+
+
+@dataclass(frozen=True)
+class CaseClosed(Event):
+    """A case was closed (``closed``) or reopened: the retention of its recordings may change (RET-3)."""
+
+    name: ClassVar[str] = "case.closed"
+    case_number: str
+    recording_ids: tuple[uuid.UUID, ...] = ()
+    closed: bool = True

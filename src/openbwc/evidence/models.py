@@ -156,6 +156,11 @@ class Case(IdMixin, Base):
     number: Mapped[str] = mapped_column(String(60), unique=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Closing starts the evidentiary retention period (RET-3); reopening clears all three.
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    closed_by_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    close_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class CaseLink(Base):

@@ -25,7 +25,10 @@ class EvidencePermissions(Permissions):
         "need evidence:recordings:classify",
     )
     CASES_READ = "evidence:cases:read", "List and search cases, and view the recordings linked to a case"
-    CASES_WRITE = "evidence:cases:write", "Open cases, and link recordings to a case or take them off it"
+    CASES_WRITE = (
+        "evidence:cases:write",
+        "Open, close and reopen cases, and link recordings to a case or take them off it",
+    )
 
 
 # Built-in roles (identity declares them) and what this domain grants each.

@@ -283,6 +283,12 @@ def case_link(session: Session, case_id: uuid.UUID, recording_id: uuid.UUID) -> 
     return session.get(CaseLink, (case_id, recording_id))
 
 
+def case_recording_ids(session: Session, case_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every recording linked to a case, whoever may see it (closing a case changes all their retention)."""
+    stmt = select(CaseLink.recording_id).where(CaseLink.case_id == case_id).order_by(CaseLink.recording_id)
+    return list(session.scalars(stmt))
+
+
 def list_cases(session: Session, *, search: str | None, limit: int, offset: int) -> tuple[Sequence[Case], int]:
     """Cases, newest first; ``search`` matches a part of the number or the title, ignoring case."""
     stmt = select(Case)

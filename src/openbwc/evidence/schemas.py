@@ -157,6 +157,21 @@ class CaseOut(BaseModel):
     title: str
     created_at: datetime
     recordings: int
+    closed_at: datetime | None = None
+    closed_by: str | None = Field(None, description="who closed it, by name")
+    close_reason: str | None = None
+
+
+class CaseCloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CaseClosingOut(BaseModel):
+    case: CaseOut
+    closed: bool
+    recordings: list[str] = Field(description="the linked recordings whose retention was recomputed")
 
 
 class CaseDetailOut(CaseOut):

@@ -10,8 +10,8 @@ The rules, in the order they win:
 4. A category with ``period_days``: the start of the recording plus that many days.
 5. ``case_close_plus_3y`` (evidentiary): kept while no case is linked or a
    linked case is open; once every linked case is closed, the last closing
-   plus three years. (Cases have no closing date yet: a case is open until the
-   evidence domain gives it a ``closed_at``.)
+   plus three years. A case closes with ``bwc case close`` (or the API, or the
+   console) and reopening it makes its footage kept again.
 
 Derived items (redacted copies, viewing copies, transcripts) have no date of
 their own: they follow their original and are destroyed with it. A disposed
@@ -155,11 +155,13 @@ def _holds_of(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, lis
 
 def _cases_of(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, datetime | None]]]:
     out: dict[uuid.UUID, list[tuple[str, datetime | None]]] = {}
-    closed_col = getattr(Case, "closed_at", None)
-    cols = [CaseLink.recording_id, Case.number] + ([closed_col] if closed_col is not None else [])
-    stmt = select(*cols).join(Case, Case.id == CaseLink.case_id).where(CaseLink.recording_id.in_(ids))
-    for row in session.execute(stmt):
-        out.setdefault(row[0], []).append((row[1], row[2] if len(row) > 2 else None))
+    stmt = (
+        select(CaseLink.recording_id, Case.number, Case.closed_at)
+        .join(Case, Case.id == CaseLink.case_id)
+        .where(CaseLink.recording_id.in_(ids))
+    )
+    for rid, number, closed_at in session.execute(stmt):
+        out.setdefault(rid, []).append((number, closed_at))
     return out
 
 

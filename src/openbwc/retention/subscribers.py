@@ -2,7 +2,7 @@
 
 In the publisher's transaction, so a recording's date and why are right the
 moment the change commits: ingest, a category set by hand or raised by the
-compliance engine (an activity link), a case linked or unlinked, a hold placed
+compliance engine (an activity link), a case linked or unlinked, closed or reopened, a hold placed
 or lifted (requests place holds of kind ``request``). A policy activation, or a
 full compliance run that raised many categories at once, may change every
 recording's date: those are recomputed after the commit, as a job
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openbwc.compliance.events import RecordingsCategorized
-from openbwc.evidence.events import RecordingCaseLinked, RecordingClassified, RecordingIngested
+from openbwc.evidence.events import CaseClosed, RecordingCaseLinked, RecordingClassified, RecordingIngested
 from openbwc.jobs import service as jobs
 from openbwc.kit.ids import new_id
 from openbwc.kit.registry import Registry
@@ -41,6 +41,10 @@ def on_classified(session: Session, event: RecordingClassified) -> None:
 
 
 def on_case_linked(session: Session, event: RecordingCaseLinked) -> None:
+    on_recordings(session, event)
+
+
+def on_case_closed(session: Session, event: CaseClosed) -> None:
     on_recordings(session, event)
 
 
@@ -77,6 +81,7 @@ def register(registry: Registry) -> None:
     registry.subscribe(RecordingIngested, on_ingested, in_transaction=True)
     registry.subscribe(RecordingClassified, on_classified, in_transaction=True)
     registry.subscribe(RecordingCaseLinked, on_case_linked, in_transaction=True)
+    registry.subscribe(CaseClosed, on_case_closed, in_transaction=True)
     registry.subscribe(RecordingsCategorized, on_categorized, in_transaction=True)
     registry.subscribe(RecordingsHeld, on_held, in_transaction=True)
     registry.subscribe(HoldLifted, on_hold_lifted, in_transaction=True)

@@ -1,4 +1,4 @@
-"""`bwc evidence categorize|tag|untag` and `bwc case create|list|show|link|unlink`.
+"""`bwc evidence categorize|tag|untag` and `bwc case create|list|show|link|unlink|close|reopen`.
 
 The operator at the server console sees every recording but is not oversight:
 a recording sealed under PRO-1 is "not found" here too, and the attempt is in
@@ -20,7 +20,9 @@ from openbwc.kit.pagination import MAX_OFFSET
 from openbwc.kit.time import isoformat
 from openbwc.shell import JSON_OPTION, handle_errors, print_json, print_table, say, session_scope
 
-case_app = typer.Typer(help="Cases: create, list, show, link and unlink recordings.", no_args_is_help=True)
+case_app = typer.Typer(
+    help="Cases: create, list, show, link and unlink recordings, close and reopen.", no_args_is_help=True
+)
 
 
 
@@ -103,6 +105,9 @@ def _case_data(case: Any, recordings: int) -> dict[str, Any]:
         "title": case.title,
         "created_at": isoformat(case.created_at),
         "recordings": recordings,
+        "closed_at": isoformat(case.closed_at) if case.closed_at else None,
+        "closed_by": case.closed_by_name,
+        "close_reason": case.close_reason,
     }
 
 
@@ -161,6 +166,8 @@ def case_show(
         return
     n = data["recordings"]
     say(f"case {data['number']}: {data['title']} ({n} recording{'' if n == 1 else 's'})")
+    if data["closed_at"]:
+        say(f"closed {data['closed_at']} by {data['closed_by']}: {data['close_reason']}")
     print_table(
         None,
         ["evidence id", "officer", "started", "category", "tags"],
@@ -208,6 +215,40 @@ def case_unlink(
         }
     text = f"case {data['case']}: " + ("unlinked" if data["changed"] else "was not linked: nothing changed")
     _say(json_out, data, text)
+
+
+def _closing(json_out: bool, change: cls.CaseClosing, recordings: int) -> None:
+    data = _case_data(change.case, recordings)
+    data["recomputed"] = [str(r) for r in change.recordings]
+    n = len(change.recordings)
+    what = f"closed {data['closed_at']}" if change.closed else "reopened: its evidentiary footage is kept again"
+    _say(json_out, data, f"case {data['number']} {what}; retention recomputed for {n} recording{'' if n == 1 else 's'}")
+
+
+@case_app.command("close")
+@handle_errors
+def case_close(
+    number: str,
+    reason: str = typer.Option(..., "--reason", help="Why (goes to the custody ledger)."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Close a case: its evidentiary footage is kept from now for the policy's period (RET-3)."""
+    with session_scope() as db:
+        change = cls.close_case(db, cli_actor(), number, reason)
+        _closing(json_out, change, cls.recording_count(db, operator(cli_actor()), change.case))
+
+
+@case_app.command("reopen")
+@handle_errors
+def case_reopen(
+    number: str,
+    reason: str = typer.Option(..., "--reason", help="Why (goes to the custody ledger)."),
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Reopen a closed case: its evidentiary footage is kept again until it closes anew."""
+    with session_scope() as db:
+        change = cls.reopen_case(db, cli_actor(), number, reason)
+        _closing(json_out, change, cls.recording_count(db, operator(cli_actor()), change.case))
 
 
 __all__ = ["case_app"]

@@ -10,6 +10,8 @@ from openbwc.evidence.classification import service as cls
 from openbwc.evidence.models import Case
 from openbwc.evidence.permissions import EvidencePermissions
 from openbwc.evidence.schemas import (
+    CaseCloseIn,
+    CaseClosingOut,
     CaseDetailOut,
     CaseIn,
     CaseOut,
@@ -35,7 +37,14 @@ CASES_WRITE = EvidencePermissions.CASES_WRITE
 
 def _case_out(case: Case, recordings: int) -> CaseOut:
     return CaseOut(
-        id=str(case.id), number=case.number, title=case.title, created_at=case.created_at, recordings=recordings
+        id=str(case.id),
+        number=case.number,
+        title=case.title,
+        created_at=case.created_at,
+        recordings=recordings,
+        closed_at=case.closed_at,
+        closed_by=case.closed_by_name,
+        close_reason=case.close_reason,
     )
 
 
@@ -187,3 +196,30 @@ def unlink_recording(
     return LinkOut(
         case=change.case.number, changed=[str(r) for r in change.changed], unchanged=[str(r) for r in change.unchanged]
     )
+
+
+def _closing_out(db: Session, caller: Principal, change: cls.CaseClosing) -> CaseClosingOut:
+    return CaseClosingOut(
+        case=_case_out(change.case, cls.recording_count(db, service.viewer_for(db, caller), change.case)),
+        closed=change.closed,
+        recordings=[str(r) for r in change.recordings],
+    )
+
+
+@router.post("/cases/{number}/close", response_model=CaseClosingOut)
+def close_case(
+    number: str, body: CaseCloseIn, request: Request, db: Session = DB, caller: Principal = requires(CASES_WRITE)
+) -> CaseClosingOut:
+    """Close the case: its evidentiary footage is kept from now for the policy's period (RET-3).
+
+    Closing a closed case is 409 ``CASE_ALREADY_CLOSED``; an unknown case is 404.
+    """
+    return _closing_out(db, caller, cls.close_case(db, actor_of(request, caller), number, body.reason))
+
+
+@router.post("/cases/{number}/reopen", response_model=CaseClosingOut)
+def reopen_case(
+    number: str, body: CaseCloseIn, request: Request, db: Session = DB, caller: Principal = requires(CASES_WRITE)
+) -> CaseClosingOut:
+    """Reopen a closed case: its evidentiary footage is kept again. An open case is 409 ``CASE_NOT_CLOSED``."""
+    return _closing_out(db, caller, cls.reopen_case(db, actor_of(request, caller), number, body.reason))

@@ -36,7 +36,7 @@ from openbwc import custody, events
 from openbwc.custody import Actor
 from openbwc.evidence import repository as repo
 from openbwc.evidence import service
-from openbwc.evidence.events import RecordingCaseLinked, RecordingClassified, RecordingTagged
+from openbwc.evidence.events import CaseClosed, RecordingCaseLinked, RecordingClassified, RecordingTagged
 from openbwc.evidence.models import UNCATEGORIZED, Case, CaseLink, Category, Recording, RecordingTag
 from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -438,3 +438,92 @@ def unlink(
     events.publish(session, RecordingCaseLinked(rec.id, case.number, linked=False))
     out.changed.append(rec.id)
     return out
+
+
+# --- closing and reopening --------------------------------------------------------------
+
+
+@dataclass
+class CaseClosing:
+    case: Case
+    closed: bool
+    recordings: list[uuid.UUID] = field(default_factory=list)
+
+
+def _closing_entries(
+    session: Session, actor: Actor, case: Case, action: str, why: str, details: dict[str, Any]
+) -> list[uuid.UUID]:
+    """One ledger entry for the case and one per linked recording (its retention changes), as linking writes."""
+    ids = repo.case_recording_ids(session, case.id)
+    custody.record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="case",
+        object_id=case.number,
+        reason=why,
+        details={**details, "recordings": len(ids)},
+    )
+    for rid in ids:
+        custody.record(
+            session,
+            actor=actor,
+            action=action,
+            object_type="evidence",
+            object_id=str(rid),
+            evidence_sha256=repo.first_segment_sha256(session, rid),
+            reason=why,
+            details={**details, "case": case.number},
+        )
+    return ids
+
+
+def close_case(session: Session, actor: Actor, number: str, reason: str | None) -> CaseClosing:
+    """Close a case: the evidentiary retention period of its recordings runs from now (RET-3).
+
+    The reason is required; closing a closed case is refused (409 ``CASE_ALREADY_CLOSED``)
+    and changes nothing. Retention recomputes the recordings' dates in this transaction.
+    """
+    why = _reason(reason, required=True)
+    assert why is not None
+    case = get_case(session, number)
+    if case.closed_at is not None:
+        raise Conflict(
+            f"case {case.number} was already closed on {case.closed_at.date().isoformat()}: "
+            "reopen it first to close it again",
+            code="CASE_ALREADY_CLOSED",
+            detail={"number": case.number, "closed_at": case.closed_at.isoformat()},
+        )
+    now = utcnow()
+    case.closed_at, case.closed_by, case.closed_by_name, case.close_reason = now, actor.id, actor.name, why
+    session.flush()
+    ids = _closing_entries(session, actor, case, "evidence:case:close", why, {"closed_at": now.isoformat()})
+    events.publish(session, CaseClosed(case.number, tuple(ids), closed=True))
+    return CaseClosing(case, closed=True, recordings=ids)
+
+
+def reopen_case(session: Session, actor: Actor, number: str, reason: str | None) -> CaseClosing:
+    """Reopen a closed case: its evidentiary recordings are kept again until it closes anew.
+
+    The reason is required; reopening an open case is refused (409 ``CASE_NOT_CLOSED``).
+    The earlier closing stays in the custody ledger.
+    """
+    why = _reason(reason, required=True)
+    assert why is not None
+    case = get_case(session, number)
+    if case.closed_at is None:
+        raise Conflict(
+            f"case {case.number} is open: only a closed case can be reopened",
+            code="CASE_NOT_CLOSED",
+            detail={"number": case.number},
+        )
+    was = {
+        "was_closed_at": case.closed_at.isoformat(),
+        "was_closed_by": case.closed_by_name or case.closed_by,
+        "was_close_reason": case.close_reason,
+    }
+    case.closed_at = case.closed_by = case.closed_by_name = case.close_reason = None
+    session.flush()
+    ids = _closing_entries(session, actor, case, "evidence:case:reopen", why, was)
+    events.publish(session, CaseClosed(case.number, tuple(ids), closed=False))
+    return CaseClosing(case, closed=False, recordings=ids)

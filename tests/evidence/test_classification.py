@@ -372,7 +372,7 @@ def test_console_forms_set_category_tags_and_case(client, db):
     db.refresh(rec)
     assert rec.category_code == "use_of_force"
     html = client.get(page).text
-    assert "Tags: complaint." in html and "Cases: C-9." in html
+    assert "Tags: complaint." in html and 'Cases: <a href="/cases/C-9">C-9</a>.' in html
     # The custody table names who acted, as the entry was signed, with the id on hover.
     assert f'<td title="{custodian.account.id}">{custodian.account.display_name}</td>' in html
 

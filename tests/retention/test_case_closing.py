@@ -193,3 +193,33 @@ def test_the_cli_closes_and_reopens(cli_env):
     assert "CASE_NOT_CLOSED" in bwc("case", "reopen", "CLI-1", "--reason", "x", code=2).output
     with app_session(engine_for(url)) as db:
         assert db.get(RecordingRetention, rec.id).basis == RetentionBasis.CASE_OPEN
+
+
+def test_the_console_case_page_closes_and_reopens_and_keeps_the_input_on_error(client, db):
+    from tests.factories import make_account
+    from tests.web_helpers import log_on, post_form
+
+    (rec,) = _evidentiary_case(db, "WEB-1")
+    log_on(client, make_account(db, "evidence_custodian"))
+    page = client.get("/cases/WEB-1")
+    assert page.status_code == 200 and "Close case" in page.text and str(rec.id) in page.text
+    # A reason of only spaces is refused beside its field; nothing changes, the form comes back.
+    r = post_form(client, "/cases/WEB-1", "/cases/WEB-1/close", {"reason": "   "})
+    assert r.status_code == 422 and 'aria-invalid="true"' in r.text and "Close case" in r.text
+    assert _row(db, rec.id).basis == RetentionBasis.CASE_OPEN
+    r = post_form(client, "/cases/WEB-1", "/cases/WEB-1/close", {"reason": "adjudicated"})
+    assert r.status_code == 303 and r.headers["location"] == "/cases/WEB-1"
+    assert _row(db, rec.id).basis == RetentionBasis.CASE_CLOSED
+    page = client.get("/cases/WEB-1")
+    assert "adjudicated" in page.text and "Reopen case" in page.text
+    # Closing it again (a stale page): 409, the reason as typed kept.
+    r = post_form(client, "/cases/WEB-1", "/cases/WEB-1/close", {"reason": "typed again"})
+    assert r.status_code == 409 and "typed again" in r.text and "already closed" in r.text
+    r = post_form(client, "/cases/WEB-1", "/cases/WEB-1/reopen", {"reason": "appeal"})
+    assert r.status_code == 303 and _row(db, rec.id).basis == RetentionBasis.CASE_OPEN
+    assert client.get("/cases/NOPE-2").status_code == 404
+    # Oversight reads cases but does not manage them: no form.
+    log_on(client, make_account(db, "oversight"))
+    page = client.get("/cases/WEB-1")
+    assert page.status_code in (200, 403, 404)
+    assert "Close case" not in page.text

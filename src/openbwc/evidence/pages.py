@@ -166,6 +166,54 @@ def recording_link_case(
     return _back(recording_id)
 
 
+def _case_page(  # type: ignore[no-untyped-def]
+    request: Request, db: Session, caller: Principal, number: str, *, form=None, errors=None, status_code: int = 200
+) -> Response:
+    view = classification.show_case(
+        db, actor_of(request, caller), service.viewer_for(db, caller), number, limit=200, offset=0
+    )
+    context = {
+        "case": view.case,
+        "recordings": view.recordings,
+        "total": view.total,
+        "manage": caller.can(CASES_WRITE),
+        "form": form or {},
+        "errors": errors or {},
+    }
+    return render(request, "evidence_case.html", context, status_code)
+
+
+@router.get("/cases/{number}")
+def case_page(
+    number: str, request: Request, db: Session = DB, caller: Principal = requires(EvidencePermissions.CASES_READ)
+) -> Response:
+    """A case, its recordings, and (for those who manage cases) closing or reopening it."""
+    return _case_page(request, db, caller, number)
+
+
+@router.post("/cases/{number}/{action}")
+def case_close_or_reopen(
+    number: str,
+    action: str,
+    request: Request,
+    reason: str = Form("", max_length=2000),
+    db: Session = DB,
+    caller: Principal = requires(CASES_WRITE),
+) -> Response:
+    change = {"close": classification.close_case, "reopen": classification.reopen_case}.get(action)
+    if change is None:
+        raise NotFound(f"no action {action!r}: close or reopen", code="NOT_FOUND")
+    try:
+        case = change(db, actor_of(request, caller), number, reason).case
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        # Nothing was changed: the page comes back with the reason as typed and why it was refused.
+        errors = form_errors(exc, {"REASON_REQUIRED": "reason", "REASON_TOO_LONG": "reason"})
+        return _case_page(request, db, caller, number, form={"reason": reason}, errors=errors, status_code=exc.status)
+    return RedirectResponse(f"/cases/{case.number}", status_code=303)
+
+
 @router.get("/quarantine")
 def quarantine_page(
     request: Request,

@@ -478,6 +478,13 @@ def _closing_entries(
     return ids
 
 
+def _locked_case(session: Session, number: str) -> Case:
+    """The case, its row locked till commit: two people closing at once cannot both succeed."""
+    case = get_case(session, number)
+    session.refresh(case, with_for_update=True)
+    return case
+
+
 def close_case(session: Session, actor: Actor, number: str, reason: str | None) -> CaseClosing:
     """Close a case: the evidentiary retention period of its recordings runs from now (RET-3).
 
@@ -486,7 +493,7 @@ def close_case(session: Session, actor: Actor, number: str, reason: str | None) 
     """
     why = _reason(reason, required=True)
     assert why is not None
-    case = get_case(session, number)
+    case = _locked_case(session, number)
     if case.closed_at is not None:
         raise Conflict(
             f"case {case.number} was already closed on {case.closed_at.date().isoformat()}: "
@@ -510,7 +517,7 @@ def reopen_case(session: Session, actor: Actor, number: str, reason: str | None)
     """
     why = _reason(reason, required=True)
     assert why is not None
-    case = get_case(session, number)
+    case = _locked_case(session, number)
     if case.closed_at is None:
         raise Conflict(
             f"case {case.number} is open: only a closed case can be reopened",

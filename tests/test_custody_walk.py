@@ -299,6 +299,13 @@ CALLS: dict[str, Call] = {
         lambda ev: f"/api/v1/cases/{ev.case_number}-B/recordings",
         lambda ev: {"recording_ids": [_rec(ev)], "reason": "walk"},
     ),
+    # Closing and reopening a case is an entry for each recording linked to it.
+    "POST /api/v1/cases/{number}/close": _json(
+        lambda ev: f"/api/v1/cases/{ev.case_number}-B/close", lambda ev: {"reason": "walk"}
+    ),
+    "POST /api/v1/cases/{number}/reopen": _json(
+        lambda ev: f"/api/v1/cases/{ev.case_number}-B/reopen", lambda ev: {"reason": "walk"}
+    ),
     "DELETE /api/v1/cases/{number}/recordings/{recording_id}": _get(
         lambda ev: f"/api/v1/cases/{ev.case_number}-B/recordings/{_rec(ev)}", params={"reason": "walk"}
     ),

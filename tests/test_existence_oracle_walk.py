@@ -56,9 +56,10 @@ UNRELATED = {
     # recording's officer still reads their report): tests/reports proves hidden answers as missing.
     "report_id",
     "track",  # a face track's number within a redaction (named by redaction_id)
+    "action",  # close or reopen on a case's page (the case is named by number)
 }  # fmt: skip
 CASE = "C-ORACLE"
-FILL = {"position": "0", "tag": "foia", "number": CASE, "role": "officer", "decision": "reject"}
+FILL = {"action": "close", "position": "0", "tag": "foia", "number": CASE, "role": "officer", "decision": "reject"}
 
 
 def classify(path: str, name: str) -> str | None:

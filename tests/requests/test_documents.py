@@ -86,6 +86,11 @@ def test_too_large_and_wrong_types_are_refused_and_keep_nothing(client, db, sett
     monkeypatch.setattr(settings, "request_document_max_bytes", 4096)
     big = _upload(client, code, secret, PNG + b"\x00" * 4096)
     assert (big.status_code, big.json()["code"]) == (413, "DOCUMENT_TOO_LARGE")
+    # A body announced far larger than the bound is refused before it is read.
+    huge = _upload(client, code, secret, PNG + b"\x00" * 200_000)
+    assert (huge.status_code, huge.json()["code"]) == (413, "DOCUMENT_TOO_LARGE")
+    unread = _upload(client, code, "not-the-secret", PNG + b"\x00" * 200_000)  # refused before the secret is read
+    assert (unread.status_code, unread.json()["code"]) == (413, "DOCUMENT_TOO_LARGE")
     # The type comes from the content: a name or a claimed type does not make a file a PDF.
     for data, name, ctype in ((b"MZ\x90\x00 not a picture", "id.pdf", "application/pdf"),
                               (b"GIF89a......", "id.png", "image/png"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import BinaryIO
+from collections.abc import Callable, Coroutine
+from typing import Any, BinaryIO
 
 from fastapi import APIRouter, File, Header, Query, Request, UploadFile
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
@@ -91,8 +93,26 @@ def requester_message(
     return PublicRequestOut.of(service.view(db, service.get_request(db, code), None, personal=True))
 
 
-@router.post("/public/requests/{code}/documents", response_model=DocumentOut, status_code=201,
-             dependencies=[public()])
+class BoundedUpload(APIRoute):
+    """A route taking an identity document: a body announced larger than the bound (plus room for the
+    form's other fields) is refused with 413 before any of it is read or spooled to disk."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            most = request.app.state.settings.request_document_max_bytes
+            announced = request.headers.get("content-length", "")
+            if announced.isdigit() and int(announced) > most + FORM_ROOM:
+                raise documents.too_large(most)
+            return await handler(request)
+
+        return bounded
+
+
+FORM_ROOM = 64 * 1024  # multipart boundaries, headers and the small fields beside the file
+
+
 def requester_document(
     code: str, request: Request, db: Session = DB, secret: str | None = SECRET,
     file: UploadFile = File(..., description="A JPEG or PNG photo or a PDF of an identity document"),
@@ -102,6 +122,11 @@ def requester_document(
     doc = documents.attach(db, open_store(request.app.state.settings), code, secret, file.file,
                            client_addr(request))
     return DocumentOut.of(doc)
+
+
+router.add_api_route("/public/requests/{code}/documents", requester_document, methods=["POST"],
+                     response_model=DocumentOut, status_code=201, dependencies=[public()],
+                     route_class_override=BoundedUpload)
 
 
 @router.get("/public/requests/{code}/releases/{release_id}/package", dependencies=[public()],

@@ -24,7 +24,7 @@ from openbwc.kit.time import parse_instant
 from openbwc.media import repository as media_repo
 from openbwc.requests import documents, portal, releases, service
 from openbwc.requests import repository as repo
-from openbwc.requests.endpoints import document_response, links, package_response
+from openbwc.requests.endpoints import BoundedUpload, document_response, links, package_response
 from openbwc.requests.models import (
     EXEMPTIONS,
     IDENTITY_CHECKED,
@@ -263,7 +263,6 @@ def _day(value: str, *, end: bool = False) -> str | None:
     return f"{d.isoformat()}T23:59:59Z" if end else f"{d.isoformat()}T00:00:00Z"
 
 
-@router.post("/portal/requests", dependencies=[public()])
 def portal_submit(
     request: Request,
     type: str = Form(..., max_length=40),
@@ -307,6 +306,10 @@ def portal_submit(
                                                      "types": TYPE_LABELS}, status_code=201)
 
 
+router.add_api_route("/portal/requests", portal_submit, methods=["POST"], dependencies=[public()],
+                     route_class_override=BoundedUpload)
+
+
 @router.get("/portal/track", dependencies=[public()])
 def portal_track_form(request: Request, code: str | None = Query(None, max_length=40)) -> Response:
     return render(request, "portal_track.html", {"code": code or "", "error": None})
@@ -345,7 +348,6 @@ def portal_message(
     return _status_page(request, db, code, secret, status_code=201)
 
 
-@router.post("/portal/requests/{code}/documents", dependencies=[public()])
 def portal_document(
     code: str, request: Request, secret: str = Form(..., max_length=200), document: UploadFile | None = File(None),
     db: Session = DB,
@@ -363,6 +365,10 @@ def portal_document(
         return _status_page(request, db, code, secret, status_code=exc.status, error=exc.message)
     return _status_page(request, db, code, secret, status_code=201,
                         notice="Your document was received: the records office will check it.")
+
+
+router.add_api_route("/portal/requests/{code}/documents", portal_document, methods=["POST"], dependencies=[public()],
+                     route_class_override=BoundedUpload)
 
 
 @router.post("/portal/requests/{code}/releases/{release_id}/package", dependencies=[public()])

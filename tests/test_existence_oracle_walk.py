@@ -51,7 +51,7 @@ RECORDING_KINDS = {
 UNRELATED = {
     "account_id", "token_id", "code", "badge", "serial", "number", "seq", "upload_id", "activity_id",
     "decision", "position", "tag", "role", "box_id", "audio_id", "hold_id", "disposition_id",
-    "release_id",
+    "release_id", "document_id",
     # An initial report is its officer's document, scoped by officer, not by recording (a sealed
     # recording's officer still reads their report): tests/reports proves hidden answers as missing.
     "report_id",

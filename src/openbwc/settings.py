@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     request_expedited_days: int = 45
     request_portal_submissions_per_hour: int = 5
     request_portal_failures_per_hour: int = 30
+    # Identity documents a requester attaches on the portal: the largest file, and uploads per client an hour.
+    request_document_max_bytes: int = 10 * 1024**2
+    request_portal_uploads_per_hour: int = 20
 
     # Evidence storage (BWC_STORAGE_URL=s3://bucket[/prefix] selects S3; these reach it).
     s3_endpoint_url: str | None = None

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Coroutine
+from typing import Any, BinaryIO
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, File, Header, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
@@ -13,12 +16,13 @@ from openbwc.evidence import service as evidence_service
 from openbwc.identity.service import Principal
 from openbwc.kit.pagination import Limit, Offset, Page
 from openbwc.kit.time import parse_instant
-from openbwc.requests import metrics, portal, releases, service
-from openbwc.requests.models import ReleaseStatus
+from openbwc.requests import documents, metrics, portal, releases, service
+from openbwc.requests.models import AccessRequest, ReleaseStatus, RequestDocument
 from openbwc.requests.permissions import RequestsPermissions
 from openbwc.requests.schemas import (
     CandidateOut,
     DenyIn,
+    DocumentOut,
     IntakeIn,
     MessageIn,
     PublicRequestOut,
@@ -31,6 +35,7 @@ from openbwc.requests.schemas import (
     SubmissionIn,
     SubmittedOut,
 )
+from openbwc.storage import open_store
 from openbwc.web.http import DB, actor_of, client_addr, public, requires
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
@@ -86,6 +91,42 @@ def requester_message(
 ) -> PublicRequestOut:
     portal.requester_message(db, code, secret, body.body, client_addr(request))
     return PublicRequestOut.of(service.view(db, service.get_request(db, code), None, personal=True))
+
+
+class BoundedUpload(APIRoute):
+    """A route taking an identity document: a body announced larger than the bound (plus room for the
+    form's other fields) is refused with 413 before any of it is read or spooled to disk."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            most = request.app.state.settings.request_document_max_bytes
+            announced = request.headers.get("content-length", "")
+            if announced.isdigit() and int(announced) > most + FORM_ROOM:
+                raise documents.too_large(most)
+            return await handler(request)
+
+        return bounded
+
+
+FORM_ROOM = 64 * 1024  # multipart boundaries, headers and the small fields beside the file
+
+
+def requester_document(
+    code: str, request: Request, db: Session = DB, secret: str | None = SECRET,
+    file: UploadFile = File(..., description="A JPEG or PNG photo or a PDF of an identity document"),
+) -> DocumentOut:
+    """Attach an identity document (JPEG, PNG or PDF, checked by content; 10 MiB by default): 413
+    DOCUMENT_TOO_LARGE, 422 DOCUMENT_TYPE_NOT_ALLOWED; a wrong secret answers as an unknown code."""
+    doc = documents.attach(db, open_store(request.app.state.settings), code, secret, file.file,
+                           client_addr(request))
+    return DocumentOut.of(doc)
+
+
+router.add_api_route("/public/requests/{code}/documents", requester_document, methods=["POST"],
+                     response_model=DocumentOut, status_code=201, dependencies=[public()],
+                     route_class_override=BoundedUpload)
 
 
 @router.get("/public/requests/{code}/releases/{release_id}/package", dependencies=[public()],
@@ -165,6 +206,25 @@ def request_metrics(
 @router.get("/requests/{code}", response_model=RequestOut)
 def show(code: str, request: Request, db: Session = DB, caller: Principal = requires(P.REQUESTS_READ)) -> RequestOut:
     return _out(db, request, caller, code)
+
+
+@router.get("/requests/{code}/documents/{document_id}", response_class=StreamingResponse)
+def document(
+    code: str, document_id: str, request: Request, db: Session = DB, caller: Principal = requires(P.REQUESTS_READ)
+) -> StreamingResponse:
+    """An identity document's bytes, for records roles (requests:requesters:read); to anyone else it
+    answers as a missing document. The download is ledgered (ids and SHA-256 only)."""
+    doc, req, reader = documents.fetch(db, actor_of(request, caller), open_store(request.app.state.settings), code,
+                                       document_id, personal=caller.can(P.REQUESTERS_READ))
+    return document_response(doc, req, reader)
+
+
+def document_response(doc: RequestDocument, req: AccessRequest, reader: BinaryIO) -> StreamingResponse:
+    return StreamingResponse(
+        documents.copy_out(reader), media_type=doc.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{documents.file_name(req, doc)}"',
+                 "Content-Length": str(doc.size), "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
+    )
 
 
 @router.post("/requests/{code}/intake", response_model=RequestOut)

@@ -192,3 +192,18 @@ class PortalAttempt(IdMixin, Base):
 class AttemptKind(StrEnum):
     SUBMIT = "submit"
     FAILED = "failed"
+    UPLOAD = "upload"
+
+
+class RequestDocument(IdMixin, Base):
+    """An identity document the requester attached (personal data): its bytes are in the object store
+    (encrypted at rest), never in the database; the row says what and where."""
+
+    __tablename__ = "access_request_documents"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("access_requests.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(40))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

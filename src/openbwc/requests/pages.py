@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -22,9 +22,9 @@ from openbwc.kit.errors import DomainError
 from openbwc.kit.pagination import PageNumber
 from openbwc.kit.time import parse_instant
 from openbwc.media import repository as media_repo
-from openbwc.requests import portal, releases, service
+from openbwc.requests import documents, portal, releases, service
 from openbwc.requests import repository as repo
-from openbwc.requests.endpoints import links, package_response
+from openbwc.requests.endpoints import BoundedUpload, document_response, links, package_response
 from openbwc.requests.models import (
     EXEMPTIONS,
     IDENTITY_CHECKED,
@@ -35,6 +35,7 @@ from openbwc.requests.models import (
     RequestStatus,
 )
 from openbwc.requests.permissions import RequestsPermissions
+from openbwc.storage import open_store
 from openbwc.web.console import fragment, render
 from openbwc.web.http import DB, actor_of, client_addr, public, requires
 from openbwc.web.lists import list_page
@@ -128,6 +129,16 @@ def search_page(
 
 def _back(code: str) -> RedirectResponse:
     return RedirectResponse(f"/requests/{service.normal_code(code)}", status_code=303)
+
+
+@router.get("/requests/{code}/documents/{document_id}")
+def document_download(
+    code: str, document_id: str, request: Request, db: Session = DB, caller: Principal = requires(P.REQUESTS_READ)
+) -> Response:
+    """An identity document, for records roles; anyone else is answered as for a missing one (ledgered)."""
+    doc, req, reader = documents.fetch(db, actor_of(request, caller), open_store(request.app.state.settings), code,
+                                       document_id, personal=caller.can(P.REQUESTERS_READ))
+    return document_response(doc, req, reader)
 
 
 @router.post("/requests/{code}/intake")
@@ -226,9 +237,19 @@ def portal_home(request: Request) -> Response:
     return render(request, "portal_home.html", {"types": TYPE_LABELS})
 
 
+def _max_mib(request: Request) -> int:
+    return max(1, request.app.state.settings.request_document_max_bytes // (1024 * 1024))
+
+
+def _given(upload: UploadFile | None) -> bool:
+    """Whether a file was chosen (a form with no file chosen sends an empty part with no name)."""
+    return upload is not None and bool(upload.filename or upload.size)
+
+
 @router.get("/portal/requests/new", dependencies=[public()])
 def portal_new(request: Request) -> Response:
-    return render(request, "portal_new.html", {"types": TYPE_LABELS, "form": {}, "error": None})
+    return render(request, "portal_new.html", {"types": TYPE_LABELS, "form": {}, "error": None,
+                                               "max_mib": _max_mib(request)})
 
 
 def _day(value: str, *, end: bool = False) -> str | None:
@@ -242,7 +263,6 @@ def _day(value: str, *, end: bool = False) -> str | None:
     return f"{d.isoformat()}T23:59:59Z" if end else f"{d.isoformat()}T00:00:00Z"
 
 
-@router.post("/portal/requests", dependencies=[public()])
 def portal_submit(
     request: Request,
     type: str = Form(..., max_length=40),
@@ -256,25 +276,38 @@ def portal_submit(
     occurred_until: str = Form("", max_length=10),
     location: str = Form("", max_length=300),
     serious: str | None = Form(None, max_length=3),
+    document: UploadFile | None = File(None),
     db: Session = DB,
 ) -> Response:
     form = {"type": type, "name": name, "email": email, "phone": phone, "address": address,
             "identity_document": identity_document, "description": description, "occurred_on": occurred_on,
             "occurred_until": occurred_until or occurred_on, "location": location, "serious": bool(serious)}
+    checked = None
     try:
+        if _given(document):
+            checked = documents.check(db, document.file)  # type: ignore[union-attr]
         done = portal.submit(
             db, type_=type, name=name, email=email, phone=phone, address=address,
             identity_document=identity_document, description=description,
             occurred_from=_day(occurred_on), occurred_to=_day(occurred_until or occurred_on, end=True),
             location=location, serious_injury_or_death=bool(serious), client_addr=client_addr(request),
         )
+        if checked is not None:
+            documents.keep(db, open_store(request.app.state.settings), done.request, checked, client_addr(request))
     except DomainError as exc:
         if exc.status == 429:
             raise
-        return render(request, "portal_new.html", {"types": TYPE_LABELS, "form": form, "error": exc.message},
-                      status_code=exc.status)
+        return render(request, "portal_new.html", {"types": TYPE_LABELS, "form": form, "error": exc.message,
+                                                   "max_mib": _max_mib(request)}, status_code=exc.status)
+    finally:
+        if checked is not None:
+            checked.file.close()
     return render(request, "portal_submitted.html", {"r": done.request, "secret": done.secret,
                                                      "types": TYPE_LABELS}, status_code=201)
+
+
+router.add_api_route("/portal/requests", portal_submit, methods=["POST"], dependencies=[public()],
+                     route_class_override=BoundedUpload)
 
 
 @router.get("/portal/track", dependencies=[public()])
@@ -282,7 +315,9 @@ def portal_track_form(request: Request, code: str | None = Query(None, max_lengt
     return render(request, "portal_track.html", {"code": code or "", "error": None})
 
 
-def _status_page(request: Request, db: Session, code: str, secret: str, status_code: int = 200) -> Response:
+def _status_page(
+    request: Request, db: Session, code: str, secret: str, status_code: int = 200, **extra: Any
+) -> Response:
     try:
         v = portal.track(db, code, secret, client_addr(request))
     except DomainError as exc:
@@ -293,6 +328,7 @@ def _status_page(request: Request, db: Session, code: str, secret: str, status_c
     return render(request, "portal_status.html", {
         "v": v, "r": v.request, "secret": secret, "types": TYPE_LABELS, "today": service.today(),
         "working_days_left": v.clock.working_days_left(service.today()), "links": links(db, v), **NAMES,
+        "documents": v.documents, "max_mib": _max_mib(request), "error": None, "notice": None, **extra,
     }, status_code=status_code)
 
 
@@ -310,6 +346,29 @@ def portal_message(
 ) -> Response:
     portal.requester_message(db, code, secret, body, client_addr(request))
     return _status_page(request, db, code, secret, status_code=201)
+
+
+def portal_document(
+    code: str, request: Request, secret: str = Form(..., max_length=200), document: UploadFile | None = File(None),
+    db: Session = DB,
+) -> Response:
+    """Attach an identity document while following the request (the secret travels in the form's body)."""
+    req = portal.authenticate(db, code, secret, client_addr(request))
+    if not _given(document):
+        return _status_page(request, db, code, secret, status_code=422, error="choose a file to send")
+    try:
+        documents.keep(db, open_store(request.app.state.settings), req, documents.check(db, document.file),  # type: ignore[union-attr]
+                       client_addr(request))
+    except DomainError as exc:
+        if exc.status == 429:
+            raise
+        return _status_page(request, db, code, secret, status_code=exc.status, error=exc.message)
+    return _status_page(request, db, code, secret, status_code=201,
+                        notice="Your document was received: the records office will check it.")
+
+
+router.add_api_route("/portal/requests/{code}/documents", portal_document, methods=["POST"], dependencies=[public()],
+                     route_class_override=BoundedUpload)
 
 
 @router.post("/portal/requests/{code}/releases/{release_id}/package", dependencies=[public()])

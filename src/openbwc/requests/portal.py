@@ -75,6 +75,9 @@ def _count(session: Session, client: str, kind: AttemptKind) -> None:
     session.flush()
 
 
+limit, count = _limit, _count  # for the portal's other uploads (documents.py)
+
+
 def _when(value: Any, field: str) -> datetime | None:
     if value in (None, ""):
         return None

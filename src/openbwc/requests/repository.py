@@ -19,6 +19,7 @@ from openbwc.requests.models import (
     PortalAttempt,
     Release,
     ReleaseItem,
+    RequestDocument,
     RequestExtension,
     RequestMessage,
     RequestRecording,
@@ -78,6 +79,11 @@ def linked(session: Session, request_id: uuid.UUID, recording_id: uuid.UUID) -> 
 def messages_of(session: Session, request_id: uuid.UUID) -> Sequence[RequestMessage]:
     stmt = select(RequestMessage).where(RequestMessage.request_id == request_id)
     return session.scalars(stmt.order_by(RequestMessage.sent_at, RequestMessage.id)).all()
+
+
+def documents_of(session: Session, request_id: uuid.UUID) -> Sequence[RequestDocument]:
+    stmt = select(RequestDocument).where(RequestDocument.request_id == request_id)
+    return session.scalars(stmt.order_by(RequestDocument.uploaded_at, RequestDocument.id)).all()
 
 
 def extensions_of(session: Session, request_id: uuid.UUID) -> Sequence[RequestExtension]:

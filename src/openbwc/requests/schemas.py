@@ -252,6 +252,20 @@ class ReleaseOut(BaseModel):
         )
 
 
+class DocumentOut(BaseModel):
+    """An identity document the requester attached: what it is, never its bytes."""
+
+    id: str
+    sha256: str
+    size: int
+    media_type: str
+    uploaded_at: datetime
+
+    @classmethod
+    def of(cls, d: Any) -> DocumentOut:
+        return cls(id=str(d.id), sha256=d.sha256, size=d.size, media_type=d.media_type, uploaded_at=d.uploaded_at)
+
+
 class RequestOut(BaseModel):
     """A request as the records office sees it; ``requester`` and ``messages`` are null without
     requests:requesters:read (personal data)."""
@@ -278,6 +292,8 @@ class RequestOut(BaseModel):
     close_reason: str | None
     requester: RequesterOut | None
     messages: list[MessageOut] | None
+    # Identity documents (personal data): download each at /api/v1/requests/{code}/documents/{id}.
+    documents: list[DocumentOut] | None = None
 
     @classmethod
     def of(cls, v: RequestView) -> RequestOut:
@@ -297,6 +313,7 @@ class RequestOut(BaseModel):
             releases=[ReleaseOut.of(rel, items, r.code) for rel, items in v.releases], denial=_denial(v),
             closed_at=r.closed_at, close_reason=r.close_reason, requester=requester,
             messages=_messages(v) if v.personal else None,
+            documents=[DocumentOut.of(d) for d in v.documents] if v.personal else None,
         )
 
 

@@ -42,6 +42,7 @@ from openbwc.requests.models import (
     MessageFrom,
     Release,
     ReleaseItem,
+    RequestDocument,
     RequestExtension,
     RequestMessage,
     RequestRecording,
@@ -154,6 +155,7 @@ class RequestView:
     messages: list[RequestMessage] = field(default_factory=list)
     extensions: list[RequestExtension] = field(default_factory=list)
     releases: list[tuple[Release, list[ReleaseItem]]] = field(default_factory=list)
+    documents: list[RequestDocument] = field(default_factory=list)  # identity documents: personal data
 
 
 def view(session: Session, req: AccessRequest, viewer: Viewer | None, *, personal: bool) -> RequestView:
@@ -167,6 +169,7 @@ def view(session: Session, req: AccessRequest, viewer: Viewer | None, *, persona
         messages=list(repo.messages_of(session, req.id)) if personal else [],
         extensions=list(repo.extensions_of(session, req.id)),
         releases=[(r, list(repo.items_of(session, r.id))) for r in repo.releases_of(session, req.id)],
+        documents=list(repo.documents_of(session, req.id)) if personal else [],
     )
 
 

@@ -7,6 +7,7 @@ handling), so :func:`show` and :func:`list_recordings` write ledger entries.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -339,6 +340,30 @@ def resolve_filters(session: Session, *, officer: str | None = None, camera: str
             raise NotFound(f"no camera {camera!r}", code="UNKNOWN_CAMERA")
         out["camera_id"] = cam.id
     return out
+
+
+def record_each(
+    session: Session,
+    actor: Actor,
+    action: str,
+    recording_ids: Sequence[uuid.UUID],
+    *,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """One custody entry per recording, naming its first file's SHA-256: how a case, a hold, a
+    disposition or a request that touches many recordings at once is ledgered for each of them."""
+    for rid in recording_ids:
+        custody.record(
+            session,
+            actor=actor,
+            action=action,
+            object_type="evidence",
+            object_id=str(rid),
+            evidence_sha256=repo.first_segment_sha256(session, rid),
+            reason=reason,
+            details=details,
+        )
 
 
 def ledger_of(session: Session, recording: Recording) -> list[Any]:

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from openbwc import custody
 from openbwc.custody import Actor
 from openbwc.db.session import settings_of
-from openbwc.evidence import repository as evidence_repo
 from openbwc.evidence import service as evidence_service
 from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
@@ -134,12 +133,7 @@ def ledger(
 def ledger_each(
     session: Session, actor: Actor, action: str, req: AccessRequest, recording_ids: Sequence[uuid.UUID], **details: Any
 ) -> None:
-    for rid in recording_ids:
-        custody.record(
-            session, actor=actor, action=action, object_type="evidence", object_id=str(rid),
-            evidence_sha256=evidence_repo.first_segment_sha256(session, rid),
-            details={"request": req.code, **details},
-        )
+    evidence_service.record_each(session, actor, action, recording_ids, details={"request": req.code, **details})
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody
 from openbwc.custody import Actor
-from openbwc.evidence import repository as evidence_repo
 from openbwc.evidence import service as evidence_service
 from openbwc.evidence.models import EvidenceObject, Recording, Segment
 from openbwc.evidence.scope import Viewer, get_recording
@@ -168,17 +167,8 @@ def _check_due(session: Session, ids: Sequence[uuid.UUID], now: datetime) -> Non
 def _record_each(
     session: Session, actor: Actor, action: str, disposition: Disposition, ids: Sequence[uuid.UUID], reason: str
 ) -> None:
-    for rid in ids:
-        custody.record(
-            session,
-            actor=actor,
-            action=action,
-            object_type="evidence",
-            object_id=str(rid),
-            evidence_sha256=evidence_repo.first_segment_sha256(session, rid),
-            reason=reason,
-            details={"disposition": str(disposition.id)},
-        )
+    details = {"disposition": str(disposition.id)}
+    evidence_service.record_each(session, actor, action, ids, reason=reason, details=details)
 
 
 def propose(

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from openbwc import custody, events
 from openbwc.custody import Actor
-from openbwc.evidence import repository as evidence_repo
 from openbwc.evidence import service as evidence_service
 from openbwc.evidence.scope import Viewer, get_recording
 from openbwc.kit.errors import Conflict, NotFound, ValidationFailed
@@ -89,17 +88,8 @@ def _recordings(session: Session, viewer: Viewer, refs: Sequence[uuid.UUID | str
 def _record_each(
     session: Session, actor: Actor, action: str, hold: LegalHold, recording_ids: Sequence[uuid.UUID], reason: str
 ) -> None:
-    for rid in recording_ids:
-        custody.record(
-            session,
-            actor=actor,
-            action=action,
-            object_type="evidence",
-            object_id=str(rid),
-            evidence_sha256=evidence_repo.first_segment_sha256(session, rid),
-            reason=reason,
-            details={"hold": str(hold.id), "kind": hold.kind, "case_number": hold.case_number},
-        )
+    details = {"hold": str(hold.id), "kind": hold.kind, "case_number": hold.case_number}
+    evidence_service.record_each(session, actor, action, recording_ids, reason=reason, details=details)
 
 
 def place(

@@ -464,17 +464,7 @@ def _closing_entries(
         reason=why,
         details={**details, "recordings": len(ids)},
     )
-    for rid in ids:
-        custody.record(
-            session,
-            actor=actor,
-            action=action,
-            object_type="evidence",
-            object_id=str(rid),
-            evidence_sha256=repo.first_segment_sha256(session, rid),
-            reason=why,
-            details={**details, "case": case.number},
-        )
+    service.record_each(session, actor, action, ids, reason=why, details={**details, "case": case.number})
     return ids
 
 

@@ -11,9 +11,9 @@ def register(registry):  # type: ignore[no-untyped-def]
         disposition_endpoints,
         disposition_pages,
         endpoints,
+        holds_cli,
         models,
         pages,
-        retention_cli,
         subscribers,
         tasks,
     )
@@ -24,8 +24,8 @@ def register(registry):  # type: ignore[no-untyped-def]
     registry.add_permissions(RetentionPermissions, grants=ROLE_GRANTS)
     registry.add_api(endpoints.router)
     registry.add_api(disposition_endpoints.router)
-    registry.add_cli("holds", cli.app)
-    registry.add_cli("retention", retention_cli.app)
+    registry.add_cli("holds", holds_cli.app)
+    registry.add_cli("retention", cli.app)
     registry.add_tasks(tasks)
     subscribers.register(registry)
     registry.add_pages(pages.router, templates=templates)

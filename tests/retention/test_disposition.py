@@ -17,7 +17,7 @@ from openbwc.evidence.scope import platform
 from openbwc.retention import disposition, holds
 from openbwc.retention.models import DispositionCertificate, RecordingRetention, RetentionBasis
 from openbwc.settings import get_settings
-from openbwc.storage import open_store
+from openbwc.storage import open_store, store_for_url
 from tests.compliance.helpers import T0, officer, recording, s
 from tests.factories import TEST_ACTOR, bearer, make_account, role_headers
 
@@ -261,13 +261,13 @@ def test_a_recording_the_proposer_may_not_see_answers_as_a_missing_one(client, d
     assert hidden.status_code == 404
 
 
-def test_the_daily_job_counts_due_and_locks_objects_where_the_store_can(db):
+def test_the_daily_job_counts_due_and_locks_objects_where_the_store_can(db, tmp_path):
     from openbwc.retention import tasks
 
     rec = _due_recording(db, category="use_of_force")
 
     class LockingStore:
-        """Stands in for a store with Object Lock (``set_retention`` is the crypto helper's, not on main yet)."""
+        """Stands in for a bucket with Object Lock (tests/storage/test_encryption.py sets it on SeaweedFS)."""
 
         def __init__(self) -> None:
             self.locked: dict[str, object] = {}
@@ -284,7 +284,8 @@ def test_the_daily_job_counts_due_and_locks_objects_where_the_store_can(db):
     again = LockingStore()
     tasks.run_daily(db, again)
     assert obj.storage_key not in again.locked  # only ever lengthened, never asked twice
-    assert tasks.lock_objects(db, object()) == 0  # a store without Object Lock: nothing
+    no_lock = store_for_url(f"file://{tmp_path}")
+    assert tasks.lock_objects(db, no_lock) == 0  # a store without Object Lock: nothing
 
 
 def test_derived_items_follow_their_original(db):

@@ -52,7 +52,7 @@ from openbwc.retention.models import (
     RecordingRetention,
     RetentionBasis,
 )
-from openbwc.retention.shred import destroy_object
+from openbwc.storage import ObjectStore
 
 MAX_REASON = 2000
 MAX_AT_ONCE = 500
@@ -334,7 +334,7 @@ def _live_rendition_keys(session: Session, keys: set[str], leaving: set[uuid.UUI
     return set(session.scalars(stmt))
 
 
-def approve(session: Session, actor: Actor, store: Any, disposition_id: str | uuid.UUID) -> Destroyed:
+def approve(session: Session, actor: Actor, store: ObjectStore, disposition_id: str | uuid.UUID) -> Destroyed:
     """The second person's approval: every recording checked again, then destroyed with a certificate each.
 
     The database changes and ledger entries are written first; the stored bytes are
@@ -444,7 +444,7 @@ def approve(session: Session, actor: Actor, store: Any, disposition_id: str | uu
     )
     # Last: the bytes. Everything above is written and flushed; an error here rolls it all back.
     for key in to_destroy:
-        destroy_object(store, key)
+        store.destroy(key)  # crypto-shred: the data key first, then the ciphertext
     out.keys_destroyed = list(to_destroy)
     return out
 

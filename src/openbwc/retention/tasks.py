@@ -28,8 +28,7 @@ from openbwc.jobs.runtime import JobContext
 from openbwc.kit.time import isoformat, utcnow
 from openbwc.retention import disposition, schedule
 from openbwc.retention.models import RecordingRetention
-from openbwc.retention.shred import lock_object
-from openbwc.storage import open_store
+from openbwc.storage import ObjectStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ DAILY_ACTION = "retention:due:daily"
 INTERVAL = timedelta(days=1)
 
 
-def lock_objects(session: Session, store: object) -> int:
+def lock_objects(session: Session, store: ObjectStore) -> int:
     """Object Lock: keep each object until the latest retain-until of the recordings holding it.
 
     Only ever lengthens (a bucket in compliance mode refuses shortening); a store
@@ -66,7 +65,7 @@ def lock_objects(session: Session, store: object) -> int:
             needy.setdefault(key, []).append(row)
     locked = 0
     for key in needy:
-        if not lock_object(store, key, latest[key]):
+        if not store.set_retention(key, latest[key]):
             return locked
         locked += 1
     for rows in needy.values():

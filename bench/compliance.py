@@ -520,6 +520,10 @@ def main() -> int:
         misses = measure(args, engine, url)
     finally:
         if engine is not None:
+            from openbwc.custody.service import flush_pending_heads
+
+            # Sign the ledger's pending tail now, not at exit into a database already removed.
+            flush_pending_heads()
             if engine.dialect.name == "postgresql":
                 wipe(engine)
             engine.dispose()
